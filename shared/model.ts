@@ -1,0 +1,133 @@
+// The nouns of Flipdeck, as data. Shared by main, renderer and CLI; pure types only.
+
+export type ClientId = string;
+export type ServerId = string;
+
+export interface Client {
+  id: ClientId;
+  name: string;
+  tags: string[];
+}
+
+export interface JumpHost {
+  host: string;
+  port: number;
+  user: string;
+  /** Key for the jump host; falls back to the server's key / agent. */
+  identityFile?: string;
+  /** Pinned SHA-256 fingerprint of the jump host's key (OpenSSH form). */
+  hostKey?: string;
+}
+
+/** `ssh`: reached over SSH. `local`: "This computer", its Docker socket used directly. */
+export type ServerKind = 'ssh' | 'local';
+
+export interface Server {
+  id: ServerId;
+  clientId: ClientId;
+  name: string;
+  kind: ServerKind;
+  host: string;
+  port: number;
+  user: string;
+  identityFile?: string;
+  /** Name of the secret holding the key's passphrase (never the passphrase itself). */
+  passphraseSecret?: string;
+  useAgent: boolean;
+  jump?: JumpHost;
+  dockerSocket: string;
+  /** Pinned host key, `SHA256:…`. Unset until first contact is accepted. */
+  hostKey?: string;
+  tags: string[];
+}
+
+export type NewServer = Omit<Server, 'id' | 'hostKey'> & { hostKey?: string };
+
+export interface Inventory {
+  clients: Client[];
+  servers: Server[];
+}
+
+export type ConnectionState =
+  | { kind: 'idle' }
+  | { kind: 'connecting'; attempt: number }
+  | { kind: 'connected'; since: string }
+  | { kind: 'reconnecting'; attempt: number; nextInMs: number; reason: string }
+  | { kind: 'lost'; reason: string }
+  | { kind: 'closed' };
+
+export type ConnectOutcome =
+  | { kind: 'connected'; docker: DockerEngineInfo }
+  | { kind: 'host_key_unknown'; fingerprint: string; algorithm: string }
+  | { kind: 'host_key_changed'; pinned: string; presented: string };
+
+export interface DockerEngineInfo {
+  version: string;
+  apiVersion: string;
+  os: string;
+  /** False when the engine is older than Flipdeck supports. */
+  supported: boolean;
+}
+
+export interface ContainerStats {
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  status: string;
+  labels: Record<string, string>;
+  createdAt: string;
+  stats?: ContainerStats;
+}
+
+export interface SshConfigHost {
+  alias: string;
+  host: string;
+  port: number;
+  user?: string;
+  identityFile?: string;
+  proxyJump?: string;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: string;
+  actor: string;
+  server?: string;
+  environment?: string;
+  action: string;
+  argv?: string[];
+  exitCode?: number | null;
+  durationMs?: number;
+  ok: boolean;
+  output?: string;
+  /** Path of a side file when the output was too large to keep inline. */
+  outputRef?: string;
+  detail?: Record<string, unknown>;
+  prev: string;
+  mac: string;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  records: number;
+  /** First record whose MAC or link does not match. */
+  brokenAt?: number;
+  /** A last line cut short by a crash: reported, not fatal. */
+  tornTail: boolean;
+  message: string;
+}
+
+export interface AppInfo {
+  version: string;
+  transport: 'electron' | 'browser';
+  home: string;
+  /** Offered as "This computer" when the inventory is empty and the socket answers. */
+  localDocker: { socket: string; reachable: boolean } | null;
+}
