@@ -44,7 +44,7 @@ export const requestSchemas = {
   'servers.sshConfigHosts': z.object({ path: filePath.optional() }).strict(),
   'servers.importSshConfig': z.object({ clientId: id, path: filePath.optional(), aliases: z.array(z.string().max(200)).max(500).optional() }).strict(),
   'servers.connect': z.object({ id }).strict(),
-  'servers.trustHostKey': z.object({ id, fingerprint }).strict(),
+  'servers.trustHostKey': z.object({ id, fingerprint, hop: z.enum(['server', 'jump']).default('server') }).strict(),
   'servers.disconnect': z.object({ id }).strict(),
   'docker.containers': z.object({ server: id, stats: z.boolean().default(true) }).strict(),
   'audit.list': z.object({ server: z.string().max(100).optional(), limit: z.number().int().min(1).max(5000).default(500) }).strict(),

@@ -58,8 +58,11 @@ export type ConnectionState =
 
 export type ConnectOutcome =
   | { kind: 'connected'; docker: DockerEngineInfo }
-  | { kind: 'host_key_unknown'; fingerprint: string; algorithm: string }
-  | { kind: 'host_key_changed'; pinned: string; presented: string };
+  | { kind: 'host_key_unknown'; hop: SshHop; fingerprint: string; algorithm: string }
+  | { kind: 'host_key_changed'; hop: SshHop; pinned: string; presented: string };
+
+/** Which SSH hop a host key belongs to: the jump host or the server behind it. */
+export type SshHop = 'server' | 'jump';
 
 export interface DockerEngineInfo {
   version: string;

@@ -7,7 +7,7 @@ import type { CallResult } from '../../shared/api';
 
 export interface CallContext {
   /** Which transport carried the call; logged, and used by sender checks upstream. */
-  transport: 'electron' | 'browser' | 'test';
+  transport: 'electron' | 'browser' | 'cli' | 'test';
 }
 
 export type Handlers = {

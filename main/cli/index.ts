@@ -1,0 +1,58 @@
+// The headless CLI over the same host services as the app. Exit codes: 0 done, 1 failed,
+// 2 bad input or usage, 3 refused. Human progress goes to stderr; --json documents to stdout.
+import { Command, CommanderError } from 'commander';
+import { APP_VERSION } from '../host/version';
+import { Exit, exitCodeFor, type ExitCode } from './exit-codes';
+import { asWire, openContext, type CliContext } from './context';
+import { registerServerCommands, UsageError } from './commands/server';
+import { registerAuditCommand } from './commands/audit';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: CliIo = {
+  out: (t) => process.stdout.write(t + '\n'),
+  err: (t) => process.stderr.write(t + '\n'),
+};
+
+export async function main(argv: string[], io: CliIo = stdio): Promise<ExitCode> {
+  let code: ExitCode = Exit.ok;
+  const run = async (fn: (ctx: CliContext) => Promise<ExitCode>) => {
+    let ctx: CliContext | undefined;
+    try {
+      ctx = await openContext(io);
+      code = await fn(ctx);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        io.err(`error: ${err.message}`);
+        code = Exit.usage;
+      } else {
+        const wire = asWire(err);
+        io.err(`error: ${wire.message}${wire.fix ? `\n  fix: ${wire.fix}` : ''}`);
+        code = exitCodeFor(wire);
+      }
+    } finally {
+      await ctx?.services.close();
+    }
+  };
+
+  const program = new Command('flipdeck')
+    .description('Zero-downtime blue-green Odoo deploys over SSH')
+    .version(APP_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  registerServerCommands(program, run);
+  registerAuditCommand(program, run);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? Exit.ok : Exit.usage;
+    }
+    throw err;
+  }
+  return code;
+}

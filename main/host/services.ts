@@ -1,0 +1,74 @@
+// The one place that wires the store and the remote layer into the contract's handlers.
+// Electron (main/app) and the browser host both call createHostServices; neither knows the other.
+import { EventEmitter } from 'node:events';
+import type { EventName, Events } from '../../shared/ipc-contract';
+import type { Handlers } from './dispatch';
+import { resolveHome } from '../store/home';
+import { InventoryStore } from '../store/inventory';
+import { EnvSecretStore, Redactor, type SecretStore } from '../store/secret-store';
+import { AuditLog, auditKey } from '../store/audit-log';
+import { ConnectionPool } from '../remote/connection-pool';
+import { ServerSessions } from './server-sessions';
+import { createHandlers } from './handlers';
+import { probeLocalDocker } from './local-docker';
+
+export interface HostServices {
+  handlers: Handlers;
+  onEvent(listener: <E extends EventName>(event: E, payload: Events[E]) => void): () => void;
+  close(): Promise<void>;
+  /** Non-fatal warnings found at start-up (e.g. where the audit key lives), for the host to print. */
+  warnings: string[];
+}
+
+export interface HostServicesOptions {
+  home?: string;
+  transport: 'electron' | 'browser' | 'cli';
+  secrets?: SecretStore;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function createHostServices(opts: HostServicesOptions): Promise<HostServices> {
+  const env = opts.env ?? process.env;
+  const home = opts.home ?? resolveHome(env);
+  const secrets = opts.secrets ?? new EnvSecretStore(env);
+  const warnings: string[] = [];
+
+  const inventory = new InventoryStore(home);
+  await inventory.load();
+
+  const redactor = new Redactor();
+  const key = await auditKey(secrets, env, home);
+  if (key.warning) warnings.push(key.warning);
+  const audit = new AuditLog({ path: `${home}/audit.log`, key: key.key, redactor });
+
+  const bus = new EventEmitter();
+  const emit = <E extends EventName>(event: E, payload: Events[E]) => bus.emit('event', event, payload);
+
+  const pool = new ConnectionPool();
+  pool.on('state', (server: string, state: Events['connection.state']['state']) => emit('connection.state', { server, state }));
+  const sessions = new ServerSessions({ pool, inventory, secrets, redactor, env });
+
+  const handlers = createHandlers({
+    home,
+    transport: opts.transport === 'electron' ? 'electron' : 'browser',
+    inventory,
+    audit,
+    sessions,
+    probeLocalDocker: () => probeLocalDocker(env),
+    env,
+  });
+
+  return {
+    handlers,
+    warnings,
+    onEvent(listener) {
+      const wrapped = (event: EventName, payload: unknown) => listener(event, payload as never);
+      bus.on('event', wrapped);
+      return () => bus.off('event', wrapped);
+    },
+    async close() {
+      await sessions.closeAll();
+      bus.removeAllListeners();
+    },
+  };
+}
