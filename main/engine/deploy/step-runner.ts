@@ -1,0 +1,91 @@
+// Every remote command of a deploy goes through here: a per-step timeout that grows on retry,
+// retries only for transient failures (the network, not the code), exponential backoff, and
+// every attempt handed to the audit log. A real error is never retried.
+
+export interface CommandOutcome {
+  argv: string[];
+  exitCode: number | null;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut?: boolean;
+  /** Node error code when the command never ran to an exit (ECONNRESET, channel closed…). */
+  errorCode?: string;
+}
+
+export type Verdict = 'ok' | 'transient' | 'permanent';
+
+// What the network does, not what the code does: connection drops, broken pipes, a git host's
+// 5xx, a registry that is briefly away. Import errors, missing modules and failed builds are permanent.
+const TRANSIENT_TEXT = [
+  /connection (reset|refused|closed|timed out)/i,
+  /broken pipe/i,
+  /\b(502|503|504)\b.*(bad gateway|unavailable|timeout)/i,
+  /the remote end hung up unexpectedly/i,
+  /temporary failure in name resolution/i,
+  /early EOF/i,
+  /TLS handshake timeout/i,
+  /i\/o timeout/i,
+];
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'CHANNEL_CLOSED', 'CONNECTION_LOST']);
+
+export function classify(o: CommandOutcome): Verdict {
+  if (o.exitCode === 0 && !o.timedOut && !o.errorCode) return 'ok';
+  if (o.timedOut) return 'transient';
+  if (o.errorCode && TRANSIENT_CODES.has(o.errorCode)) return 'transient';
+  if (o.signal === 'SIGPIPE' || o.signal === 'PIPE') return 'transient';
+  if (o.exitCode === 255 && /ssh|connection/i.test(o.stderr)) return 'transient';
+  if (TRANSIENT_TEXT.some((re) => re.test(o.stderr))) return 'transient';
+  return 'permanent';
+}
+
+export interface RetryPolicy {
+  /** Total attempts, the first included: 1 + 3 retries. */
+  maxAttempts: number;
+  baseTimeoutMs: number;
+  /** Each retry's timeout is the previous one times this. */
+  timeoutGrowth: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseTimeoutMs: 120_000, timeoutGrowth: 1.5, baseBackoffMs: 1000, maxBackoffMs: 15_000 };
+
+export interface AttemptRecord {
+  attempt: number;
+  timeoutMs: number;
+  outcome: CommandOutcome;
+  verdict: Verdict;
+}
+
+export interface RunDeps {
+  sleep(ms: number): Promise<void>;
+  /** Called once per attempt, before any retry: the audit log writes it. */
+  onAttempt(record: AttemptRecord): void | Promise<void>;
+}
+
+export function timeoutFor(policy: RetryPolicy, attempt: number): number {
+  return Math.round(policy.baseTimeoutMs * policy.timeoutGrowth ** (attempt - 1));
+}
+
+export function backoffFor(policy: RetryPolicy, attempt: number): number {
+  return Math.min(policy.maxBackoffMs, policy.baseBackoffMs * 2 ** (attempt - 1));
+}
+
+/** Runs `op` until it succeeds, fails permanently, or the attempts run out. Returns the last attempt. */
+export async function runWithRetry(
+  op: (attempt: number, timeoutMs: number) => Promise<CommandOutcome>,
+  policy: RetryPolicy,
+  deps: RunDeps,
+): Promise<AttemptRecord & { attempts: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const timeoutMs = timeoutFor(policy, attempt);
+    const outcome = await op(attempt, timeoutMs);
+    const verdict = classify(outcome);
+    const record = { attempt, timeoutMs, outcome, verdict };
+    await deps.onAttempt(record);
+    if (verdict !== 'transient' || attempt >= policy.maxAttempts) return { ...record, attempts: attempt };
+    await deps.sleep(backoffFor(policy, attempt));
+  }
+}
