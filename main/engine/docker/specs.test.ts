@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseEnvironment } from '../environment';
+import { cronSpec, edgeSpec, workerSpec, type WorkerContext } from './specs';
+
+const env = parseEnvironment({ server: 'lab', name: 'shop', image: 'odoo:17', public_bind: '127.0.0.1:18100', resources: { memory: '2g', cpus: 1.5 } });
+const ctx: WorkerContext = {
+  env, image: 'odoo:17', deployId: 'd1', by: 'ana@laptop',
+  db: { host: 'flipdeck-shop-db', port: 5432, user: 'odoo', password: 's3cret-pw', name: 'shop' },
+  resolvedEnv: { TZ: 'Europe/Brussels' },
+};
+
+describe('container specs', () => {
+  it('runs web workers with crons off, on the shared data volume, labelled with pool and deploy', () => {
+    const s = workerSpec(ctx, 'green', 2);
+    expect(s.name).toBe('flipdeck-shop-green-2');
+    expect(s.Cmd).toEqual(['odoo', '--database', 'shop', '--db-filter', '^shop$', '--proxy-mode', '--max-cron-threads', '0']);
+    expect(s.Env).toEqual(expect.arrayContaining(['HOST=flipdeck-shop-db', 'PASSWORD=s3cret-pw', 'TZ=Europe/Brussels', 'FLIPDECK_POOL=green']));
+    expect(s.HostConfig?.Mounts).toEqual([{ Type: 'volume', Source: 'flipdeck-shop-data', Target: '/var/lib/odoo' }]);
+    expect(s.Labels).toMatchObject({ 'io.flipdeck.pool': 'green', 'io.flipdeck.deploy': 'd1', 'io.flipdeck.role': 'web' });
+    expect(s.HostConfig).toMatchObject({ Memory: 2 * 1024 ** 3, MemorySwap: 2 * 1024 ** 3, NanoCpus: 1.5e9 });
+  });
+
+  it('runs the cron runner with HTTP off, and never restarts it behind our back', () => {
+    const s = cronSpec(ctx, 'blue');
+    expect(s.Cmd).toContain('--no-http');
+    expect(s.Cmd?.slice(-2)).toEqual(['--max-cron-threads', '2']);
+    expect(s.HostConfig?.RestartPolicy).toEqual({ Name: 'no' });
+  });
+
+  it('publishes the edge only on the public bind', () => {
+    const s = edgeSpec({ envName: 'shop', image: 'haproxy:2.6' });
+    expect(s.HostConfig?.PortBindings).toBeUndefined();
+    const p = edgeSpec({ envName: 'shop', image: 'haproxy:2.6', publicBind: '127.0.0.1:18100' });
+    expect(p.HostConfig?.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18100' }] });
+    expect(p.HostConfig?.Binds).toEqual(['/run/flipdeck/shop:/run/flipdeck-edge']);
+  });
+});

@@ -1,0 +1,143 @@
+// Container specifications as data (dockerode create options), built from the environment.
+// Pure: the deploy engine decides *what* runs; the adapters only hand these to the Docker API.
+import type Docker from 'dockerode';
+import type { Pool } from '../../../shared/deploy';
+import type { Environment } from '../environment';
+import { LABEL, envNames, type Role } from '../names';
+import { EDGE_LISTEN_PORT, EDGE_RUN_DIR, EDGE_STATE_DIR } from '../proxy/haproxy-config';
+
+export type CreateSpec = Docker.ContainerCreateOptions & { name: string };
+
+export interface DbConnection {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  name: string;
+}
+
+export interface WorkerContext {
+  env: Environment;
+  image: string;
+  deployId: string;
+  by: string;
+  db: DbConnection;
+  /** Container environment with secret references already resolved (in main, never the renderer). */
+  resolvedEnv: Record<string, string>;
+}
+
+function labels(env: string, role: Role, extra: Record<string, string> = {}): Record<string, string> {
+  return { [LABEL.managed]: 'true', [LABEL.environment]: env, [LABEL.role]: role, ...extra };
+}
+
+function resources(env: Environment): Docker.HostConfig {
+  const r = env.resources;
+  return {
+    ...(r.memory !== undefined ? { Memory: r.memory, MemorySwap: r.memory_swap ?? r.memory } : {}),
+    ...(r.cpus !== undefined ? { NanoCpus: Math.round(r.cpus * 1e9) } : {}),
+  };
+}
+
+/** Database settings the way the official image's entrypoint takes them: HOST, PORT, USER, PASSWORD. */
+function dbEnv(db: DbConnection): string[] {
+  return [`HOST=${db.host}`, `PORT=${db.port}`, `USER=${db.user}`, `PASSWORD=${db.password}`];
+}
+
+function userEnv(resolved: Record<string, string>): string[] {
+  return Object.entries(resolved).map(([k, v]) => `${k}=${v}`);
+}
+
+function odooArgs(ctx: WorkerContext): string[] {
+  const e = ctx.env;
+  return ['--database', ctx.db.name, '--db-filter', `^${ctx.db.name}$`, '--proxy-mode'].concat(
+    e.http_port === 8069 ? [] : ['--http-port', String(e.http_port)],
+    e.gevent_port === 8072 ? [] : ['--gevent-port', String(e.gevent_port)],
+  );
+}
+
+function common(ctx: WorkerContext, name: string, role: Role, extraLabels: Record<string, string>): CreateSpec {
+  const names = envNames(ctx.env.name);
+  return {
+    name,
+    Image: ctx.image,
+    Hostname: name,
+    Env: [...dbEnv(ctx.db), ...userEnv(ctx.resolvedEnv)],
+    Labels: labels(ctx.env.name, role, { [LABEL.deploy]: ctx.deployId, [LABEL.image]: ctx.image, [LABEL.by]: ctx.by, ...extraLabels }),
+    HostConfig: {
+      NetworkMode: names.network,
+      // Both pools and the cron runner share one data volume: filestore and sessions survive the flip.
+      Mounts: [{ Type: 'volume', Source: names.dataVolume, Target: '/var/lib/odoo' }],
+      RestartPolicy: { Name: 'unless-stopped' },
+      ...resources(ctx.env),
+    },
+    NetworkingConfig: { EndpointsConfig: { [names.network]: { Aliases: [name] } } },
+  };
+}
+
+/** A web worker: HTTP on, crons always off (Odoo reads max_cron_threads at start-up only). */
+export function workerSpec(ctx: WorkerContext, pool: Pool, index: number): CreateSpec {
+  const name = envNames(ctx.env.name).worker(pool, index);
+  const spec = common(ctx, name, 'web', { [LABEL.pool]: pool, [LABEL.worker]: String(index) });
+  spec.Cmd = ['odoo', ...odooArgs(ctx), '--max-cron-threads', '0'];
+  spec.Env = [...(spec.Env ?? []), `FLIPDECK_POOL=${pool}`];
+  return spec;
+}
+
+/** The one cron runner of a pool: HTTP off, crons (and queue_job's runner, when present) on. */
+export function cronSpec(ctx: WorkerContext, pool: Pool, cronThreads = 2): CreateSpec {
+  const name = envNames(ctx.env.name).cron(pool);
+  const spec = common(ctx, name, 'cron', { [LABEL.pool]: pool });
+  spec.Cmd = ['odoo', ...odooArgs(ctx), '--no-http', '--max-cron-threads', String(cronThreads)];
+  spec.Env = [...(spec.Env ?? []), `FLIPDECK_POOL=${pool}`];
+  // Crons must never overlap: the runner is started explicitly at the handover, not by the daemon.
+  spec.HostConfig = { ...spec.HostConfig, RestartPolicy: { Name: 'no' } };
+  return spec;
+}
+
+export interface EdgeContext {
+  envName: string;
+  image: string;
+  publicBind?: string;
+}
+
+/** The config is copied into the created container (Docker's archive API), so no host path is needed for it. */
+export const EDGE_CONFIG_DIR = '/usr/local/etc/haproxy';
+
+export function edgeSpec(ctx: EdgeContext): CreateSpec {
+  const names = envNames(ctx.envName);
+  const [ip, port] = ctx.publicBind ? ctx.publicBind.split(':') : [];
+  return {
+    name: names.edge,
+    Image: ctx.image,
+    Hostname: names.edge,
+    Cmd: ['haproxy', '-W', '-db', '-f', `${EDGE_CONFIG_DIR}/haproxy.cfg`],
+    Labels: labels(ctx.envName, 'edge'),
+    ExposedPorts: { [`${EDGE_LISTEN_PORT}/tcp`]: {} },
+    HostConfig: {
+      NetworkMode: names.network,
+      // Binds (unlike Mounts) create the host directory when missing, e.g. after a reboot empties /run.
+      Binds: [`${names.edgeRunDir}:${EDGE_RUN_DIR}`],
+      Mounts: [{ Type: 'volume', Source: names.edgeStateVolume, Target: EDGE_STATE_DIR }],
+      RestartPolicy: { Name: 'unless-stopped' },
+      ...(ip && port ? { PortBindings: { [`${EDGE_LISTEN_PORT}/tcp`]: [{ HostIp: ip, HostPort: port }] } } : {}),
+    },
+  };
+}
+
+/** The managed PostgreSQL, with the variables the official postgres image reads. */
+export function managedDbSpec(envName: string, image: string, db: DbConnection): CreateSpec {
+  const names = envNames(envName);
+  return {
+    name: names.db,
+    Image: image,
+    Hostname: names.db,
+    Env: [`POSTGRES_USER=${db.user}`, `POSTGRES_PASSWORD=${db.password}`, 'POSTGRES_DB=postgres'],
+    Labels: labels(envName, 'db'),
+    HostConfig: {
+      NetworkMode: names.network,
+      Mounts: [{ Type: 'volume', Source: names.dbVolume, Target: '/var/lib/postgresql/data' }],
+      RestartPolicy: { Name: 'unless-stopped' },
+    },
+    NetworkingConfig: { EndpointsConfig: { [names.network]: { Aliases: [names.db] } } },
+  };
+}
