@@ -1,0 +1,184 @@
+// The deploy lock lives on the server, so two laptops (or a laptop and CI) cannot deploy one
+// environment at once. It is a created-but-never-started container named for the environment:
+// Docker names are unique, so creating it is atomic. Holder facts are labels; the heartbeat is a
+// small file written into the container through the archive API (no shell, no host path).
+import type Docker from 'dockerode';
+import { extract, pack } from 'tar-stream';
+import { FlipdeckError } from '../../../shared/errors';
+import { LABEL, envNames } from '../names';
+
+export interface LockHolder {
+  holder: string;
+  machine: string;
+  pid: number;
+  since: string;
+  deployId: string;
+}
+
+export interface LockInfo extends LockHolder {
+  containerId: string;
+  heartbeat: string | null;
+}
+
+export const STALE_AFTER_MS = 60_000;
+export const HEARTBEAT_EVERY_MS = 15_000;
+
+export type LockVerdict = { live: true } | { live: false; why: string };
+
+/** A lock is stale when its holder process is gone (same machine) or its heartbeat is over 60 s old. */
+export function lockVerdict(lock: LockInfo, now: number, here: { machine: string; pidAlive(pid: number): boolean }): LockVerdict {
+  if (lock.machine === here.machine && !here.pidAlive(lock.pid)) {
+    return { live: false, why: `its holder process ${lock.pid} on ${lock.machine} is gone` };
+  }
+  const beat = Date.parse(lock.heartbeat ?? lock.since);
+  if (Number.isNaN(beat)) return { live: false, why: 'it has no readable heartbeat' };
+  const age = now - beat;
+  if (age > STALE_AFTER_MS) return { live: false, why: `its last heartbeat was ${Math.round(age / 1000)} s ago` };
+  return { live: true };
+}
+
+const L = {
+  holder: 'io.flipdeck.lock.holder',
+  machine: 'io.flipdeck.lock.machine',
+  pid: 'io.flipdeck.lock.pid',
+  since: 'io.flipdeck.lock.since',
+  deploy: 'io.flipdeck.lock.deploy',
+};
+
+export function heartbeatTar(at: string): Promise<Buffer> {
+  const p = pack();
+  p.entry({ name: 'flipdeck-heartbeat', mode: 0o644 }, at);
+  p.finalize();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    p.on('data', (c: unknown) => chunks.push(c as Buffer));
+    p.on('end', () => resolve(Buffer.concat(chunks)));
+    p.on('error', reject);
+  });
+}
+
+function isStatus(err: unknown, code: number): boolean {
+  return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === code;
+}
+
+export class DeployLock {
+  private timer: NodeJS.Timeout | null = null;
+  private containerId: string | null = null;
+
+  constructor(private readonly docker: Docker, private readonly env: string, private readonly image: string) {}
+
+  get name(): string {
+    return envNames(this.env).lock;
+  }
+
+  async read(): Promise<LockInfo | null> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(this.name).inspect();
+    } catch (err) {
+      if (isStatus(err, 404)) return null;
+      throw err;
+    }
+    const l = info.Config.Labels ?? {};
+    return {
+      containerId: info.Id,
+      holder: l[L.holder] ?? 'unknown',
+      machine: l[L.machine] ?? 'unknown',
+      pid: Number(l[L.pid] ?? 0),
+      since: l[L.since] ?? info.Created,
+      deployId: l[L.deploy] ?? '',
+      heartbeat: await this.readHeartbeat(info.Id),
+    };
+  }
+
+  /** Takes the lock, or throws `refused` naming the holder. Returns a notice when a stale lock was taken over. */
+  async acquire(me: LockHolder, here: { machine: string; pidAlive(pid: number): boolean }, now = Date.now()): Promise<{ tookOver?: string }> {
+    let tookOver: string | undefined;
+    const existing = await this.read();
+    if (existing) {
+      const verdict = lockVerdict(existing, now, here);
+      if (verdict.live) {
+        throw new FlipdeckError('refused', `${this.env} is being deployed by ${existing.holder} (since ${existing.since}, deploy ${existing.deployId})`, {
+          fix: 'wait for that deploy to finish; if you are sure it is dead, run `flipdeck unlock`',
+          detail: { holder: existing.holder, since: existing.since, deployId: existing.deployId },
+        });
+      }
+      // Remove by id: if another takeover already replaced it, this fails and so does our create.
+      await this.docker.getContainer(existing.containerId).remove({ force: true }).catch((err: unknown) => {
+        if (!isStatus(err, 404)) throw err;
+      });
+      tookOver = `took over a stale lock held by ${existing.holder}: ${verdict.why}`;
+    }
+    try {
+      const c = await this.docker.createContainer({
+        name: this.name,
+        Image: this.image,
+        Cmd: ['true'],
+        Labels: {
+          [LABEL.managed]: 'true', [LABEL.environment]: this.env, [LABEL.role]: 'lock',
+          [L.holder]: me.holder, [L.machine]: me.machine, [L.pid]: String(me.pid), [L.since]: me.since, [L.deploy]: me.deployId,
+        },
+      });
+      this.containerId = c.id;
+    } catch (err) {
+      if (isStatus(err, 409)) {
+        const now2 = await this.read();
+        throw new FlipdeckError('refused', `${this.env} was locked a moment ago by ${now2?.holder ?? 'someone else'}`, { fix: 'try again when their deploy has finished' });
+      }
+      throw err;
+    }
+    await this.beat();
+    this.timer = setInterval(() => void this.beat().catch(() => undefined), HEARTBEAT_EVERY_MS);
+    this.timer.unref();
+    return tookOver ? { tookOver } : {};
+  }
+
+  async beat(at = new Date().toISOString()): Promise<void> {
+    if (!this.containerId) return;
+    await this.docker.getContainer(this.containerId).putArchive(await heartbeatTar(at), { path: '/' });
+  }
+
+  async release(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const id = this.containerId;
+    this.containerId = null;
+    if (id) await this.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  }
+
+  /** Deliberately breaks whatever lock exists (audited by the caller). */
+  async breakLock(): Promise<LockInfo | null> {
+    const existing = await this.read();
+    if (existing) await this.docker.getContainer(existing.containerId).remove({ force: true });
+    return existing;
+  }
+
+  private async readHeartbeat(id: string): Promise<string | null> {
+    try {
+      const stream = await this.docker.getContainer(id).getArchive({ path: '/flipdeck-heartbeat' });
+      return await firstFileText(stream);
+    } catch (err) {
+      if (isStatus(err, 404)) return null;
+      throw err;
+    }
+  }
+}
+
+async function firstFileText(stream: NodeJS.ReadableStream): Promise<string | null> {
+  const ex = extract();
+  return new Promise((resolve, reject) => {
+    let text: string | null = null;
+    ex.on('entry', (_h, s, next) => {
+      const chunks: Buffer[] = [];
+      s.on('data', (c: unknown) => chunks.push(c as Buffer));
+      s.on('end', () => {
+        text ??= Buffer.concat(chunks).toString('utf8').trim();
+        next();
+      });
+      s.resume();
+    });
+    ex.on('finish', () => resolve(text));
+    ex.on('error', reject);
+    stream.pipe(ex);
+  });
+}
