@@ -3,7 +3,7 @@
 // Docker names are unique, so creating it is atomic. Holder facts are labels; the heartbeat is a
 // small file written into the container through the archive API (no shell, no host path).
 import type Docker from 'dockerode';
-import { extract, pack } from 'tar-stream';
+import { isDockerStatus as isStatus, readContainerFile, singleFileTar } from '../docker/archive';
 import { FlipdeckError } from '../../../shared/errors';
 import { LABEL, envNames } from '../names';
 
@@ -46,19 +46,7 @@ const L = {
 };
 
 export function heartbeatTar(at: string): Promise<Buffer> {
-  const p = pack();
-  p.entry({ name: 'flipdeck-heartbeat', mode: 0o644 }, at);
-  p.finalize();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    p.on('data', (c: unknown) => chunks.push(c as Buffer));
-    p.on('end', () => resolve(Buffer.concat(chunks)));
-    p.on('error', reject);
-  });
-}
-
-function isStatus(err: unknown, code: number): boolean {
-  return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === code;
+  return singleFileTar('flipdeck-heartbeat', at);
 }
 
 export class DeployLock {
@@ -154,31 +142,6 @@ export class DeployLock {
   }
 
   private async readHeartbeat(id: string): Promise<string | null> {
-    try {
-      const stream = await this.docker.getContainer(id).getArchive({ path: '/flipdeck-heartbeat' });
-      return await firstFileText(stream);
-    } catch (err) {
-      if (isStatus(err, 404)) return null;
-      throw err;
-    }
+    return (await readContainerFile(this.docker, id, '/flipdeck-heartbeat'))?.trim() ?? null;
   }
-}
-
-async function firstFileText(stream: NodeJS.ReadableStream): Promise<string | null> {
-  const ex = extract();
-  return new Promise((resolve, reject) => {
-    let text: string | null = null;
-    ex.on('entry', (_h, s, next) => {
-      const chunks: Buffer[] = [];
-      s.on('data', (c: unknown) => chunks.push(c as Buffer));
-      s.on('end', () => {
-        text ??= Buffer.concat(chunks).toString('utf8').trim();
-        next();
-      });
-      s.resume();
-    });
-    ex.on('finish', () => resolve(text));
-    ex.on('error', reject);
-    stream.pipe(ex);
-  });
 }

@@ -1,0 +1,54 @@
+// Small files in and out of containers through Docker's archive API: no shell, no host path, and it
+// works on created-but-stopped containers too (the deploy lock relies on that).
+import type Docker from 'dockerode';
+import { extract, pack } from 'tar-stream';
+
+export function singleFileTar(name: string, content: string | Buffer, mode = 0o644): Promise<Buffer> {
+  const p = pack();
+  p.entry({ name, mode }, content);
+  p.finalize();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    p.on('data', (c: unknown) => chunks.push(c as Buffer));
+    p.on('end', () => resolve(Buffer.concat(chunks)));
+    p.on('error', reject);
+  });
+}
+
+export function isDockerStatus(err: unknown, code: number): boolean {
+  return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === code;
+}
+
+/** The first file of a tar stream, as text. */
+export function firstFileText(stream: NodeJS.ReadableStream): Promise<string | null> {
+  const ex = extract();
+  return new Promise((resolve, reject) => {
+    let text: string | null = null;
+    ex.on('entry', (_h, s, next) => {
+      const chunks: Buffer[] = [];
+      s.on('data', (c: unknown) => chunks.push(c as Buffer));
+      s.on('end', () => {
+        text ??= Buffer.concat(chunks).toString('utf8');
+        next();
+      });
+      s.resume();
+    });
+    ex.on('finish', () => resolve(text));
+    ex.on('error', reject);
+    stream.pipe(ex);
+  });
+}
+
+/** Reads a file from a container, or null when it does not exist. */
+export async function readContainerFile(docker: Docker, container: string, path: string): Promise<string | null> {
+  try {
+    return await firstFileText(await docker.getContainer(container).getArchive({ path }));
+  } catch (err) {
+    if (isDockerStatus(err, 404)) return null;
+    throw err;
+  }
+}
+
+export async function writeContainerFile(docker: Docker, container: string, dir: string, name: string, content: string | Buffer): Promise<void> {
+  await docker.getContainer(container).putArchive(await singleFileTar(name, content), { path: dir });
+}
