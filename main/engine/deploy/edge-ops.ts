@@ -1,0 +1,91 @@
+// The edge of one environment: created once, adopted afterwards (never replaced while it serves),
+// reconfigured with a hitless reload only when its generated config changes, and its runtime state
+// saved to its volume after every flip so a restarted edge comes back with the same live pool.
+import type Docker from 'dockerode';
+import { EdgeAdmin } from '../proxy/edge-admin';
+import { EDGE_STATE_DIR, renderEdgeConfig, type EdgeSpec } from '../proxy/haproxy-config';
+import { EDGE_CONFIG_DIR, edgeSpec } from '../docker/specs';
+import { isDockerStatus, readContainerFile, writeContainerFile } from '../docker/archive';
+import { ADMIN_SOCKET, envNames } from '../names';
+import { audited, type AuditSink, type ServerLink } from './server-link';
+
+export interface EdgeSetup {
+  spec: EdgeSpec;
+  image: string;
+  publicBind?: string;
+}
+
+export class EdgeOps {
+  readonly admin: EdgeAdmin;
+  private readonly names;
+
+  constructor(private readonly link: ServerLink, private readonly env: string, replicas: number, private readonly audit: AuditSink) {
+    this.names = envNames(env);
+    this.admin = new EdgeAdmin({ env, replicas, open: () => link.openUnixSocket(`${this.names.edgeRunDir}/${ADMIN_SOCKET}`) });
+  }
+
+  private get docker(): Docker {
+    return this.link.docker;
+  }
+
+  async inspect(): Promise<Docker.ContainerInspectInfo | null> {
+    try {
+      return await this.docker.getContainer(this.names.edge).inspect();
+    } catch (err) {
+      if (isDockerStatus(err, 404)) return null;
+      throw err;
+    }
+  }
+
+  /** Creates the edge, or adopts the existing one; reloads it (hitless) when the config changed. */
+  async ensure(setup: EdgeSetup): Promise<'created' | 'adopted' | 'reloaded' | 'started'> {
+    const config = renderEdgeConfig(setup.spec);
+    const existing = await this.inspect();
+    if (!existing) {
+      const spec = edgeSpec({ envName: this.env, image: setup.image, ...(setup.publicBind ? { publicBind: setup.publicBind } : {}) });
+      await audited(this.audit, 'edge.create', ['docker', 'create', '--name', spec.name, setup.image], async () => {
+        const c = await this.docker.createContainer(spec);
+        await writeContainerFile(this.docker, c.id, EDGE_CONFIG_DIR, 'haproxy.cfg', config);
+        await c.start();
+      });
+      await this.waitForAdmin();
+      return 'created';
+    }
+    const current = await readContainerFile(this.docker, existing.Id, `${EDGE_CONFIG_DIR}/haproxy.cfg`);
+    if (!existing.State.Running) {
+      if (current !== config) await writeContainerFile(this.docker, existing.Id, EDGE_CONFIG_DIR, 'haproxy.cfg', config);
+      await audited(this.audit, 'edge.start', ['docker', 'start', this.names.edge], () => this.docker.getContainer(existing.Id).start());
+      await this.waitForAdmin();
+      return 'started';
+    }
+    if (current === config) return 'adopted';
+    await this.saveState();
+    await audited(this.audit, 'edge.reload', ['docker', 'kill', '--signal', 'USR2', this.names.edge], async () => {
+      await writeContainerFile(this.docker, existing.Id, EDGE_CONFIG_DIR, 'haproxy.cfg', config);
+      await this.docker.getContainer(existing.Id).kill({ signal: 'SIGUSR2' });
+    });
+    await this.waitForAdmin();
+    return 'reloaded';
+  }
+
+  /** Persists `show servers state` where `load-server-state-from-file` reads it at start-up. */
+  async saveState(): Promise<void> {
+    const state = await this.admin.serversState();
+    await writeContainerFile(this.docker, this.names.edge, EDGE_STATE_DIR, 'server-state', state);
+  }
+
+  async waitForAdmin(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      try {
+        await this.admin.run(['show info']);
+        return;
+      } catch (err) {
+        last = err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw last instanceof Error ? last : new Error(`the edge's admin socket did not come up within ${timeoutMs} ms`);
+  }
+}

@@ -1,0 +1,158 @@
+// The Docker side of an environment: network, volumes, pools of workers, the cron runner.
+// Every call is audited; nothing here decides *when* — the orchestrator does.
+import type Docker from 'dockerode';
+import type { Pool } from '../../../shared/deploy';
+import { FlipdeckError } from '../../../shared/errors';
+import { LABEL, envNames } from '../names';
+import { cronSpec, workerSpec, type CreateSpec, type WorkerContext } from '../docker/specs';
+import { isDockerStatus } from '../docker/archive';
+import { audited, type AuditSink } from './server-link';
+
+export interface WorkerInfo {
+  name: string;
+  id: string;
+  pool: Pool;
+  image: string;
+  ip: string | null;
+  running: boolean;
+  exitCode: number | null;
+  startedAt: string;
+  deployId: string;
+}
+
+export class PoolOps {
+  readonly names;
+
+  constructor(private readonly docker: Docker, private readonly env: string, private readonly audit: AuditSink) {
+    this.names = envNames(env);
+  }
+
+  async ensureNetwork(): Promise<void> {
+    const existing = await this.docker.listNetworks({ filters: { name: [this.names.network] } });
+    if (existing.some((n) => n.Name === this.names.network)) return;
+    await audited(this.audit, 'docker.network.create', ['docker', 'network', 'create', this.names.network], () =>
+      this.docker.createNetwork({ Name: this.names.network, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL.managed]: 'true', [LABEL.environment]: this.env } }),
+    );
+  }
+
+  async ensureVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).inspect();
+    } catch (err) {
+      if (!isDockerStatus(err, 404)) throw err;
+      await audited(this.audit, 'docker.volume.create', ['docker', 'volume', 'create', name], () =>
+        this.docker.createVolume({ Name: name, Labels: { [LABEL.managed]: 'true', [LABEL.environment]: this.env } }),
+      );
+    }
+  }
+
+  /** Containers of this environment, by role and pool. */
+  async containers(filter: { role?: string; pool?: Pool } = {}): Promise<Docker.ContainerInfo[]> {
+    const labels = [`${LABEL.environment}=${this.env}`];
+    if (filter.role) labels.push(`${LABEL.role}=${filter.role}`);
+    if (filter.pool) labels.push(`${LABEL.pool}=${filter.pool}`);
+    return this.docker.listContainers({ all: true, filters: { label: labels } });
+  }
+
+  async workers(pool?: Pool): Promise<WorkerInfo[]> {
+    const list = await this.containers({ role: 'web', ...(pool ? { pool } : {}) });
+    const out: WorkerInfo[] = [];
+    for (const c of list) {
+      const info = await this.docker.getContainer(c.Id).inspect().catch(() => null);
+      if (!info) continue;
+      const l = info.Config.Labels ?? {};
+      out.push({
+        name: info.Name.replace(/^\//, ''),
+        id: info.Id,
+        pool: (l[LABEL.pool] === 'green' ? 'green' : 'blue'),
+        image: l[LABEL.image] ?? info.Config.Image,
+        ip: info.NetworkSettings.Networks[this.names.network]?.IPAddress || null,
+        running: info.State.Running,
+        exitCode: info.State.Running ? null : info.State.ExitCode,
+        startedAt: info.State.StartedAt,
+        deployId: l[LABEL.deploy] ?? '',
+      });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private async createAndStart(spec: CreateSpec): Promise<void> {
+    const argv = ['docker', 'run', '-d', '--name', spec.name, spec.Image ?? '', ...(spec.Cmd ?? [])];
+    await audited(this.audit, 'docker.container.run', argv, async () => {
+      const c = await this.docker.createContainer(spec);
+      await c.start();
+    });
+  }
+
+  /** Removes whatever a failed earlier attempt left under the pool's names, then starts the pool. */
+  async startPool(ctx: WorkerContext, pool: Pool): Promise<void> {
+    await this.removePool(pool, { keepCron: false });
+    for (let i = 1; i <= ctx.env.replicas; i++) await this.createAndStart(workerSpec(ctx, pool, i));
+  }
+
+  /** Removes a pool's web workers (and its cron runner unless kept). Never touches the other pool. */
+  async removePool(pool: Pool, opts: { keepCron: boolean }): Promise<void> {
+    const list = await this.containers({ pool });
+    for (const c of list) {
+      if (opts.keepCron && c.Labels[LABEL.role] === 'cron') continue;
+      const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+      await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', name], () => this.docker.getContainer(c.Id).remove({ force: true, v: false }));
+    }
+  }
+
+  /** Gracefully stops a pool's cron runner: SIGTERM, then a bounded wait for running jobs. */
+  async stopCron(pool: Pool, graceSeconds: number): Promise<void> {
+    const name = this.names.cron(pool);
+    try {
+      await audited(this.audit, 'cron.stop', ['docker', 'stop', '-t', String(graceSeconds), name], () => this.docker.getContainer(name).stop({ t: graceSeconds }));
+    } catch (err) {
+      // Already stopped (304) or never created (404): nothing runs crons from that pool, which is the goal.
+      if (!isDockerStatus(err, 304) && !isDockerStatus(err, 404)) throw err;
+    }
+  }
+
+  /** Starts a pool's cron runner (recreating it from the pool's image). Call only after stopCron of the other pool. */
+  async startCron(ctx: WorkerContext, pool: Pool): Promise<void> {
+    const spec = cronSpec(ctx, pool);
+    const existing = await this.docker.getContainer(spec.name).inspect().catch(() => null);
+    if (existing && existing.Config.Image === ctx.image) {
+      if (!existing.State.Running) await audited(this.audit, 'cron.start', ['docker', 'start', spec.name], () => this.docker.getContainer(spec.name).start());
+      return;
+    }
+    if (existing) await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', spec.name], () => this.docker.getContainer(spec.name).remove({ force: true }));
+    await this.createAndStart(spec);
+  }
+
+  /** The last lines a container printed: what a failure card shows when a worker dies. */
+  async tail(name: string, lines = 40): Promise<string> {
+    const buf = (await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    return demux(buf);
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if (isDockerStatus(err, 404)) return false;
+      throw err;
+    }
+  }
+
+  requireRunning(workers: WorkerInfo[], pool: Pool): void {
+    const down = workers.filter((w) => w.pool === pool && !w.running);
+    if (down.length > 0) throw new FlipdeckError('refused', `the ${pool} pool is not running (${down.map((w) => w.name).join(', ')})`);
+  }
+}
+
+/** Docker multiplexes stdout/stderr in non-TTY logs with 8-byte frame headers. */
+export function demux(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0)) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return i === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
+}
