@@ -1,0 +1,320 @@
+// A blue-green deploy (and a rollback within the keep window) of one environment on one server.
+// The steps do the I/O; driver.ts and machine.ts decide what runs next and what a failure undoes.
+import type { DeployProgress, Pool, StepId } from '../../../shared/deploy';
+import { otherPool } from '../../../shared/deploy';
+import { FlipdeckError } from '../../../shared/errors';
+import type { Environment } from '../environment';
+import type { DbConnection, WorkerContext } from '../docker/specs';
+import { managedDbSpec } from '../docker/specs';
+import { envNames } from '../names';
+import type { EdgeTiming } from '../proxy/haproxy-config';
+import { odooWorkerProbe } from '../odoo/worker-probe';
+import { StateStore } from '../state/state-store';
+import { recordHistory, type HistoryEntry, type ServerState } from '../state/server-state';
+import { buildFromDirectory } from './build';
+import { drive, type DeployResult } from './driver';
+import { EdgeOps } from './edge-ops';
+import { DeployLock, type LockHolder } from './lock';
+import { deployPlan, rollbackPlan, type DeployState, type Effect, type Plan } from './machine';
+import { PoolOps, type WorkerInfo } from './pool-ops';
+import { realClock, waitUntilReady, type Clock, type ReadinessTiming } from './readiness';
+import { audited, type AuditSink, type ServerLink } from './server-link';
+import { StepFailure } from './step-failure';
+
+export interface DeployTiming {
+  readiness: ReadinessTiming;
+  edge: EdgeTiming;
+  drainPollMs: number;
+  cronGraceSeconds: number;
+}
+
+export interface DeployOptions {
+  env: Environment;
+  deployId: string;
+  kind: 'deploy' | 'rollback';
+  /** The image to run when not building from `env.source` (env.image, or the previous image). */
+  image?: string;
+  ref?: string;
+  actor: LockHolder;
+  here: { machine: string; pidAlive(pid: number): boolean };
+  link: ServerLink;
+  audit: AuditSink;
+  emit(p: DeployProgress): void;
+  timing: DeployTiming;
+  images: { edge: string; postgres: string };
+  resolveEnv(): Promise<Record<string, string>>;
+  resolveDb(): Promise<DbConnection>;
+  /** The edge's admin socket group: the Docker socket's gid on the server. */
+  adminGid?: number;
+  clock?: Clock;
+}
+
+export class BlueGreenDeploy {
+  private readonly pools: PoolOps;
+  private readonly edge: EdgeOps;
+  private readonly store: StateStore;
+  private readonly lock: DeployLock;
+  private readonly clock: Clock;
+  private state!: ServerState;
+  private plan!: Plan;
+  private image = '';
+  private ctx!: WorkerContext;
+  private startedAt = '';
+
+  constructor(private readonly o: DeployOptions) {
+    const docker = o.link.docker;
+    this.pools = new PoolOps(docker, o.env.name, o.audit);
+    this.edge = new EdgeOps(o.link, o.env.name, o.env.replicas, o.audit);
+    this.store = new StateStore(docker, o.env.name);
+    this.lock = new DeployLock(docker, o.env.name, o.images.edge);
+    this.clock = o.clock ?? realClock;
+  }
+
+  /** Runs the whole deploy or rollback. Never throws for a step failure: the result names it. */
+  async run(signal?: AbortSignal): Promise<DeployResult> {
+    this.startedAt = new Date().toISOString();
+    this.state = await this.store.read();
+    this.plan = this.o.kind === 'rollback' ? this.rollback() : deployPlan(this.state.live);
+    return drive(this.o.deployId, this.plan, {
+      runStep: (step, s) => this.step(step, s),
+      effect: (e, st) => this.effect(e, st),
+      emit: this.o.emit,
+      now: () => this.clock.now(),
+    }, signal);
+  }
+
+  private rollback(): Plan {
+    const s = this.state;
+    if (!s.live || !s.kept || s.kept.pool === s.live) throw new FlipdeckError('refused', `${this.o.env.name} has no kept pool to roll back to`, { fix: 'after the keep window, roll back by deploying the previous image' });
+    if (Date.parse(s.kept.until) <= this.clock.now()) throw new FlipdeckError('refused', `the keep window of ${this.o.env.name} ended at ${s.kept.until}`, { fix: 'roll back by redeploying the previous image (flipdeck rollback does this for you)' });
+    this.image = s.kept.image;
+    return rollbackPlan(s.live, s.kept.pool);
+  }
+
+  private async step(step: StepId, signal: AbortSignal): Promise<void> {
+    switch (step) {
+      case 'preflight': return this.preflight();
+      case 'build': return this.build(signal);
+      case 'green_starting': return this.startTarget();
+      case 'green_ready': return this.waitReady(signal);
+      case 'flipping': return this.flip();
+      case 'draining': return this.drain();
+      case 'live': return this.finish();
+    }
+  }
+
+  private log(step: StepId, line: string): void {
+    this.o.emit({ kind: 'log', deploy: this.o.deployId, step, line });
+  }
+
+  private async preflight(): Promise<void> {
+    const v = await this.o.link.docker.version();
+    if (Number(v.ApiVersion) < 1.41) throw new StepFailure({ kind: 'refused', why: `Docker Engine ${v.Version} (API ${v.ApiVersion}) is too old; Flipdeck needs API 1.41 (Docker 20.10) or newer` });
+    this.log('preflight', `Docker ${v.Version} (API ${v.ApiVersion})`);
+    if (!(await this.pools.imageExists(this.o.images.edge))) throw new StepFailure({ kind: 'refused', why: `the edge image ${this.o.images.edge} is not on the server` });
+    const took = await this.lock.acquire(this.o.actor, this.o.here, this.clock.now());
+    if (took.tookOver) this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: took.tookOver });
+    this.log('preflight', `lock taken by ${this.o.actor.holder}`);
+  }
+
+  private async build(signal: AbortSignal): Promise<void> {
+    const e = this.o.env;
+    if (this.o.image ?? e.image) {
+      this.image = (this.o.image ?? e.image)!;
+      if (!(await this.pools.imageExists(this.image))) {
+        try {
+          await audited(this.o.audit, 'docker.image.pull', ['docker', 'pull', this.image], async () => {
+            const s = await this.o.link.docker.pull(this.image);
+            await new Promise((res, rej) => this.o.link.docker.modem.followProgress(s, (err: Error | null) => (err ? rej(err) : res(null))));
+          });
+        } catch (err) {
+          throw new StepFailure({ kind: 'command', argv: ['docker', 'pull', this.image], exitCode: 1, stderr: (err as Error).message });
+        }
+      }
+      this.log('build', `using image ${this.image}`);
+      return;
+    }
+    if (!e.source || /^[a-z+]+:\/\/|^git@/.test(e.source)) throw new StepFailure({ kind: 'error', message: `building from a git URL is not supported yet; give a local source directory or an image` });
+    const tag = `flipdeck/${e.name}:${this.o.deployId}`;
+    const started = Date.now();
+    const lines: string[] = [];
+    try {
+      this.image = await buildFromDirectory({ docker: this.o.link.docker, source: e.source, dockerfile: e.dockerfile, tag, signal, onLine: (l) => (lines.push(l), this.log('build', l)) });
+      await this.o.audit({ action: 'docker.build', argv: ['docker', 'build', '-f', e.dockerfile, '-t', tag, e.source], ok: true, exitCode: 0, durationMs: Date.now() - started, output: lines.join('\n') });
+    } catch (err) {
+      await this.o.audit({ action: 'docker.build', argv: ['docker', 'build', '-f', e.dockerfile, '-t', tag, e.source], ok: false, exitCode: 1, durationMs: Date.now() - started, output: lines.join('\n') });
+      throw err;
+    }
+  }
+
+  private async startTarget(): Promise<void> {
+    const e = this.o.env;
+    const names = envNames(e.name);
+    await this.pools.ensureNetwork();
+    await this.pools.ensureVolume(names.dataVolume);
+    const db = await this.o.resolveDb();
+    if (e.db === 'managed') await this.ensureManagedDb(db);
+    const how = await this.edge.ensure({
+      spec: { env: e.name, replicas: e.replicas, httpPort: e.http_port, geventPort: e.gevent_port, healthPath: e.health_path, domains: e.domains, live: this.state.live, timing: this.o.timing.edge, ...(this.o.adminGid !== undefined ? { adminGid: this.o.adminGid } : {}) },
+      image: this.o.images.edge,
+      ...(e.public_bind ? { publicBind: e.public_bind } : {}),
+    });
+    this.log('green_starting', `edge ${how}`);
+    this.ctx = { env: e, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db, resolvedEnv: await this.o.resolveEnv() };
+    await this.store.update((s) => recordHistory(s, this.history('running')));
+    await this.pools.startPool(this.ctx, this.plan.target);
+    // Out of rotation but health-checked: the edge's own view of readiness.
+    await this.edge.admin.setPool(this.plan.target, 'drain');
+    this.log('green_starting', `${e.replicas} ${this.plan.target} worker(s) started from ${this.image}`);
+  }
+
+  private async ensureManagedDb(db: DbConnection): Promise<void> {
+    const names = envNames(this.o.env.name);
+    const existing = await this.o.link.docker.getContainer(names.db).inspect().catch(() => null);
+    if (existing?.State.Running) return;
+    await this.pools.ensureVolume(names.dbVolume);
+    if (existing) {
+      await audited(this.o.audit, 'db.start', ['docker', 'start', names.db], () => this.o.link.docker.getContainer(names.db).start());
+      return;
+    }
+    const spec = managedDbSpec(this.o.env.name, this.o.images.postgres, db);
+    await audited(this.o.audit, 'db.create', ['docker', 'run', '-d', '--name', names.db, this.o.images.postgres], async () => {
+      const c = await this.o.link.docker.createContainer(spec);
+      await c.start();
+    });
+  }
+
+  private async waitReady(signal: AbortSignal): Promise<void> {
+    const pool = this.plan.target;
+    const e = this.o.env;
+    const host = e.domains[0] ?? 'localhost';
+    const workers = await this.pools.workers(pool);
+    if (workers.length === 0) throw new StepFailure({ kind: 'error', message: `no ${pool} workers exist` });
+    if (this.o.kind === 'rollback') this.pools.requireRunning(workers, pool);
+    const probes = workers.map((w) => odooWorkerProbe({ worker: w.name, hostHeader: host, open: () => this.openWorker(w, e.http_port) }));
+    const ctrl = new AbortController();
+    signal.addEventListener('abort', () => ctrl.abort(), { once: true });
+    const died = this.watchForDeath(pool, ctrl.signal);
+    const ready = waitUntilReady(probes, { ...this.o.timing.readiness, timeoutMs: e.ready_timeout }, this.clock, (r) => this.o.emit({ kind: 'probe', deploy: this.o.deployId, result: r }), ctrl.signal);
+    const outcome = await Promise.race([ready, died]);
+    ctrl.abort();
+    if (outcome && 'dead' in outcome) {
+      const w = outcome.worker;
+      throw new StepFailure({ kind: 'command', argv: ['docker', 'start', w.name], exitCode: w.exitCode, stderr: `${w.name} exited with code ${w.exitCode} while starting:\n${await this.pools.tail(w.name)}` });
+    }
+    if (!outcome.ready) throw new StepFailure({ kind: 'timeout', waitedMs: outcome.waitedMs, lastProbes: outcome.lastProbes });
+    await this.waitEdgeUp(pool);
+  }
+
+  private async openWorker(w: WorkerInfo, port: number) {
+    const fresh = w.ip ? w : (await this.pools.workers(w.pool)).find((x) => x.name === w.name);
+    if (!fresh?.ip) throw Object.assign(new Error(`${w.name} has no address yet`), { code: 'ENOADDR' });
+    w.ip = fresh.ip;
+    return this.o.link.forwardTcp(fresh.ip, port);
+  }
+
+  private async watchForDeath(pool: Pool, signal: AbortSignal): Promise<{ dead: true; worker: WorkerInfo } | never> {
+    while (!signal.aborted) {
+      await this.clock.sleep(Math.max(200, this.o.timing.readiness.intervalMs), signal);
+      if (signal.aborted) break;
+      const dead = (await this.pools.workers(pool).catch(() => [])).find((w) => !w.running);
+      if (dead) return { dead: true, worker: dead };
+    }
+    return new Promise(() => undefined);
+  }
+
+  private async waitEdgeUp(pool: Pool): Promise<void> {
+    const deadline = this.clock.now() + Math.max(5000, this.o.timing.edge.checkIntervalMs * 10);
+    let last: Record<string, string> = {};
+    while (this.clock.now() < deadline) {
+      last = await this.edge.admin.poolHealth(pool);
+      if (Object.keys(last).length > 0 && Object.values(last).every((s) => /^(UP|DRAIN)/.test(s) && !/DOWN|MAINT/.test(s))) return;
+      await this.clock.sleep(this.o.timing.edge.checkIntervalMs);
+    }
+    throw new StepFailure({ kind: 'error', message: `the edge does not see the ${pool} pool as UP: ${Object.entries(last).map(([k, v]) => `${k} ${v}`).join(', ')}` });
+  }
+
+  private async flip(): Promise<void> {
+    const started = this.clock.now();
+    await audited(this.o.audit, 'edge.flip', ['haproxy', 'set server', `${this.plan.target}=ready`, `${this.plan.live ?? 'none'}=drain`], () => this.edge.admin.flip(this.plan.target, this.plan.live));
+    this.log('flipping', `traffic now goes to ${this.plan.target} (${this.clock.now() - started} ms)`);
+    await this.edge.saveState();
+    const keepUntil = new Date(this.clock.now() + this.o.env.keep_window).toISOString();
+    const previous = this.state.liveImage;
+    await this.store.update((s) => ({
+      ...s,
+      live: this.plan.target,
+      liveImage: this.image,
+      kept: this.plan.live && previous ? { pool: this.plan.live, image: previous, until: keepUntil, deployId: this.o.deployId } : null,
+      migratedSinceKept: false,
+    }));
+  }
+
+  private async drain(): Promise<void> {
+    const old = this.plan.live;
+    if (old) {
+      const deadline = this.clock.now() + this.o.env.drain_timeout;
+      for (;;) {
+        const sessions = await this.edge.admin.sessions(old);
+        this.o.emit({ kind: 'drain', deploy: this.o.deployId, sessions, deadline });
+        if (Object.values(sessions).every((n) => n === 0)) break;
+        if (this.clock.now() >= deadline) {
+          await audited(this.o.audit, 'edge.cut', ['haproxy', 'shutdown sessions', old], () => this.edge.admin.cut(old));
+          this.log('draining', `drain timeout: cut what was left on ${old} (websockets reconnect to ${this.plan.target})`);
+          break;
+        }
+        await this.clock.sleep(this.o.timing.drainPollMs);
+      }
+    }
+    // Cron handover: never two runners. Stop the old one (bounded wait for jobs), then start the new.
+    await this.pools.stopCron(otherPool(this.plan.target), this.o.timing.cronGraceSeconds);
+    if (!this.ctx) this.ctx = { env: this.o.env, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db: await this.o.resolveDb(), resolvedEnv: await this.o.resolveEnv() };
+    await this.pools.startCron(this.ctx, this.plan.target);
+  }
+
+  private async finish(): Promise<void> {
+    this.log('live', `${this.plan.target} is live; ${this.plan.live ?? 'no'} pool kept for ${Math.round(this.o.env.keep_window / 1000)} s`);
+  }
+
+  private history(outcome: HistoryEntry['outcome'], st?: DeployState): HistoryEntry {
+    const phase = st?.phase;
+    return {
+      deployId: this.o.deployId,
+      kind: this.o.kind,
+      strategy: this.o.env.strategy,
+      by: this.o.actor.holder,
+      at: this.startedAt,
+      ...(this.o.ref ? { ref: this.o.ref } : {}),
+      image: this.image,
+      ...(this.state.liveImage ? { previousImage: this.state.liveImage } : {}),
+      pool: this.plan.target,
+      outcome,
+      ...(phase?.kind === 'failed' ? { failedStep: phase.step } : {}),
+      steps: (st?.steps ?? []).filter((s) => s.ms !== undefined).map((s) => ({ id: s.id, ms: s.ms!, ok: !!s.ok })),
+      dbMigrated: false,
+    };
+  }
+
+  private async effect(e: Exclude<Effect, { kind: 'run_step' }>, st: DeployState): Promise<void> {
+    switch (e.kind) {
+      case 'remove_pool':
+        await this.edge.admin.setPool(e.pool, 'maint').catch(() => undefined);
+        await this.pools.removePool(e.pool, { keepCron: false });
+        return;
+      case 'restore_edge':
+        await this.edge.admin.flip(e.live, otherPool(e.live));
+        return;
+      case 'release_lock':
+        await this.lock.release();
+        return;
+      case 'record_outcome': {
+        const exists = await this.edge.inspect();
+        if (exists) await this.store.update((s) => recordHistory(s, this.history(e.outcome, st)));
+        return;
+      }
+      case 'notice':
+        this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: e.message });
+        return;
+    }
+  }
+}
