@@ -1,0 +1,6 @@
+{
+    'name': 'base',
+    'version': '1.0',
+    'depends': [],
+    'installable': True,
+}

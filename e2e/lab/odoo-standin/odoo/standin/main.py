@@ -1,0 +1,129 @@
+# The stand-in server: start-up as Odoo does it (config, addons, registry), HTTP on the http and
+# gevent ports, a cron thread honouring max_cron_threads, graceful SIGTERM.
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+import odoo.release
+from . import config, db, install, modules, web
+
+_logger = logging.getLogger('odoo')
+
+
+class _DbFilter(logging.Filter):
+    dbname = '?'
+
+    def filter(self, record):
+        record.dbname = _DbFilter.dbname
+        return True
+
+
+def setup_logging(level):
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter('%(asctime)s %(process)s %(levelname)s %(dbname)s %(name)s: %(message)s'))
+    handler.addFilter(_DbFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(getattr(logging, str(level).upper(), logging.INFO))
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+def cron_loop(state, stop):
+    interval = float(os.environ.get('STANDIN_CRON_INTERVAL', '1'))
+    pool = os.environ.get('FLIPDECK_POOL')
+    log = logging.getLogger('odoo.addons.base.models.ir_cron')
+    dbname = str(state.conf['db_name'] or '').split(',')[0]
+    while not stop.wait(interval):
+        if not dbname:
+            continue
+        try:
+            with db.connect(state.conf, dbname) as c, c.cursor() as cr:
+                cr.execute('INSERT INTO flipdeck_cron_heartbeat (hostname, pool) VALUES (%s, %s)', (socket.gethostname(), pool))
+            log.debug('Job `heartbeat` done.')
+        except Exception as e:
+            log.warning('cron tick failed: %s', e)
+
+
+def run():
+    conf = config.load(sys.argv[1:])
+    setup_logging(conf['log_level'])
+    _DbFilter.dbname = str(conf['db_name'] or '?')
+    _logger.info('Odoo version %s (stand-in)', odoo.release.version)
+    _logger.info('addons paths: %s', [modules.CORE] + conf['addons_paths'])
+    _logger.info('database: %s@%s:%s', conf['db_user'], conf['db_host'], conf['db_port'])
+    os.makedirs(conf['data_dir'], exist_ok=True)
+
+    loaded = modules.resolve(modules.read_manifests(conf['addons_paths']))
+    try:
+        modules.import_addons(loaded, conf['addons_paths'])
+    except Exception:
+        logging.getLogger('odoo.modules.module').exception("Couldn't load module")
+        logging.getLogger('odoo.service.server').critical('Failed to initialize database `%s`.', conf['db_name'])
+        sys.exit(1)
+
+    to_init = [m.strip() for m in str(conf['init'] or '').split(',') if m.strip()]
+    to_update = [m.strip() for m in str(conf['update'] or '').split(',') if m.strip()]
+    if (to_init or to_update) and not conf['db_name']:
+        _logger.error('-i and -u need a database (-d)')
+        sys.exit(1)
+    if to_init or to_update:
+        install.run(conf, loaded, to_init, to_update)
+    if conf['stop_after_init']:
+        _logger.info('Stopping gracefully (--stop-after-init)')
+        sys.exit(0)
+
+    state = web.State(conf)
+    app = web.make_app(state)
+    servers = []
+    if conf['http_enable']:
+        iface = conf['http_interface'] or '0.0.0.0'
+        for port in (conf['http_port'], conf['gevent_port']):
+            srv = make_server(iface, port, app, threaded=True, request_handler=QuietHandler)
+            srv.daemon_threads = True
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+            servers.append(srv)
+        _logger.info('HTTP service (werkzeug) running on %s:%s', socket.gethostname(), conf['http_port'])
+
+    stop = threading.Event()
+
+    def shutdown(signum, _frame):
+        _logger.info('Initiating shutdown')
+        stop.set()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+
+    # Loading the registry: the configurable boot time, or forever when asked to hang.
+    boot = float(os.environ.get('STANDIN_BOOT_SECONDS', '1'))
+    if os.environ.get('STANDIN_BOOT_HANG') == '1':
+        _logger.info('loading registry (STANDIN_BOOT_HANG: it never finishes)')
+        boot = float('inf')
+    deadline = time.time() + boot
+    while not stop.is_set() and time.time() < deadline:
+        stop.wait(min(0.05, max(0.0, deadline - time.time())))
+    if not stop.is_set():
+        state.registry_ready.set()
+        _logger.info('Registry loaded in %.3fs', boot)
+        if conf['max_cron_threads'] > 0:
+            threading.Thread(target=cron_loop, args=(state, stop), daemon=True).start()
+            _logger.info('cron runner started (%s thread(s))', conf['max_cron_threads'])
+
+    stop.wait()
+    for srv in servers:
+        threading.Thread(target=srv.shutdown, daemon=True).start()
+        srv.socket.close()
+    grace = time.time() + float(os.environ.get('STANDIN_SHUTDOWN_GRACE', '60'))
+    while state.in_flight > 0 and time.time() < grace:
+        time.sleep(0.05)
+    _logger.info('Stopped (%d request(s) still in flight)', state.in_flight)
+    sys.exit(0)

@@ -1,0 +1,5 @@
+{
+    'name': 'Broken import',
+    'version': '1.0',
+    'depends': ['base'],
+}

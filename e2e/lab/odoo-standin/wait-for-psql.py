@@ -1,0 +1,28 @@
+#!/usr/bin/env python3
+# As the official image: wait until PostgreSQL accepts connections, or give up after --timeout.
+import argparse
+import sys
+import time
+
+import psycopg2
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser()
+    p.add_argument('--db_host', required=True)
+    p.add_argument('--db_port', required=True)
+    p.add_argument('--db_user', required=True)
+    p.add_argument('--db_password', required=True)
+    p.add_argument('--timeout', type=int, default=5)
+    args = p.parse_args()
+    start = time.time()
+    error = ''
+    while (time.time() - start) < args.timeout:
+        try:
+            conn = psycopg2.connect(user=args.db_user, host=args.db_host, port=args.db_port, password=args.db_password, dbname='postgres')
+            conn.close()
+            sys.exit(0)
+        except psycopg2.OperationalError as e:
+            error = e
+        time.sleep(1)
+    print("Database connection failure: %s" % error, file=sys.stderr)
+    sys.exit(1)
