@@ -35,7 +35,7 @@ export class EnvSecretStore implements SecretStore {
     return this.env[envVarFor(checkName(name))];
   }
 
-  async set(name: string): Promise<void> {
+  async set(name: string, _value?: string): Promise<void> {
     throw new FlipdeckError('refused', `headless runs read secrets from environment variables, so ${name} cannot be stored here: set ${envVarFor(name)}`, { fix: `set ${envVarFor(name)} in the environment of this process` });
   }
 
