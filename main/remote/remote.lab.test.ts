@@ -6,7 +6,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionState } from '../../shared/model';
-import { FlipdeckError } from '../../shared/errors';
+import type { FlipdeckError } from '../../shared/errors';
 import { cutRelay, restoreRelay } from '../../e2e/lab/relay-control';
 import { dockerOverSsh, engineInfo, listContainers } from './docker-client';
 import { HOSTILE } from './shell-quote.test';

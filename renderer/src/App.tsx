@@ -1,0 +1,48 @@
+import { useEffect, useState } from 'react';
+import { useFleet } from './stores/fleet';
+import { FleetSidebar } from './features/fleet/FleetSidebar';
+import { EmptyState } from './features/fleet/EmptyState';
+import { AddServerDialog } from './features/servers/AddServerDialog';
+import { HostKeyDialog } from './features/servers/HostKeyDialog';
+import { ServerPane } from './features/containers/ServerPane';
+import { AuditDock } from './features/audit/AuditDock';
+
+export function App() {
+  const load = useFleet((s) => s.load);
+  const loaded = useFleet((s) => s.loaded);
+  const loadError = useFleet((s) => s.loadError);
+  const inventory = useFleet((s) => s.inventory);
+  const selected = useFleet((s) => s.selected);
+  const status = useFleet((s) => s.status);
+  const [adding, setAdding] = useState(false);
+  const [dismissedKey, setDismissedKey] = useState<string | null>(null);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const server = inventory.servers.find((s) => s.id === selected) ?? null;
+  const client = server ? inventory.clients.find((c) => c.id === server.clientId) : undefined;
+  const st = server ? status[server.id] : undefined;
+  const keyPrompt = server && st?.kind === 'needs_trust' && dismissedKey !== `${server.id}:${st.outcome.kind}` ? st.outcome : null;
+  const auditVersion = Object.values(status).length + inventory.servers.length;
+
+  return (
+    <div className="app">
+      <FleetSidebar onAdd={() => setAdding(true)} />
+      <main className="main">
+        {!loaded ? <p className="muted pane">Loading…</p> : null}
+        {loadError ? (
+          <div className="callout callout-bad pane" role="alert"><strong>{loadError.message}</strong>{loadError.fix ? <p>{loadError.fix}</p> : null}</div>
+        ) : null}
+        {loaded && !loadError && inventory.servers.length === 0 ? <EmptyState onAdd={() => setAdding(true)} /> : null}
+        {server ? <ServerPane server={server} clientName={client?.name ?? ''} /> : null}
+      </main>
+      <AuditDock version={auditVersion} />
+      {adding ? <AddServerDialog onClose={() => setAdding(false)} /> : null}
+      {server && keyPrompt ? (
+        <HostKeyDialog serverId={server.id} serverName={server.name} host={server.host} outcome={keyPrompt} onClose={() => setDismissedKey(`${server.id}:${keyPrompt.kind}`)} />
+      ) : null}
+    </div>
+  );
+}

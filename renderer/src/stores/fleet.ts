@@ -1,0 +1,143 @@
+// The fleet: inventory, connection states and the selected server. Owns its subscription to
+// connection events; components read selectors and call these actions.
+import { create } from 'zustand';
+import type { AppInfo, ConnectOutcome, ConnectionState, Inventory, Server } from '../../../shared/model';
+import type { WireError } from '../../../shared/errors';
+import type { Request } from '../../../shared/ipc-contract';
+import { api } from '../api';
+import { wireErrorOf } from '../errors';
+
+export type ServerStatus =
+  | { kind: 'unknown' }
+  | { kind: 'connecting' }
+  | { kind: 'connected'; docker: string; supported: boolean }
+  | { kind: 'needs_trust'; outcome: Extract<ConnectOutcome, { kind: 'host_key_unknown' | 'host_key_changed' }> }
+  | { kind: 'error'; error: WireError }
+  | { kind: 'link'; state: ConnectionState };
+
+export interface NewServerForm {
+  clientName: string;
+  name: string;
+  host: string;
+  port: string;
+  user: string;
+  identityFile: string;
+  dockerSocket: string;
+}
+
+interface FleetState {
+  info: AppInfo | null;
+  inventory: Inventory;
+  search: string;
+  loaded: boolean;
+  loadError: WireError | null;
+  selected: string | null;
+  status: Record<string, ServerStatus>;
+  load(): Promise<void>;
+  setSearch(search: string): void;
+  select(serverId: string | null): void;
+  connect(serverId: string): Promise<void>;
+  trust(serverId: string): Promise<void>;
+  addServer(form: NewServerForm): Promise<Server>;
+  useThisComputer(): Promise<void>;
+}
+
+async function ensureClient(name: string): Promise<string> {
+  const inv = await api.call('inventory.get', {});
+  const existing = inv.clients.find((c) => c.name.toLowerCase() === name.trim().toLowerCase());
+  if (existing) return existing.id;
+  return (await api.call('clients.add', { name: name.trim(), tags: [] })).id;
+}
+
+let subscribed = false;
+
+export const useFleet = create<FleetState>((set, get) => ({
+  info: null,
+  inventory: { clients: [], servers: [] },
+  search: '',
+  loaded: false,
+  loadError: null,
+  selected: null,
+  status: {},
+
+  async load() {
+    if (!subscribed) {
+      subscribed = true;
+      api.on('connection.state', ({ server, state }) => {
+        const current = get().status[server];
+        if (state.kind === 'connected' && current?.kind === 'connected') return;
+        if (state.kind === 'reconnecting' || state.kind === 'lost') set((s) => ({ status: { ...s.status, [server]: { kind: 'link', state } } }));
+      });
+    }
+    try {
+      const [info, inventory] = await Promise.all([api.call('app.info', {}), api.call('inventory.get', { search: get().search || undefined })]);
+      set({ info, inventory, loaded: true, loadError: null });
+      const sel = get().selected;
+      if (!sel && inventory.servers[0]) get().select(inventory.servers[0].id);
+    } catch (err) {
+      set({ loaded: true, loadError: wireErrorOf(err) });
+    }
+  },
+
+  setSearch(search) {
+    set({ search });
+    void api.call('inventory.get', { search: search || undefined }).then((inventory) => set({ inventory }), () => undefined);
+  },
+
+  select(serverId) {
+    set({ selected: serverId });
+    if (serverId && !get().status[serverId]) void get().connect(serverId);
+  },
+
+  async connect(serverId) {
+    set((s) => ({ status: { ...s.status, [serverId]: { kind: 'connecting' } } }));
+    try {
+      const outcome = await api.call('servers.connect', { id: serverId });
+      const status: ServerStatus = outcome.kind === 'connected'
+        ? { kind: 'connected', docker: outcome.docker.version, supported: outcome.docker.supported }
+        : { kind: 'needs_trust', outcome };
+      set((s) => ({ status: { ...s.status, [serverId]: status } }));
+    } catch (err) {
+      set((s) => ({ status: { ...s.status, [serverId]: { kind: 'error', error: wireErrorOf(err) } } }));
+    }
+  },
+
+  async trust(serverId) {
+    const st = get().status[serverId];
+    if (st?.kind !== 'needs_trust' || st.outcome.kind !== 'host_key_unknown') return;
+    await api.call('servers.trustHostKey', { id: serverId, fingerprint: st.outcome.fingerprint, hop: st.outcome.hop });
+    await get().load();
+    await get().connect(serverId);
+  },
+
+  async addServer(form) {
+    const clientId = await ensureClient(form.clientName || 'Unsorted');
+    const request: Request<'servers.add'> = {
+      clientId,
+      name: form.name.trim(),
+      host: form.host.trim(),
+      port: Number(form.port || 22),
+      user: form.user.trim(),
+      useAgent: !form.identityFile.trim(),
+      ...(form.identityFile.trim() ? { identityFile: form.identityFile.trim() } : {}),
+      ...(form.dockerSocket.trim() ? { dockerSocket: form.dockerSocket.trim() } : {}),
+    };
+    const server = await api.call('servers.add', request);
+    await get().load();
+    get().select(server.id);
+    return server;
+  },
+
+  async useThisComputer() {
+    const socket = get().info?.localDocker?.socket ?? '/var/run/docker.sock';
+    const clientId = await ensureClient('This computer');
+    const server = await api.call('servers.add', { clientId, name: 'This computer', kind: 'local', host: 'localhost', user: 'local', dockerSocket: socket });
+    await get().load();
+    get().select(server.id);
+  },
+}));
+
+export const visibleGroups = (inventory: Inventory, search: string) =>
+  inventory.clients
+    .map((c) => ({ client: c, servers: inventory.servers.filter((x) => x.clientId === c.id) }))
+    .filter((g) => g.servers.length > 0 || !search);
