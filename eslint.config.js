@@ -26,6 +26,7 @@ export default tseslint.config(
   },
   {
     files: ['shared/**'],
+    ignores: ['shared/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [

@@ -46,3 +46,11 @@ describe('Electron hardening', () => {
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe');
   });
 });
+
+describe('packaging', () => {
+  it('ships with the hardening fuses set', async () => {
+    const { parse } = await import('yaml');
+    const cfg = parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../electron-builder.yml'), 'utf8')) as { electronFuses: Record<string, boolean> };
+    expect(cfg.electronFuses).toMatchObject({ runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false, enableEmbeddedAsarIntegrityValidation: true, onlyLoadAppFromAsar: true, enableCookieEncryption: true });
+  });
+});

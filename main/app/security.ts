@@ -64,14 +64,12 @@ export function shouldBlockNavigation(targetUrl: string, appOrigin = APP_ORIGIN)
 
 /** No new windows, ever; http(s) links the user clicks may open in the system browser instead. */
 export function windowOpenDecision(url: string): { action: 'deny'; openExternally: boolean } {
-  let external = false;
   try {
     const u = new URL(url);
-    external = u.protocol === 'https:' || u.protocol === 'http:';
+    return { action: 'deny', openExternally: u.protocol === 'https:' || u.protocol === 'http:' };
   } catch {
-    external = false;
+    return { action: 'deny', openExternally: false };
   }
-  return { action: 'deny', openExternally: external };
 }
 
 /** Every permission request (camera, notifications from web content, geolocation…) is denied. */
