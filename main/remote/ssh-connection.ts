@@ -99,7 +99,9 @@ export class SshConnection extends EventEmitter {
         settled = true;
         resolve(c);
       });
-      c.once('error', (err) => {
+      // Persistent: ssh2 may emit more than one error (e.g. a cut during the handshake, then the close);
+      // after settling, the 'close' event is what reports a drop.
+      c.on('error', (err) => {
         if (settled) return;
         settled = true;
         c.end();
