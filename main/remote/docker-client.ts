@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { ContainerStats, ContainerSummary, DockerEngineInfo } from '../../shared/model';
 import { FlipdeckError } from '../../shared/errors';
 import type { SshConnection } from './ssh-connection';
+import { asSocketLike } from './channel-socket';
 
 export const MIN_API_VERSION = 1.41;
 
@@ -23,7 +24,7 @@ function socketError(err: Error & { code?: string }, socketPath: string, host: s
 function agentOver(open: () => Promise<Duplex>): http.Agent {
   const agent = new http.Agent({ keepAlive: false });
   agent.createConnection = ((_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
-    open().then((s) => cb(null, s), (err: Error) => cb(err));
+    open().then((s) => cb(null, asSocketLike(s)), (err: Error) => cb(err));
     return undefined;
   }) as unknown as http.Agent['createConnection'];
   return agent;

@@ -162,10 +162,19 @@ export class BlueGreenDeploy {
     this.log('green_starting', `edge ${how}`);
     this.ctx = { env: e, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db, resolvedEnv: await this.o.resolveEnv() };
     await this.store.update((s) => recordHistory(s, this.history('running')));
+    if (this.state.live === null && e.db === 'managed') await this.initDatabase();
     await this.pools.startPool(this.ctx, this.plan.target);
     // Out of rotation but health-checked: the edge's own view of readiness.
     await this.edge.admin.setPool(this.plan.target, 'drain');
     this.log('green_starting', `${e.replicas} ${this.plan.target} worker(s) started from ${this.image}`);
+  }
+
+  /** First deploy on a managed database: Odoo's `-i base` creates and initialises it, as a one-off run. */
+  private async initDatabase(): Promise<void> {
+    this.log('green_starting', `initialising database ${this.ctx.db.name} (odoo -i base --stop-after-init)`);
+    const r = await this.pools.runOnce(this.ctx, 'init', ['--database', this.ctx.db.name, '-i', 'base', '--stop-after-init', '--no-http'], Math.max(60_000, this.o.env.ready_timeout));
+    for (const line of r.output.split('\n').slice(-20)) if (line) this.log('green_starting', line);
+    if (r.exitCode !== 0) throw new StepFailure({ kind: 'command', argv: ['odoo', '--database', this.ctx.db.name, '-i', 'base', '--stop-after-init'], exitCode: r.exitCode, stderr: r.output.split('\n').slice(-30).join('\n') });
   }
 
   private async ensureManagedDb(db: DbConnection): Promise<void> {
@@ -200,7 +209,7 @@ export class BlueGreenDeploy {
     ctrl.abort();
     if (outcome && 'dead' in outcome) {
       const w = outcome.worker;
-      throw new StepFailure({ kind: 'command', argv: ['docker', 'start', w.name], exitCode: w.exitCode, stderr: `${w.name} exited with code ${w.exitCode} while starting:\n${await this.pools.tail(w.name)}` });
+      throw new StepFailure({ kind: 'command', argv: ['docker', 'start', w.name], exitCode: w.exitCode, stderr: `${w.name} crashed (exit code ${w.exitCode}) while starting:\n${await this.pools.tail(w.name)}` });
     }
     if (!outcome.ready) throw new StepFailure({ kind: 'timeout', waitedMs: outcome.waitedMs, lastProbes: outcome.lastProbes });
     await this.waitEdgeUp(pool);
@@ -217,7 +226,7 @@ export class BlueGreenDeploy {
     while (!signal.aborted) {
       await this.clock.sleep(Math.max(200, this.o.timing.readiness.intervalMs), signal);
       if (signal.aborted) break;
-      const dead = (await this.pools.workers(pool).catch(() => [])).find((w) => !w.running);
+      const dead = (await this.pools.workers(pool).catch(() => [])).find((w) => w.crashed);
       if (dead) return { dead: true, worker: dead };
     }
     return new Promise(() => undefined);

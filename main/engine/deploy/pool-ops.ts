@@ -15,6 +15,8 @@ export interface WorkerInfo {
   image: string;
   ip: string | null;
   running: boolean;
+  /** Exited or restarted since it was started: a crash, even when the restart policy brought it back. */
+  crashed: boolean;
   exitCode: number | null;
   startedAt: string;
   deployId: string;
@@ -67,8 +69,9 @@ export class PoolOps {
         pool: (l[LABEL.pool] === 'green' ? 'green' : 'blue'),
         image: l[LABEL.image] ?? info.Config.Image,
         ip: info.NetworkSettings.Networks[this.names.network]?.IPAddress || null,
-        running: info.State.Running,
-        exitCode: info.State.Running ? null : info.State.ExitCode,
+        running: info.State.Running && !info.State.Restarting,
+        crashed: !info.State.Running || info.State.Restarting || info.RestartCount > 0,
+        exitCode: info.State.Running && !info.State.Restarting && info.RestartCount === 0 ? null : info.State.ExitCode,
         startedAt: info.State.StartedAt,
         deployId: l[LABEL.deploy] ?? '',
       });
@@ -121,6 +124,36 @@ export class PoolOps {
     }
     if (existing) await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', spec.name], () => this.docker.getContainer(spec.name).remove({ force: true }));
     await this.createAndStart(spec);
+  }
+
+  /** A one-off Odoo run on the environment's network and data volume (database init, module updates). */
+  async runOnce(ctx: WorkerContext, name: string, args: string[], timeoutMs: number): Promise<{ exitCode: number; output: string; durationMs: number }> {
+    const spec = workerSpec(ctx, 'blue', 1);
+    const started = Date.now();
+    const oneoff: CreateSpec = {
+      ...spec,
+      name: `${this.names.network}-${name}`,
+      Cmd: ['odoo', ...args],
+      Labels: { ...spec.Labels, [LABEL.role]: 'oneoff' },
+      HostConfig: { ...spec.HostConfig, RestartPolicy: { Name: 'no' } },
+    };
+    delete oneoff.Labels![LABEL.pool];
+    await this.docker.getContainer(oneoff.name).remove({ force: true }).catch(() => undefined);
+    const argv = ['docker', 'run', '--rm', '--name', oneoff.name, ctx.image, ...(oneoff.Cmd ?? [])];
+    const c = await this.docker.createContainer(oneoff);
+    try {
+      await c.start();
+      const waited = await Promise.race([
+        c.wait() as Promise<{ StatusCode: number }>,
+        new Promise<null>((r) => setTimeout(() => r(null), timeoutMs)),
+      ]);
+      const output = await this.tail(oneoff.name, 200);
+      const exitCode = waited ? waited.StatusCode : -1;
+      await this.audit({ action: `oneoff.${name}`, argv, ok: exitCode === 0, exitCode: waited ? exitCode : null, output: waited ? output : `${output}\n(timed out after ${timeoutMs} ms)`, durationMs: Date.now() - started });
+      return { exitCode, output, durationMs: Date.now() - started };
+    } finally {
+      await c.remove({ force: true }).catch(() => undefined);
+    }
   }
 
   /** The last lines a container printed: what a failure card shows when a worker dies. */

@@ -111,6 +111,9 @@ export function edgeSpec(ctx: EdgeContext): CreateSpec {
     Image: ctx.image,
     Hostname: names.edge,
     Cmd: ['haproxy', '-W', '-db', '-f', `${EDGE_CONFIG_DIR}/haproxy.cfg`],
+    // The official image runs as `haproxy`, which cannot create the admin socket in the bind-mounted
+    // run directory; the socket itself is then restricted to the Docker socket's group (mode 660).
+    User: '0',
     Labels: labels(ctx.envName, 'edge'),
     ExposedPorts: { [`${EDGE_LISTEN_PORT}/tcp`]: {} },
     HostConfig: {

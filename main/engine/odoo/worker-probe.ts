@@ -8,6 +8,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { HttpProbeAnswer, WorkerProbe } from '../deploy/readiness';
+import { asSocketLike } from '../../remote/channel-socket';
 
 export interface OdooProbeOptions {
   worker: string;
@@ -32,7 +33,6 @@ export function getOver(open: () => Promise<Duplex>, path: string, host: string,
       headers: { Host: host, 'User-Agent': 'flipdeck-readiness', Connection: 'close' },
       agent: streamAgent(open),
       signal,
-      timeout: waitMs,
     }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -43,8 +43,10 @@ export function getOver(open: () => Promise<Duplex>, path: string, host: string,
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${waitMs} ms`)));
-    req.on('error', reject);
+    // Our own timer: an SSH channel has no socket timeout to lean on.
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${waitMs} ms`)), waitMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', (err) => (clearTimeout(timer), reject(err)));
     req.end();
   });
 }
@@ -56,7 +58,7 @@ export function streamAgent(open: () => Promise<Duplex>): http.Agent {
     open().then((s) => {
       // ssh2 channels emit close only after both sides end.
       s.on('end', () => s.end());
-      cb(null, s);
+      cb(null, asSocketLike(s));
     }, (err: Error) => cb(err));
     return undefined;
   }) as unknown as http.Agent['createConnection'];
