@@ -6,6 +6,7 @@ import { Exit, exitCodeFor, type ExitCode } from './exit-codes';
 import { asWire, openContext, type CliContext } from './context';
 import { registerServerCommands, UsageError } from './commands/server';
 import { registerAuditCommand } from './commands/audit';
+import { registerDeployCommands } from './commands/deploy';
 
 export interface CliIo {
   out(text: string): void;
@@ -45,6 +46,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<ExitCode>
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerServerCommands(program, run);
   registerAuditCommand(program, run);
+  registerDeployCommands(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

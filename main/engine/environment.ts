@@ -76,6 +76,9 @@ export const environmentSchema = z.object({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and _'), envValue).default({}),
   db: db.default('managed'),
   resources: resources.default({}),
+  /** The edge and managed-database images; the official ones by default, pinned per environment if needed. */
+  edge_image: z.string().max(300).regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be a Docker image reference').default('haproxy:2.6'),
+  db_image: z.string().max(300).regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be a Docker image reference').default('postgres:16'),
   odoo_version: z.string().regex(/^(1[4-9])\.0$/, 'must be 14.0 … 19.0').optional(),
 }).strict().superRefine((e, ctx) => {
   if (!e.source === !e.image) ctx.addIssue({ code: 'custom', path: ['source'], message: 'give exactly one of `source` (a local dir or git URL) or `image`' });

@@ -11,11 +11,16 @@ import { ConnectionPool } from '../remote/connection-pool';
 import { ServerSessions } from './server-sessions';
 import { createHandlers } from './handlers';
 import { probeLocalDocker } from './local-docker';
+import { EnvironmentStore } from '../store/environments';
+import { Deployments } from './deployments';
 
 export interface HostServices {
   handlers: Handlers;
   onEvent(listener: <E extends EventName>(event: E, payload: Events[E]) => void): () => void;
   close(): Promise<void>;
+  /** Deploys, rollbacks and status of environments (the CLI calls these directly). */
+  deployments: Deployments;
+  environments: EnvironmentStore;
   /** Non-fatal warnings found at start-up (e.g. where the audit key lives), for the host to print. */
   warnings: string[];
 }
@@ -58,9 +63,14 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
     env,
   });
 
+  const environments = new EnvironmentStore(home);
+  const deployments = new Deployments({ inventory, environments, sessions, secrets, redactor, audit, env });
+
   return {
     handlers,
     warnings,
+    deployments,
+    environments,
     onEvent(listener) {
       const wrapped = (event: EventName, payload: unknown) => listener(event, payload as never);
       bus.on('event', wrapped);

@@ -1,0 +1,176 @@
+// Deploys, rollbacks and status for `SERVER/ENV`, shared by the CLI and (next) the app: resolves the
+// server, its environment, secrets and the link, then hands the engine what it needs. Secrets are
+// resolved here, in main, and only ever reach the server.
+import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import os from 'node:os';
+import type { DeployProgress } from '../../shared/deploy';
+import { FlipdeckError } from '../../shared/errors';
+import type { Server } from '../../shared/model';
+import type { Environment } from '../engine/environment';
+import { BlueGreenDeploy } from '../engine/deploy/blue-green';
+import type { DeployResult } from '../engine/deploy/driver';
+import { DeployLock } from '../engine/deploy/lock';
+import { FAST_TIMING, SEED_TIMING } from '../engine/deploy/readiness';
+import type { AuditSink, RemoteAction, ServerLink } from '../engine/deploy/server-link';
+import type { DbConnection } from '../engine/docker/specs';
+import { envNames } from '../engine/names';
+import { EDGE_TIMING, FAST_EDGE_TIMING } from '../engine/proxy/haproxy-config';
+import { StateStore } from '../engine/state/state-store';
+import { keptPoolUsable, previousLiveImage } from '../engine/state/server-state';
+import type { AuditLog } from '../store/audit-log';
+import type { EnvironmentStore } from '../store/environments';
+import type { InventoryStore } from '../store/inventory';
+import { envVarFor, type Redactor, type SecretStore } from '../store/secret-store';
+import { linkFor } from './server-link';
+import type { ServerSessions } from './server-sessions';
+
+export interface DeploymentsDeps {
+  inventory: InventoryStore;
+  environments: EnvironmentStore;
+  sessions: ServerSessions;
+  secrets: SecretStore;
+  redactor: Redactor;
+  audit: AuditLog;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Target {
+  server: Server;
+  environment: Environment;
+  link: ServerLink;
+}
+
+export function parseRef(ref: string): { server: string; env: string } {
+  const m = /^([^/\s]+)\/([a-z0-9][a-z0-9_-]{0,39})$/.exec(ref);
+  if (!m) throw new FlipdeckError('bad_input', `expected SERVER/ENV, got ${JSON.stringify(ref.slice(0, 80))}`, { fix: 'name the server and the environment, e.g. acme-prod/production' });
+  return { server: m[1]!, env: m[2]! };
+}
+
+export const actorName = () => `${os.userInfo().username}@${os.hostname()}`;
+
+export class Deployments {
+  constructor(private readonly d: DeploymentsDeps) {}
+
+  get fast(): boolean {
+    return this.d.env.FLIPDECK_TIMING === 'fast';
+  }
+
+  async target(ref: string): Promise<Target> {
+    const { server: serverName, env } = parseRef(ref);
+    const server = this.d.inventory.serverByName(serverName);
+    const environment = await this.d.environments.get(server.name, env);
+    const link = await linkFor(this.d.sessions, this.d.inventory, server.id);
+    return { server, environment, link };
+  }
+
+  auditSink(server: Server, environment: string): AuditSink {
+    return async (a: RemoteAction) => {
+      await this.d.audit.append({ action: a.action, server: server.name, environment, argv: a.argv, ok: a.ok, ...(a.exitCode !== undefined ? { exitCode: a.exitCode } : {}), durationMs: a.durationMs, ...(a.output ? { output: a.output } : {}), ...(a.detail ? { detail: a.detail } : {}) });
+    };
+  }
+
+  /** The group of the server's Docker socket: the edge's admin socket is opened to it. */
+  private async adminGid(t: Target): Promise<number | undefined> {
+    if (t.server.kind === 'local') return (await stat(t.server.dockerSocket)).gid;
+    const r = await (await this.d.sessions.ssh(t.server.id)).exec(['stat', '-c', '%g', t.server.dockerSocket]);
+    const gid = Number(r.stdout.trim());
+    return r.exitCode === 0 && Number.isInteger(gid) ? gid : undefined;
+  }
+
+  private async secret(name: string, what: string): Promise<string> {
+    const value = await this.d.secrets.get(name);
+    if (value === undefined) throw new FlipdeckError('secret_missing', `the secret "${name}" (${what}) is not set`, { fix: `store it in Flipdeck's secrets, or for the CLI set ${envVarFor(name)}` });
+    this.d.redactor.add(value);
+    return value;
+  }
+
+  async resolveEnv(environment: Environment): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(environment.env)) out[k] = typeof v === 'object' ? await this.secret(v.secret, `env ${k} of ${environment.name}`) : String(v);
+    return out;
+  }
+
+  /**
+   * A managed database's password lives where it must anyway: in the database container on the server.
+   * The first deploy generates it; later deploys (from any laptop) read it back from there.
+   */
+  async resolveDb(t: Target): Promise<DbConnection> {
+    const db = t.environment.db;
+    if (db !== 'managed') return { host: db.host, port: db.port, user: db.user, name: db.name, password: await this.secret(db.password.secret, `database password of ${t.environment.name}`) };
+    const names = envNames(t.environment.name);
+    const existing = await t.link.docker.getContainer(names.db).inspect().catch(() => null);
+    const fromServer = existing?.Config.Env?.find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice('POSTGRES_PASSWORD='.length);
+    const password = fromServer ?? randomBytes(18).toString('base64url');
+    this.d.redactor.add(password);
+    return { host: names.db, port: 5432, user: 'odoo', password, name: t.environment.name };
+  }
+
+  async run(ref: string, kind: 'deploy' | 'rollback', o: { image?: string; gitRef?: string; onProgress?: (p: DeployProgress) => void; signal?: AbortSignal } = {}): Promise<DeployResult & { note?: string }> {
+    const t = await this.target(ref);
+    let actualKind = kind;
+    let image = o.image;
+    let note: string | undefined;
+    if (kind === 'rollback') {
+      const state = await new StateStore(t.link.docker, t.environment.name).read();
+      if (!keptPoolUsable(state, Date.now())) {
+        const previous = previousLiveImage(state);
+        if (!previous) throw new FlipdeckError('refused', `${ref} has nothing to roll back to`, { fix: 'deploy a known-good version instead' });
+        actualKind = 'deploy';
+        image = previous;
+        note = `the keep window is over: redeploying the previous image ${previous} as a normal blue-green deploy`;
+      }
+      if (state.migratedSinceKept) note = `${note ? `${note}; ` : ''}the database was migrated since the kept pool was live: rolling back the code does not undo the migration`;
+    }
+    if (note) o.onProgress?.({ kind: 'notice', deploy: '-', message: note });
+    const deployId = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const adminGid = await this.adminGid(t);
+    const engine = new BlueGreenDeploy({
+      env: t.environment,
+      deployId,
+      kind: actualKind,
+      ...(image ? { image } : {}),
+      ...(o.gitRef ? { ref: o.gitRef } : {}),
+      actor: { holder: actorName(), machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), deployId },
+      here: { machine: os.hostname(), pidAlive },
+      link: t.link,
+      audit: this.auditSink(t.server, t.environment.name),
+      emit: (p) => o.onProgress?.(p),
+      timing: this.fast
+        ? { readiness: FAST_TIMING, edge: FAST_EDGE_TIMING, drainPollMs: 100, cronGraceSeconds: 5 }
+        : { readiness: SEED_TIMING, edge: EDGE_TIMING, drainPollMs: 500, cronGraceSeconds: 60 },
+      images: { edge: t.environment.edge_image, postgres: t.environment.db_image },
+      resolveEnv: () => this.resolveEnv(t.environment),
+      resolveDb: () => this.resolveDb(t),
+      ...(adminGid !== undefined ? { adminGid } : {}),
+    });
+    const result = await engine.run(o.signal);
+    return note ? { ...result, note } : result;
+  }
+
+  async auditNote(action: string, server: string, environment: string, detail: Record<string, unknown>): Promise<void> {
+    await this.d.audit.append({ action, server, environment, ok: true, detail });
+  }
+
+  async saveResources(t: Target, resources: { memory?: number; memory_swap?: number | undefined; cpus?: number }): Promise<void> {
+    await this.d.environments.patch(t.server.name, t.environment.name, (d) => ({ ...d, resources: { ...((d.resources as Record<string, unknown> | undefined) ?? {}), ...resources } }));
+  }
+
+  async unlock(ref: string): Promise<{ broke: string | null }> {
+    const t = await this.target(ref);
+    const lock = new DeployLock(t.link.docker, t.environment.name, t.environment.edge_image);
+    const started = Date.now();
+    const existing = await lock.breakLock();
+    await this.d.audit.append({ action: 'deploy.unlock', server: t.server.name, environment: t.environment.name, argv: ['docker', 'rm', '-f', envNames(t.environment.name).lock], ok: true, durationMs: Date.now() - started, detail: existing ? { holder: existing.holder, since: existing.since, deployId: existing.deployId } : { holder: null } });
+    return { broke: existing ? `${existing.holder} (since ${existing.since}, deploy ${existing.deployId})` : null };
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,156 @@
+// Read and adjust a running environment: status (from the server, never from memory), pre-flight
+// checks, live resources and logs. Shared by the CLI and the app.
+import type { Duplex } from 'node:stream';
+import type { Pool } from '../../shared/deploy';
+import { FlipdeckError } from '../../shared/errors';
+import { parseBytes } from '../../shared/units';
+import { DeployLock, lockVerdict } from '../engine/deploy/lock';
+import { EdgeOps } from '../engine/deploy/edge-ops';
+import { PoolOps, demux } from '../engine/deploy/pool-ops';
+import { LABEL } from '../engine/names';
+import { StateStore } from '../engine/state/state-store';
+import { statsFrom } from '../remote/docker-client';
+import type { Deployments, Target } from './deployments';
+import os from 'node:os';
+
+export interface StatusJson {
+  live: Pool | null;
+  workers: { name: string; pool: Pool; ready: boolean; image: string }[];
+  kept: { pool: Pool; until: string } | null;
+  lock: { holder: string; since: string } | null;
+}
+
+export async function environmentStatus(t: Target): Promise<StatusJson> {
+  const name = t.environment.name;
+  const pools = new PoolOps(t.link.docker, name, async () => undefined);
+  const edge = new EdgeOps(t.link, name, t.environment.replicas, async () => undefined);
+  const state = await new StateStore(t.link.docker, name).read();
+  const edgeInfo = await edge.inspect();
+  let live = state.live;
+  let health: Record<string, string> = {};
+  if (edgeInfo?.State.Running) {
+    const stats = await edge.admin.stats().catch(() => null);
+    if (stats) {
+      live = (await edge.admin.livePool().catch(() => null)) ?? live;
+      health = Object.fromEntries(stats.filter((s) => s.backend === 'odoo').map((s) => [s.server, s.status]));
+    }
+  }
+  const workers = (await pools.workers()).map((w) => {
+    const slot = `${w.pool}-${w.name.split('-').pop()}`;
+    return { name: w.name, pool: w.pool, ready: w.running && /^(UP|DRAIN)/.test(health[slot] ?? ''), image: w.image };
+  });
+  const lock = await new DeployLock(t.link.docker, name, t.environment.edge_image).read();
+  const kept = state.kept && Date.parse(state.kept.until) > Date.now() ? { pool: state.kept.pool, until: state.kept.until } : null;
+  const liveLock = lock && lockVerdict(lock, Date.now(), { machine: os.hostname(), pidAlive: () => true }).live ? { holder: lock.holder, since: lock.since } : null;
+  return { live, workers, kept, lock: liveLock };
+}
+
+export interface PreflightCheck {
+  id: string;
+  status: 'pass' | 'warn' | 'fail';
+  message: string;
+  fix?: string;
+}
+
+export async function basicPreflight(t: Target): Promise<PreflightCheck[]> {
+  const checks: PreflightCheck[] = [];
+  const name = t.environment.name;
+  checks.push({ id: 'ssh', status: 'pass', message: t.server.kind === 'local' ? 'this computer (no SSH)' : `SSH to ${t.server.user}@${t.server.host}:${t.server.port} works, host key pinned` });
+  const v = await t.link.docker.version();
+  checks.push(Number(v.ApiVersion) >= 1.41
+    ? { id: 'docker_version', status: 'pass', message: `Docker ${v.Version} (API ${v.ApiVersion})` }
+    : { id: 'docker_version', status: 'fail', message: `Docker ${v.Version} (API ${v.ApiVersion}) is too old`, fix: 'upgrade Docker Engine to 20.10 or newer' });
+  const info = await t.link.docker.info() as { DockerRootDir?: string };
+  const df = await t.link.docker.df().catch(() => null) as { LayersSize?: number } | null;
+  checks.push({ id: 'disk', status: 'pass', message: `Docker root ${info.DockerRootDir ?? '?'}; images use ${df?.LayersSize ? Math.round(df.LayersSize / 1024 ** 2) : '?'} MiB` });
+  const edge = new EdgeOps(t.link, name, t.environment.replicas, async () => undefined);
+  const edgeInfo = await edge.inspect();
+  if (!edgeInfo) {
+    checks.push({ id: 'edge', status: 'pass', message: 'no edge yet: the first deploy creates it' });
+    if (t.environment.public_bind) {
+      const clash = (await t.link.docker.listContainers()).find((c) => c.Ports.some((p) => p.PublicPort === Number(t.environment.public_bind!.split(':')[1])));
+      checks.push(clash
+        ? { id: 'port', status: 'fail', message: `${t.environment.public_bind} is already published by ${clash.Names[0]?.slice(1)}`, fix: 'choose another public_bind, or stop that container' }
+        : { id: 'port', status: 'pass', message: `${t.environment.public_bind} is free for the edge` });
+    }
+  } else {
+    const ok = edgeInfo.State.Running && (await edge.admin.run(['show info']).then(() => true, () => false));
+    checks.push(ok ? { id: 'edge', status: 'pass', message: 'the edge is running and its admin socket answers' } : { id: 'edge', status: 'fail', message: 'the edge exists but does not answer', fix: 'check `docker logs` of the edge container' });
+    checks.push({ id: 'port', status: 'pass', message: `${t.environment.public_bind ?? 'the port'} belongs to this environment's edge` });
+  }
+  const lock = await new DeployLock(t.link.docker, name, t.environment.edge_image).read();
+  checks.push(!lock
+    ? { id: 'lock', status: 'pass', message: 'no deploy in progress' }
+    : lockVerdict(lock, Date.now(), { machine: os.hostname(), pidAlive: () => true }).live
+      ? { id: 'lock', status: 'fail', message: `${lock.holder} is deploying (since ${lock.since})`, fix: 'wait, or `flipdeck unlock` if that deploy is dead' }
+      : { id: 'lock', status: 'warn', message: `a stale lock of ${lock.holder} will be taken over` });
+  return checks;
+}
+
+export interface ResourceChange {
+  pool: Pool;
+  memory?: string;
+  memorySwap?: string;
+  cpus?: number;
+}
+
+/** `docker update` on a running pool (no restart), refused below current usage plus a margin. */
+export async function updateResources(deployments: Deployments, ref: string, change: ResourceChange, margin = 32 * 1024 ** 2) {
+  const t = await deployments.target(ref);
+  const audit = deployments.auditSink(t.server, t.environment.name);
+  const memory = change.memory !== undefined ? parseBytes(change.memory) : undefined;
+  const swap = change.memorySwap !== undefined ? parseBytes(change.memorySwap) : memory;
+  if (memory !== undefined && swap !== undefined && swap < memory) throw new FlipdeckError('bad_input', '--memory-swap counts memory plus swap, so it cannot be below --memory');
+  const workers = (await new PoolOps(t.link.docker, t.environment.name, audit).workers(change.pool)).filter((w) => w.running);
+  if (workers.length === 0) throw new FlipdeckError('refused', `the ${change.pool} pool of ${ref} has no running worker`);
+  const changed = [];
+  for (const w of workers) {
+    const c = t.link.docker.getContainer(w.id);
+    const before = await c.inspect();
+    if (memory !== undefined) {
+      const usage = statsFrom(await c.stats({ stream: false }) as never).memoryBytes;
+      if (memory < usage + margin) throw new FlipdeckError('refused', `${w.name} uses ${Math.round(usage / 1024 ** 2)} MiB: a ${Math.round(memory / 1024 ** 2)} MiB limit would get it killed`, { fix: `give at least ${Math.ceil((usage + margin) / 1024 ** 2)} MiB` });
+    }
+    const update = { ...(memory !== undefined ? { Memory: memory, MemorySwap: swap } : {}), ...(change.cpus !== undefined ? { NanoCpus: Math.round(change.cpus * 1e9) } : {}) };
+    const old = { Memory: before.HostConfig.Memory, MemorySwap: before.HostConfig.MemorySwap, NanoCpus: before.HostConfig.NanoCpus };
+    const started = Date.now();
+    // Raising memory above the current swap limit needs swap first; lowering needs memory first.
+    await c.update(update);
+    await audit({ action: 'resources.update', argv: ['docker', 'update', ...(memory !== undefined ? ['--memory', String(memory), '--memory-swap', String(swap)] : []), ...(change.cpus !== undefined ? ['--cpus', String(change.cpus)] : []), w.name], ok: true, exitCode: 0, durationMs: Date.now() - started, detail: { old, new: update } });
+    changed.push({ name: w.name, old, new: update, startedAt: before.State.StartedAt });
+  }
+  // Kept for the next deploy: the new pool starts with what the running one was given.
+  await deployments.saveResources(t, { ...(memory !== undefined ? { memory, memory_swap: swap } : {}), ...(change.cpus !== undefined ? { cpus: change.cpus } : {}) });
+  return changed;
+}
+
+/** Follows the logs of a pool's workers, each line labelled with its worker, until the signal aborts. */
+export async function followLogs(t: Target, pool: Pool | undefined, follow: boolean, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  const list = await t.link.docker.listContainers({ filters: { label: [`${LABEL.environment}=${t.environment.name}`, `${LABEL.role}=web`, ...(pool ? [`${LABEL.pool}=${pool}`] : [])] } });
+  await Promise.all(list.map(async (c) => {
+    const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+    const container = t.link.docker.getContainer(c.Id);
+    if (!follow) {
+      const buf = await container.logs({ stdout: true, stderr: true, tail: 200, follow: false }) as unknown as Buffer;
+      for (const line of demux(buf).split('\n')) if (line) onLine(`${name} | ${line}`);
+      return;
+    }
+    const stream = await container.logs({ stdout: true, stderr: true, tail: 50, follow: true }) as unknown as Duplex;
+    signal?.addEventListener('abort', () => stream.destroy(), { once: true });
+    let pending = Buffer.alloc(0);
+    await new Promise<void>((resolve) => {
+      stream.on('data', (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 8) {
+          const size = pending.readUInt32BE(4);
+          if (pending.length < 8 + size) break;
+          for (const line of pending.subarray(8, 8 + size).toString('utf8').split('\n')) if (line) onLine(`${name} | ${line}`);
+          pending = pending.subarray(8 + size);
+        }
+      });
+      stream.on('close', () => resolve());
+      stream.on('end', () => resolve());
+      stream.on('error', () => resolve());
+    });
+  }));
+}
