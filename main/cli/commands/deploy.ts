@@ -1,6 +1,7 @@
 // flipdeck env apply | preflight | deploy | rollback | status | resources | logs | unlock
 // Progress goes to stderr as it happens; --json prints one document on stdout at the end.
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { describeFailure, type DeployProgress } from '../../../shared/deploy';
@@ -11,6 +12,9 @@ import { basicPreflight, environmentStatus, followLogs, updateResources } from '
 import { Exit, type ExitCode } from '../exit-codes';
 import type { CliContext } from '../context';
 import { UsageError } from './server';
+
+/** Not a git URL (scheme://… or user@host:path). */
+export const isLocalPath = (s: string) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !/^[^/\s]+@[^/\s]+:/.test(s);
 
 type Run = (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>;
 
@@ -92,7 +96,10 @@ export function registerDeployCommands(program: Command, run: Run): void {
         throw new UsageError(`${file} is not valid YAML: ${(err as Error).message}`);
       }
       if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UsageError(`${file} must be a mapping of keys (server, name, image…)`);
-      const { environment, replaced } = await ctx.services.environments.apply(doc as Record<string, unknown>);
+      const def = doc as Record<string, unknown>;
+      // A relative source means "beside this file", wherever the CLI runs from later.
+      if (typeof def.source === 'string' && isLocalPath(def.source)) def.source = path.resolve(path.dirname(path.resolve(file)), def.source);
+      const { environment, replaced } = await ctx.services.environments.apply(def);
       const inventory = await ctx.call('inventory.get', {});
       if (!inventory.servers.some((s) => s.name === environment.server)) {
         ctx.err(`warning: no server named ${environment.server} yet; add it with \`flipdeck server add ${environment.server} …\``);
