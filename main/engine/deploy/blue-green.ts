@@ -16,7 +16,7 @@ import { drive, type DeployResult } from './driver';
 import { EdgeOps } from './edge-ops';
 import { DeployLock, type LockHolder } from './lock';
 import { deployPlan, rollbackPlan, type DeployState, type Effect, type Plan } from './machine';
-import { PoolOps, type WorkerInfo } from './pool-ops';
+import { PoolOps, forceRemove, startIfStopped, type WorkerInfo } from './pool-ops';
 import { realClock, waitUntilReady, type Clock, type ReadinessTiming } from './readiness';
 import { audited, type AuditSink, type ServerLink } from './server-link';
 import { StepFailure } from './step-failure';
@@ -155,11 +155,13 @@ export class BlueGreenDeploy {
     const db = await this.o.resolveDb();
     if (e.db === 'managed') await this.ensureManagedDb(db);
     const how = await this.edge.ensure({
-      spec: { env: e.name, replicas: e.replicas, httpPort: e.http_port, geventPort: e.gevent_port, healthPath: e.health_path, domains: e.domains, live: this.state.live, timing: this.o.timing.edge, ...(this.o.adminGid !== undefined ? { adminGid: this.o.adminGid } : {}) },
+      spec: { env: e.name, replicas: e.replicas, httpPort: e.http_port, geventPort: e.gevent_port, healthPath: e.health_path, domains: e.domains, timing: this.o.timing.edge, ...(this.o.adminGid !== undefined ? { adminGid: this.o.adminGid } : {}) },
       image: this.o.images.edge,
       ...(e.public_bind ? { publicBind: e.public_bind } : {}),
     });
     this.log('green_starting', `edge ${how}`);
+    // A new edge beside a live pool (someone removed the old one): put the live pool back first.
+    if (how === 'created' && this.state.live) await this.edge.admin.setPool(this.state.live, 'ready');
     this.ctx = { env: e, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db, resolvedEnv: await this.o.resolveEnv() };
     await this.store.update((s) => recordHistory(s, this.history('running')));
     if (this.state.live === null && e.db === 'managed') await this.initDatabase();
@@ -183,11 +185,12 @@ export class BlueGreenDeploy {
     if (existing?.State.Running) return;
     await this.pools.ensureVolume(names.dbVolume);
     if (existing) {
-      await audited(this.o.audit, 'db.start', ['docker', 'start', names.db], () => this.o.link.docker.getContainer(names.db).start());
+      await audited(this.o.audit, 'db.start', ['docker', 'start', names.db], () => startIfStopped(this.o.link.docker, names.db));
       return;
     }
     const spec = managedDbSpec(this.o.env.name, this.o.images.postgres, db);
-    await audited(this.o.audit, 'db.create', ['docker', 'run', '-d', '--name', names.db, this.o.images.postgres], async () => {
+    await audited(this.o.audit, 'db.create', ['docker', 'run', '-d', '--name', names.db, this.o.images.postgres], async (attempt) => {
+      if (attempt > 1) await forceRemove(this.o.link.docker, names.db);
       const c = await this.o.link.docker.createContainer(spec);
       await c.start();
     });

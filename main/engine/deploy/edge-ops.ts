@@ -8,6 +8,7 @@ import { EDGE_CONFIG_DIR, edgeSpec } from '../docker/specs';
 import { isDockerStatus, readContainerFile, writeContainerFile } from '../docker/archive';
 import { ADMIN_SOCKET, envNames } from '../names';
 import { audited, type AuditSink, type ServerLink } from './server-link';
+import { forceRemove, startIfStopped } from './pool-ops';
 
 export interface EdgeSetup {
   spec: EdgeSpec;
@@ -43,7 +44,8 @@ export class EdgeOps {
     const existing = await this.inspect();
     if (!existing) {
       const spec = edgeSpec({ envName: this.env, image: setup.image, ...(setup.publicBind ? { publicBind: setup.publicBind } : {}) });
-      await audited(this.audit, 'edge.create', ['docker', 'create', '--name', spec.name, setup.image], async () => {
+      await audited(this.audit, 'edge.create', ['docker', 'create', '--name', spec.name, setup.image], async (attempt) => {
+        if (attempt > 1) await forceRemove(this.docker, spec.name);
         const c = await this.docker.createContainer(spec);
         await writeContainerFile(this.docker, c.id, EDGE_CONFIG_DIR, 'haproxy.cfg', config);
         await c.start();
@@ -54,7 +56,7 @@ export class EdgeOps {
     const current = await readContainerFile(this.docker, existing.Id, `${EDGE_CONFIG_DIR}/haproxy.cfg`);
     if (!existing.State.Running) {
       if (current !== config) await writeContainerFile(this.docker, existing.Id, EDGE_CONFIG_DIR, 'haproxy.cfg', config);
-      await audited(this.audit, 'edge.start', ['docker', 'start', this.names.edge], () => this.docker.getContainer(existing.Id).start());
+      await audited(this.audit, 'edge.start', ['docker', 'start', this.names.edge], () => startIfStopped(this.docker, existing.Id));
       await this.waitForAdmin();
       return 'started';
     }

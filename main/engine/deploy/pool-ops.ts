@@ -32,9 +32,10 @@ export class PoolOps {
   async ensureNetwork(): Promise<void> {
     const existing = await this.docker.listNetworks({ filters: { name: [this.names.network] } });
     if (existing.some((n) => n.Name === this.names.network)) return;
-    await audited(this.audit, 'docker.network.create', ['docker', 'network', 'create', this.names.network], () =>
-      this.docker.createNetwork({ Name: this.names.network, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL.managed]: 'true', [LABEL.environment]: this.env } }),
-    );
+    await audited(this.audit, 'docker.network.create', ['docker', 'network', 'create', this.names.network], async (attempt) => {
+      if (attempt > 1 && (await this.docker.listNetworks({ filters: { name: [this.names.network] } })).some((n) => n.Name === this.names.network)) return;
+      await this.docker.createNetwork({ Name: this.names.network, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL.managed]: 'true', [LABEL.environment]: this.env } });
+    });
   }
 
   async ensureVolume(name: string): Promise<void> {
@@ -81,7 +82,9 @@ export class PoolOps {
 
   private async createAndStart(spec: CreateSpec): Promise<void> {
     const argv = ['docker', 'run', '-d', '--name', spec.name, spec.Image ?? '', ...(spec.Cmd ?? [])];
-    await audited(this.audit, 'docker.container.run', argv, async () => {
+    await audited(this.audit, 'docker.container.run', argv, async (attempt) => {
+      // A lost reply may hide a create that happened: clear the name before trying again.
+      if (attempt > 1) await forceRemove(this.docker, spec.name);
       const c = await this.docker.createContainer(spec);
       await c.start();
     });
@@ -99,7 +102,7 @@ export class PoolOps {
     for (const c of list) {
       if (opts.keepCron && c.Labels[LABEL.role] === 'cron') continue;
       const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
-      await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', name], () => this.docker.getContainer(c.Id).remove({ force: true, v: false }));
+      await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', name], () => forceRemove(this.docker, c.Id));
     }
   }
 
@@ -119,10 +122,10 @@ export class PoolOps {
     const spec = cronSpec(ctx, pool);
     const existing = await this.docker.getContainer(spec.name).inspect().catch(() => null);
     if (existing && existing.Config.Image === ctx.image) {
-      if (!existing.State.Running) await audited(this.audit, 'cron.start', ['docker', 'start', spec.name], () => this.docker.getContainer(spec.name).start());
+      if (!existing.State.Running) await audited(this.audit, 'cron.start', ['docker', 'start', spec.name], () => startIfStopped(this.docker, spec.name));
       return;
     }
-    if (existing) await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', spec.name], () => this.docker.getContainer(spec.name).remove({ force: true }));
+    if (existing) await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', spec.name], () => forceRemove(this.docker, spec.name));
     await this.createAndStart(spec);
   }
 
@@ -188,4 +191,18 @@ export function demux(buf: Buffer): string {
     i += 8 + size;
   }
   return i === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
+}
+
+/** `docker rm -f` that is done when the container is already gone (a retry after a lost reply). */
+export async function forceRemove(docker: Docker, nameOrId: string): Promise<void> {
+  await docker.getContainer(nameOrId).remove({ force: true, v: false }).catch((err: unknown) => {
+    if (!isDockerStatus(err, 404)) throw err;
+  });
+}
+
+/** `docker start` that is done when the container already runs (304). */
+export async function startIfStopped(docker: Docker, nameOrId: string): Promise<void> {
+  await docker.getContainer(nameOrId).start().catch((err: unknown) => {
+    if (!isDockerStatus(err, 304)) throw err;
+  });
 }

@@ -89,3 +89,17 @@ export async function runWithRetry(
     await deps.sleep(backoffFor(policy, attempt));
   }
 }
+
+// What an API call through the tunnel throws when the link, not the server, failed.
+const TRANSIENT_ERROR_TEXT = /socket hang up|not connected|no response|connection (reset|lost|closed)|the SSH connection .* is down|ECONNRESET|EPIPE|keepalive timeout/i;
+
+/** Classifies an error thrown by a Docker API call or an SSH forward: retry the network, never the code. */
+export function classifyError(err: unknown): Exclude<Verdict, 'ok'> {
+  const e = err as { code?: unknown; statusCode?: unknown; message?: unknown } | null;
+  if (typeof e?.statusCode === 'number') return e.statusCode >= 502 && e.statusCode <= 504 ? 'transient' : 'permanent';
+  if (typeof e?.code === 'string' && (TRANSIENT_CODES.has(e.code) || e.code === 'connection_lost' || e.code === 'unreachable')) return 'transient';
+  return TRANSIENT_ERROR_TEXT.test(String(e?.message ?? err)) ? 'transient' : 'permanent';
+}
+
+/** Quick retries for single API calls: the SSH link reconnects within seconds or not at all. */
+export const API_RETRY = { maxAttempts: 4, baseBackoffMs: 500, maxBackoffMs: 4000 } as const;

@@ -14,11 +14,11 @@ function row(px: string, sv: string, v: { scur?: number; stot?: number; status?:
 }
 
 describe('edge config', () => {
-  const cfg = renderEdgeConfig({ env: 'prod', replicas: 2, httpPort: 8069, geventPort: 8072, healthPath: '/web/health', domains: ['Shop.Example.com'], live: 'blue', adminGid: 998 });
+  const cfg = renderEdgeConfig({ env: 'prod', replicas: 2, httpPort: 8069, geventPort: 8072, healthPath: '/web/health', domains: ['Shop.Example.com'], adminGid: 998 });
 
-  it('declares every slot of both pools, with only the live pool enabled', () => {
-    expect(cfg).toContain('server blue-1 flipdeck-prod-blue-1:8069\n');
-    expect(cfg).toContain('server blue-2 flipdeck-prod-blue-2:8069\n');
+  it('declares every slot of both pools, disabled until the saved state or a deploy enables them', () => {
+    expect(cfg).toContain('server blue-1 flipdeck-prod-blue-1:8069 disabled\n');
+    expect(cfg).toContain('server blue-2 flipdeck-prod-blue-2:8069 disabled\n');
     expect(cfg).toContain('server green-1 flipdeck-prod-green-1:8069 disabled');
     expect(cfg).toContain('server green-2 flipdeck-prod-green-2:8072 track odoo/green-2 no-check disabled');
   });
@@ -27,11 +27,11 @@ describe('edge config', () => {
     expect(cfg).toMatch(/use_backend odoo_ws if is_websocket/);
     expect(cfg).toContain('hdr Host Shop.Example.com');
     expect(cfg).toContain('-m str shop.example.com');
-    expect(cfg).toContain('stats socket /run/flipdeck-edge/admin.sock mode 660 level admin gid 998');
+    expect(cfg).toContain('stats socket /run/flipdeck-edge/admin.sock mode 660 level admin expose-fd listeners gid 998');
   });
 
   it('accepts any Host when the environment has no domains', () => {
-    const open = renderEdgeConfig({ env: 'x', replicas: 1, httpPort: 8069, geventPort: 8072, healthPath: '/web/health', domains: [], live: null });
+    const open = renderEdgeConfig({ env: 'x', replicas: 1, httpPort: 8069, geventPort: 8072, healthPath: '/web/health', domains: [] });
     expect(open).not.toContain('known_domain');
     expect(open).toContain('server blue-1 flipdeck-x-blue-1:8069 disabled');
   });
