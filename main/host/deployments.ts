@@ -10,7 +10,8 @@ import type { Server } from '../../shared/model';
 import type { Environment } from '../engine/environment';
 import { BlueGreenDeploy } from '../engine/deploy/blue-green';
 import type { DeployResult } from '../engine/deploy/driver';
-import { DeployLock } from '../engine/deploy/lock';
+import { DeployLock, markRunning, thisProcess } from '../engine/deploy/lock';
+import { reapExpired, type ReapResult } from '../engine/deploy/reaper';
 import { FAST_TIMING, SEED_TIMING } from '../engine/deploy/readiness';
 import type { AuditSink, RemoteAction, ServerLink } from '../engine/deploy/server-link';
 import type { DbConnection } from '../engine/docker/specs';
@@ -132,7 +133,7 @@ export class Deployments {
       ...(image ? { image } : {}),
       ...(o.gitRef ? { ref: o.gitRef } : {}),
       actor: { holder: actorName(), machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), deployId },
-      here: { machine: os.hostname(), pidAlive },
+      here: thisProcess(),
       link: t.link,
       audit: this.auditSink(t.server, t.environment.name),
       emit: (p) => o.onProgress?.(p),
@@ -156,6 +157,24 @@ export class Deployments {
     await this.d.environments.patch(t.server.name, t.environment.name, (d) => ({ ...d, resources: { ...((d.resources as Record<string, unknown> | undefined) ?? {}), ...resources } }));
   }
 
+  /** Ends expired keep windows and prunes old images now, under the deploy lock (skipped while one is held). */
+  async gc(ref: string): Promise<ReapResult> {
+    const t = await this.target(ref);
+    const lock = new DeployLock(t.link.docker, t.environment.name, t.environment.edge_image);
+    const deployId = `gc-${randomBytes(3).toString('hex')}`;
+    markRunning(deployId, true);
+    try {
+      await lock.acquire({ holder: actorName(), machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), deployId }, thisProcess());
+      try {
+        return await reapExpired(t.link, t.environment.name, t.environment.replicas, this.auditSink(t.server, t.environment.name));
+      } finally {
+        await lock.release();
+      }
+    } finally {
+      markRunning(deployId, false);
+    }
+  }
+
   async unlock(ref: string): Promise<{ broke: string | null }> {
     const t = await this.target(ref);
     const lock = new DeployLock(t.link.docker, t.environment.name, t.environment.edge_image);
@@ -163,14 +182,5 @@ export class Deployments {
     const existing = await lock.breakLock();
     await this.d.audit.append({ action: 'deploy.unlock', server: t.server.name, environment: t.environment.name, argv: ['docker', 'rm', '-f', envNames(t.environment.name).lock], ok: true, durationMs: Date.now() - started, detail: existing ? { holder: existing.holder, since: existing.since, deployId: existing.deployId } : { holder: null } });
     return { broke: existing ? `${existing.holder} (since ${existing.since}, deploy ${existing.deployId})` : null };
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

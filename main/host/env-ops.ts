@@ -4,14 +4,13 @@ import type { Duplex } from 'node:stream';
 import type { Pool } from '../../shared/deploy';
 import { FlipdeckError } from '../../shared/errors';
 import { parseBytes } from '../../shared/units';
-import { DeployLock, lockVerdict } from '../engine/deploy/lock';
+import { DeployLock, lockVerdict, thisProcess } from '../engine/deploy/lock';
 import { EdgeOps } from '../engine/deploy/edge-ops';
 import { PoolOps, demux } from '../engine/deploy/pool-ops';
 import { LABEL } from '../engine/names';
 import { StateStore } from '../engine/state/state-store';
 import { statsFrom } from '../remote/docker-client';
 import type { Deployments, Target } from './deployments';
-import os from 'node:os';
 
 export interface StatusJson {
   live: Pool | null;
@@ -41,7 +40,7 @@ export async function environmentStatus(t: Target): Promise<StatusJson> {
   });
   const lock = await new DeployLock(t.link.docker, name, t.environment.edge_image).read();
   const kept = state.kept && Date.parse(state.kept.until) > Date.now() ? { pool: state.kept.pool, until: state.kept.until } : null;
-  const liveLock = lock && lockVerdict(lock, Date.now(), { machine: os.hostname(), pidAlive: () => true }).live ? { holder: lock.holder, since: lock.since } : null;
+  const liveLock = lock && lockVerdict(lock, Date.now(), thisProcess()).live ? { holder: lock.holder, since: lock.since } : null;
   return { live, workers, kept, lock: liveLock };
 }
 
@@ -81,7 +80,7 @@ export async function basicPreflight(t: Target): Promise<PreflightCheck[]> {
   const lock = await new DeployLock(t.link.docker, name, t.environment.edge_image).read();
   checks.push(!lock
     ? { id: 'lock', status: 'pass', message: 'no deploy in progress' }
-    : lockVerdict(lock, Date.now(), { machine: os.hostname(), pidAlive: () => true }).live
+    : lockVerdict(lock, Date.now(), thisProcess()).live
       ? { id: 'lock', status: 'fail', message: `${lock.holder} is deploying (since ${lock.since})`, fix: 'wait, or `flipdeck unlock` if that deploy is dead' }
       : { id: 'lock', status: 'warn', message: `a stale lock of ${lock.holder} will be taken over` });
   return checks;

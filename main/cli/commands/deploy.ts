@@ -173,6 +173,14 @@ export function registerDeployCommands(program: Command, run: Run): void {
       return Exit.ok;
     }));
 
+  program.command('gc <ref>').description('remove a kept pool whose keep window is over, and images beyond the last 3 (a deploy does this too)').option('--json', 'one JSON document on stdout')
+    .action((ref: string, o: { json?: boolean }) => run(async (ctx) => {
+      const r = await ctx.services.deployments.gc(ref);
+      if (o.json) ctx.out(JSON.stringify(r));
+      ctx.err(`${r.removedPool ? `removed the kept ${r.removedPool} pool` : 'no expired kept pool'}; ${r.prunedImages.length ? `pruned ${r.prunedImages.join(', ')}` : 'no image to prune'}`);
+      return Exit.ok;
+    }));
+
   program.command('unlock <ref>').description('break the deploy lock of SERVER/ENV deliberately (audited)')
     .action((ref: string) => run(async (ctx) => {
       const r = await ctx.services.deployments.unlock(ref);

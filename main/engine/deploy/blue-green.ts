@@ -12,13 +12,14 @@ import { odooWorkerProbe } from '../odoo/worker-probe';
 import { StateStore } from '../state/state-store';
 import { recordHistory, type HistoryEntry, type ServerState } from '../state/server-state';
 import { buildFromDirectory } from './build';
+import { builtImageRepo, reapExpired } from './reaper';
 import { drive, type DeployResult } from './driver';
 import { EdgeOps } from './edge-ops';
-import { DeployLock, type LockHolder } from './lock';
+import { DeployLock, markRunning, type Here, type LockHolder } from './lock';
 import { deployPlan, rollbackPlan, type DeployState, type Effect, type Plan } from './machine';
 import { PoolOps, forceRemove, startIfStopped, type WorkerInfo } from './pool-ops';
 import { realClock, waitUntilReady, type Clock, type ReadinessTiming } from './readiness';
-import { audited, type AuditSink, type ServerLink } from './server-link';
+import { audited, retryTransient, type AuditSink, type ServerLink } from './server-link';
 import { StepFailure } from './step-failure';
 
 export interface DeployTiming {
@@ -36,7 +37,7 @@ export interface DeployOptions {
   image?: string;
   ref?: string;
   actor: LockHolder;
-  here: { machine: string; pidAlive(pid: number): boolean };
+  here: Here;
   link: ServerLink;
   audit: AuditSink;
   emit(p: DeployProgress): void;
@@ -73,14 +74,51 @@ export class BlueGreenDeploy {
   /** Runs the whole deploy or rollback. Never throws for a step failure: the result names it. */
   async run(signal?: AbortSignal): Promise<DeployResult> {
     this.startedAt = new Date().toISOString();
-    this.state = await this.store.read();
-    this.plan = this.o.kind === 'rollback' ? this.rollback() : deployPlan(this.state.live);
-    return drive(this.o.deployId, this.plan, {
-      runStep: (step, s) => this.step(step, s),
-      effect: (e, st) => this.effect(e, st),
-      emit: this.o.emit,
-      now: () => this.clock.now(),
-    }, signal);
+    markRunning(this.o.deployId, true);
+    try {
+      this.state = await this.reconcile(await this.store.read());
+      this.plan = this.o.kind === 'rollback' ? this.rollback() : deployPlan(this.state.live);
+      // A rollback skips preflight, but must not race a deploy either: it takes the lock up front.
+      if (this.o.kind === 'rollback') await this.takeLock();
+      return await drive(this.o.deployId, this.plan, {
+        runStep: (step, s) => this.step(step, s),
+        effect: (e, st) => this.effect(e, st),
+        emit: this.o.emit,
+        now: () => this.clock.now(),
+      }, signal);
+    } finally {
+      // Even when the release was lost with the connection: our lock is stale from now on.
+      markRunning(this.o.deployId, false);
+    }
+  }
+
+  /**
+   * The edge is the truth about traffic. When the saved state disagrees (a link lost between the flip
+   * and the state write), trust the edge, say so, and treat the other pool as kept if it still runs.
+   */
+  private async reconcile(s: ServerState): Promise<ServerState> {
+    const info = await this.edge.inspect();
+    if (!info?.State.Running) return s;
+    const live = await this.edge.admin.livePool().catch(() => undefined);
+    if (!live || live === s.live) return s;
+    const workers = await this.pools.workers();
+    const liveImage = workers.find((w) => w.pool === live)?.image ?? s.liveImage;
+    const other = otherPool(live);
+    const keptImage = workers.find((w) => w.pool === other && w.running)?.image;
+    this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: `the server's saved state says ${s.live ?? 'nothing'} is live but the edge serves ${live}: going by the edge` });
+    const fixed: ServerState = {
+      ...s,
+      live,
+      ...(liveImage ? { liveImage } : {}),
+      kept: keptImage ? { pool: other, image: keptImage, until: new Date(this.clock.now() + this.o.env.keep_window).toISOString(), deployId: 'reconciled' } : null,
+    };
+    await this.store.update(() => fixed).catch(() => undefined);
+    return fixed;
+  }
+
+  private async takeLock(): Promise<void> {
+    const took = await this.lock.acquire(this.o.actor, this.o.here, this.clock.now());
+    if (took.tookOver) this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: took.tookOver });
   }
 
   private rollback(): Plan {
@@ -112,8 +150,8 @@ export class BlueGreenDeploy {
     if (Number(v.ApiVersion) < 1.41) throw new StepFailure({ kind: 'refused', why: `Docker Engine ${v.Version} (API ${v.ApiVersion}) is too old; Flipdeck needs API 1.41 (Docker 20.10) or newer` });
     this.log('preflight', `Docker ${v.Version} (API ${v.ApiVersion})`);
     if (!(await this.pools.imageExists(this.o.images.edge))) throw new StepFailure({ kind: 'refused', why: `the edge image ${this.o.images.edge} is not on the server` });
-    const took = await this.lock.acquire(this.o.actor, this.o.here, this.clock.now());
-    if (took.tookOver) this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: took.tookOver });
+    await this.takeLock();
+    await this.reap('preflight');
     this.log('preflight', `lock taken by ${this.o.actor.holder}`);
   }
 
@@ -135,7 +173,7 @@ export class BlueGreenDeploy {
       return;
     }
     if (!e.source || /^[a-z+]+:\/\/|^git@/.test(e.source)) throw new StepFailure({ kind: 'error', message: `building from a git URL is not supported yet; give a local source directory or an image` });
-    const tag = `flipdeck/${e.name}:${this.o.deployId}`;
+    const tag = `${builtImageRepo(e.name)}:${this.o.deployId}`;
     const started = Date.now();
     const lines: string[] = [];
     try {
@@ -267,7 +305,7 @@ export class BlueGreenDeploy {
     if (old) {
       const deadline = this.clock.now() + this.o.env.drain_timeout;
       for (;;) {
-        const sessions = await this.edge.admin.sessions(old);
+        const sessions = await retryTransient(() => this.edge.admin.sessions(old));
         this.o.emit({ kind: 'drain', deploy: this.o.deployId, sessions, deadline });
         if (Object.values(sessions).every((n) => n === 0)) break;
         if (this.clock.now() >= deadline) {
@@ -284,7 +322,20 @@ export class BlueGreenDeploy {
     await this.pools.startCron(this.ctx, this.plan.target);
   }
 
+  /** Ends an expired keep window and prunes old images; never fails the deploy. */
+  private async reap(step: StepId): Promise<void> {
+    try {
+      const r = await reapExpired(this.o.link, this.o.env.name, this.o.env.replicas, this.o.audit, this.clock.now());
+      if (r.removedPool) this.log(step, `the keep window of the ${r.removedPool} pool was over: removed it`);
+      if (r.prunedImages.length) this.log(step, `pruned old images: ${r.prunedImages.join(', ')}`);
+      if (r.removedPool) this.state = await this.store.read();
+    } catch (err) {
+      this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: `cleaning up old pools and images failed (the deploy goes on): ${(err as Error).message}` });
+    }
+  }
+
   private async finish(): Promise<void> {
+    await this.reap('live');
     this.log('live', `${this.plan.target} is live; ${this.plan.live ?? 'no'} pool kept for ${Math.round(this.o.env.keep_window / 1000)} s`);
   }
 

@@ -7,7 +7,7 @@ import { EDGE_STATE_DIR, renderEdgeConfig, type EdgeSpec } from '../proxy/haprox
 import { EDGE_CONFIG_DIR, edgeSpec } from '../docker/specs';
 import { isDockerStatus, readContainerFile, writeContainerFile } from '../docker/archive';
 import { ADMIN_SOCKET, envNames } from '../names';
-import { audited, type AuditSink, type ServerLink } from './server-link';
+import { audited, retryTransient, type AuditSink, type ServerLink } from './server-link';
 import { forceRemove, startIfStopped } from './pool-ops';
 
 export interface EdgeSetup {
@@ -31,7 +31,7 @@ export class EdgeOps {
 
   async inspect(): Promise<Docker.ContainerInspectInfo | null> {
     try {
-      return await this.docker.getContainer(this.names.edge).inspect();
+      return await retryTransient(() => this.docker.getContainer(this.names.edge).inspect());
     } catch (err) {
       if (isDockerStatus(err, 404)) return null;
       throw err;
@@ -72,8 +72,8 @@ export class EdgeOps {
 
   /** Persists `show servers state` where `load-server-state-from-file` reads it at start-up. */
   async saveState(): Promise<void> {
-    const state = await this.admin.serversState();
-    await writeContainerFile(this.docker, this.names.edge, EDGE_STATE_DIR, 'server-state', state);
+    const state = await retryTransient(() => this.admin.serversState());
+    await retryTransient(() => writeContainerFile(this.docker, this.names.edge, EDGE_STATE_DIR, 'server-state', state));
   }
 
   async waitForAdmin(timeoutMs = 15_000): Promise<void> {

@@ -2,10 +2,12 @@
 // environment at once. It is a created-but-never-started container named for the environment:
 // Docker names are unique, so creating it is atomic. Holder facts are labels; the heartbeat is a
 // small file written into the container through the archive API (no shell, no host path).
+import os from 'node:os';
 import type Docker from 'dockerode';
 import { isDockerStatus as isStatus, readContainerFile, singleFileTar } from '../docker/archive';
 import { FlipdeckError } from '../../../shared/errors';
 import { LABEL, envNames } from '../names';
+import { retryTransient } from './server-link';
 
 export interface LockHolder {
   holder: string;
@@ -25,8 +27,42 @@ export const HEARTBEAT_EVERY_MS = 15_000;
 
 export type LockVerdict = { live: true } | { live: false; why: string };
 
+/** What this machine can tell about a lock's holder. */
+export interface Here {
+  machine: string;
+  pidAlive(pid: number): boolean;
+  /** This very process: a lock it left behind (its release was lost with the connection) is stale once its deploy ended. */
+  self?: { pid: number; running(deployId: string): boolean };
+}
+
+/** Deploys running in this process; a lock of ours whose deploy is not here any more was left by a lost link. */
+const RUNNING_HERE = new Set<string>();
+
+export function markRunning(deployId: string, running: boolean): void {
+  if (running) RUNNING_HERE.add(deployId);
+  else RUNNING_HERE.delete(deployId);
+}
+
+export function thisProcess(): Here {
+  return {
+    machine: os.hostname(),
+    pidAlive: (pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
+    self: { pid: process.pid, running: (id) => RUNNING_HERE.has(id) },
+  };
+}
+
 /** A lock is stale when its holder process is gone (same machine) or its heartbeat is over 60 s old. */
-export function lockVerdict(lock: LockInfo, now: number, here: { machine: string; pidAlive(pid: number): boolean }): LockVerdict {
+export function lockVerdict(lock: LockInfo, now: number, here: Here): LockVerdict {
+  if (lock.machine === here.machine && here.self && lock.pid === here.self.pid && !here.self.running(lock.deployId)) {
+    return { live: false, why: `its deploy ${lock.deployId} in this process has ended` };
+  }
   if (lock.machine === here.machine && !here.pidAlive(lock.pid)) {
     return { live: false, why: `its holder process ${lock.pid} on ${lock.machine} is gone` };
   }
@@ -80,7 +116,7 @@ export class DeployLock {
   }
 
   /** Takes the lock, or throws `refused` naming the holder. Returns a notice when a stale lock was taken over. */
-  async acquire(me: LockHolder, here: { machine: string; pidAlive(pid: number): boolean }, now = Date.now()): Promise<{ tookOver?: string }> {
+  async acquire(me: LockHolder, here: Here, now = Date.now()): Promise<{ tookOver?: string }> {
     let tookOver: string | undefined;
     const existing = await this.read();
     if (existing) {
@@ -131,7 +167,7 @@ export class DeployLock {
     this.timer = null;
     const id = this.containerId;
     this.containerId = null;
-    if (id) await this.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    if (id) await retryTransient(() => this.docker.getContainer(id).remove({ force: true })).catch(() => undefined);
   }
 
   /** Deliberately breaks whatever lock exists (audited by the caller). */

@@ -6,7 +6,7 @@ import { FlipdeckError } from '../../../shared/errors';
 import { LABEL, envNames } from '../names';
 import { cronSpec, workerSpec, type CreateSpec, type WorkerContext } from '../docker/specs';
 import { isDockerStatus } from '../docker/archive';
-import { audited, type AuditSink } from './server-link';
+import { audited, retryTransient, type AuditSink } from './server-link';
 
 export interface WorkerInfo {
   name: string;
@@ -54,14 +54,18 @@ export class PoolOps {
     const labels = [`${LABEL.environment}=${this.env}`];
     if (filter.role) labels.push(`${LABEL.role}=${filter.role}`);
     if (filter.pool) labels.push(`${LABEL.pool}=${filter.pool}`);
-    return this.docker.listContainers({ all: true, filters: { label: labels } });
+    return retryTransient(() => this.docker.listContainers({ all: true, filters: { label: labels } }));
   }
 
   async workers(pool?: Pool): Promise<WorkerInfo[]> {
     const list = await this.containers({ role: 'web', ...(pool ? { pool } : {}) });
     const out: WorkerInfo[] = [];
     for (const c of list) {
-      const info = await this.docker.getContainer(c.Id).inspect().catch(() => null);
+      // Gone since the listing (404) is skipped; a dropped link is retried, never read as "no worker".
+      const info = await retryTransient(() => this.docker.getContainer(c.Id).inspect()).catch((err: unknown) => {
+        if (isDockerStatus(err, 404)) return null;
+        throw err;
+      });
       if (!info) continue;
       const l = info.Config.Labels ?? {};
       out.push({

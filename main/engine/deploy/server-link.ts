@@ -51,3 +51,15 @@ export async function audited<T>(audit: AuditSink, action: string, argv: string[
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The same retry for reads and housekeeping that are not worth an audit record each (polls, lock release). */
+export async function retryTransient<T>(op: () => Promise<T>, sleep: (ms: number) => Promise<void> = delay): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (classifyError(err) !== 'transient' || attempt >= API_RETRY.maxAttempts) throw err;
+      await sleep(Math.min(API_RETRY.maxBackoffMs, API_RETRY.baseBackoffMs * 2 ** (attempt - 1)));
+    }
+  }
+}
