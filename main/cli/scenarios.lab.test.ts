@@ -1,0 +1,93 @@
+// Life around deploys, against the lab: two environments on one server, an edge that restarts or is
+// already there, a login that survives the flip, and hostile environment values that never run.
+import { existsSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envNames } from '../engine/names';
+import { sourceDir, steadyLoad } from '../engine/testing/lab-deploy';
+import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool, status } from './testing/lab-cli';
+
+const A = { name: 'twoa', port: 18_400 };
+const B = { name: 'twob', port: 18_401 };
+let work = '';
+const MARKER = '/tmp/flipdeck-hostile-marker';
+
+beforeAll(async () => {
+  await Promise.all([cleanEnv(A.name), cleanEnv(B.name)]);
+  work = await labHome('scenarios');
+  rmSync(MARKER, { force: true });
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([cleanEnv(A.name), cleanEnv(B.name)]);
+}, 60_000);
+
+const edgeOf = (env: string) => labDocker.getContainer(envNames(env).edge).inspect();
+
+describe('two environments on one server', () => {
+  it('deploy side by side; deploying B never disturbs A (no failed request, A’s edge untouched)', async () => {
+    await applyEnv(work, A.name, A.port, sourceDir(L, 'a1'));
+    await applyEnv(work, B.name, B.port, sourceDir(L, 'b1'), ['env:', '  HOSTILE: "$(touch /tmp/flipdeck-hostile-marker); `touch /tmp/flipdeck-hostile-marker`"']);
+    expect((await cli(['deploy', `lab/${A.name}`])).code).toBe(0);
+    const edgeA = await edgeOf(A.name);
+    const load = steadyLoad(`http://127.0.0.1:${A.port}/web/login`, 4, 120_000);
+    const b = await cli(['deploy', `lab/${B.name}`]);
+    expect(b.code, b.err).toBe(0);
+    await applyEnv(work, B.name, B.port, sourceDir(L, 'b2'));
+    expect((await cli(['deploy', `lab/${B.name}`])).code).toBe(0);
+    const hits = await load.stop();
+    expect(hits.filter((h) => h.status !== 200)).toEqual([]);
+    expect(hits.every((h) => h.worker.startsWith('flipdeck-twoa-blue-'))).toBe(true);
+    const edgeA2 = await edgeOf(A.name);
+    expect([edgeA2.Id, edgeA2.State.StartedAt]).toEqual([edgeA.Id, edgeA.State.StartedAt]);
+    expect(await servingPool(B.port)).toBe('green');
+  }, 240_000);
+
+  it('hostile environment values reach the container literally and never run', async () => {
+    const list = await labDocker.listContainers({ filters: { label: [`io.flipdeck.environment=${B.name}`, 'io.flipdeck.role=web', 'io.flipdeck.pool=green'] } });
+    expect(list.length).toBeGreaterThan(0);
+    const env = (await labDocker.getContainer(list[0]!.Id).inspect()).Config.Env ?? [];
+    // b2 dropped the value; the blue (b1) pool kept for rollback still has it, literally.
+    const all = await Promise.all((await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${B.name}`] } }))
+      .map(async (c) => (await labDocker.getContainer(c.Id).inspect()).Config.Env ?? []));
+    expect(all.flat()).toContain('HOSTILE=$(touch /tmp/flipdeck-hostile-marker); `touch /tmp/flipdeck-hostile-marker`');
+    expect(env.some((e) => e.startsWith('HOSTILE='))).toBe(false);
+    expect(existsSync(MARKER)).toBe(false);
+  });
+});
+
+describe('the edge', () => {
+  it('is adopted by the next deploy (same container, no reload), and a login survives the flip', async () => {
+    const before = await edgeOf(A.name);
+    const login = await fetch(`http://127.0.0.1:${A.port}/web/login`, { method: 'POST', body: new URLSearchParams({ login: 'admin', password: 'admin' }), redirect: 'manual' });
+    expect(login.status).toBe(303);
+    const cookie = /session_id=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0];
+    expect(cookie).toBeDefined();
+    await applyEnv(work, A.name, A.port, sourceDir(L, 'a2'));
+    const r = await cli(['deploy', `lab/${A.name}`]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/edge adopted/);
+    const after = await edgeOf(A.name);
+    expect([after.Id, after.State.StartedAt]).toEqual([before.Id, before.State.StartedAt]);
+    const info = await fetch(`http://127.0.0.1:${A.port}/web/session/get_session_info`, { method: 'POST', headers: { cookie: cookie!, 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', params: {} }) });
+    expect(info.headers.get('x-flipdeck-worker')).toMatch(/^flipdeck-twoa-green-/);
+    expect(((await info.json()) as { result?: { username?: string } }).result?.username).toBe('admin');
+  }, 180_000);
+
+  it('keeps the live pool across a restart of its container', async () => {
+    expect((await status(A.name)).live).toBe('green');
+    await labDocker.getContainer(envNames(A.name).edge).restart({ t: 5 });
+    let pool = 'none';
+    for (let i = 0; i < 50 && pool !== 'green'; i++) {
+      pool = await servingPool(A.port).catch(() => 'none');
+      if (pool !== 'green') await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(pool).toBe('green');
+    const s = await status(A.name);
+    expect(s.live).toBe('green');
+    expect(s.workers.filter((w) => w.pool === 'green' && w.ready)).toHaveLength(2);
+    // And the kept pool is still out of rotation: a rollback is still a flip, not a rebuild.
+    expect(s.kept?.pool).toBe('blue');
+    const back = await cli(['rollback', `lab/${A.name}`, '--json']);
+    expect(back.code, back.err).toBe(0);
+    expect(await servingPool(A.port)).toBe('blue');
+  }, 120_000);
+});

@@ -1,0 +1,61 @@
+// Lab helpers for CLI tests: run `flipdeck …` in-process, write environment files, read the truth
+// from the server and from the edge's 127.0.0.1 port (the only place load is sent).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { readLabState } from '../../../e2e/lab/lab';
+import { envNames } from '../../engine/names';
+import { main } from '../index';
+
+export const L = readLabState();
+export const labDocker = new Docker({ socketPath: L.dockerSocket });
+
+export async function cli(argv: string[], onErr?: (line: string) => void) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (t) => out.push(t), err: (t) => (err.push(t), onErr?.(t)) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** A fresh FLIPDECK_HOME with the lab server added (host key pinned). */
+export async function labHome(prefix: string, over: { port?: number; host?: string } = {}): Promise<string> {
+  const work = mkdtempSync(path.join(os.tmpdir(), `flipdeck-${prefix}-`));
+  process.env.FLIPDECK_HOME = path.join(work, 'home');
+  process.env.FLIPDECK_AUDIT_KEY = 'ab'.repeat(32);
+  process.env.FLIPDECK_TIMING = 'fast';
+  const add = await cli(['server', 'add', 'lab', '--host', over.host ?? L.ssh.host, '--port', String(over.port ?? L.ssh.port), '--user', L.ssh.user,
+    '--identity', L.ssh.identity, '--docker-socket', L.dockerSocket, '--client', 'Lab', '--host-key', L.ssh.hostKeySha256]);
+  if (add.code !== 0) throw new Error(`server add failed: ${add.err}`);
+  return work;
+}
+
+/** Writes and applies an environment file; `lines` are extra YAML lines. */
+export async function applyEnv(work: string, name: string, port: number, source: string, lines: string[] = []) {
+  const file = path.join(work, `${name}.yml`);
+  writeFileSync(file, [
+    'server: lab', `name: ${name}`, `source: ${source}`, 'replicas: 2', `public_bind: 127.0.0.1:${port}`,
+    'drain_timeout: 10s', 'ready_timeout: 60s', 'keep_window: 10m', `edge_image: ${L.images.proxy}`, `db_image: ${L.images.postgres}`, ...lines, '',
+  ].join('\n'));
+  const r = await cli(['env', 'apply', file]);
+  if (r.code !== 0) throw new Error(`env apply failed: ${r.err}`);
+  return file;
+}
+
+export type Status = { live: 'blue' | 'green' | null; workers: { name: string; pool: string; ready: boolean; image: string }[]; kept: { pool: string; until: string } | null; lock: { holder: string } | null };
+export const status = async (env: string) => JSON.parse((await cli(['status', `lab/${env}`, '--json'])).out) as Status;
+
+/** Which pool the edge really sends traffic to. */
+export async function servingPool(port: number, init: RequestInit = {}): Promise<string> {
+  const r = await fetch(`http://127.0.0.1:${port}/web/login`, { ...init, signal: AbortSignal.timeout(10_000) });
+  await r.arrayBuffer();
+  return /-(blue|green)-\d+$/.exec(r.headers.get('x-flipdeck-worker') ?? '')?.[1] ?? 'none';
+}
+
+export async function cleanEnv(env: string) {
+  const list = await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${env}`] } });
+  await Promise.all(list.map((c) => labDocker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  const n = envNames(env);
+  for (const v of [n.dataVolume, n.dbVolume, n.edgeStateVolume]) await labDocker.getVolume(v).remove().catch(() => undefined);
+  await labDocker.getNetwork(n.network).remove().catch(() => undefined);
+}
