@@ -61,6 +61,9 @@ export class BlueGreenDeploy {
   private image = '';
   private ctx!: WorkerContext;
   private startedAt = '';
+  /** The restart strategy: when the old pool went out of rotation, and the measured outage. */
+  private downtimeFrom: number | null = null;
+  private downtimeMs: number | undefined;
 
   constructor(private readonly o: DeployOptions) {
     const docker = o.link.docker;
@@ -134,7 +137,7 @@ export class BlueGreenDeploy {
       case 'preflight': return this.preflight();
       case 'build': return this.build(signal);
       case 'green_starting': return this.startTarget();
-      case 'green_ready': return this.waitReady(signal);
+      case 'green_ready': return this.waitReady(signal, this.rolling ? 1 : undefined);
       case 'flipping': return this.flip();
       case 'draining': return this.drain();
       case 'live': return this.finish();
@@ -152,6 +155,9 @@ export class BlueGreenDeploy {
     if (!(await this.pools.imageExists(this.o.images.edge))) throw new StepFailure({ kind: 'refused', why: `the edge image ${this.o.images.edge} is not on the server` });
     await this.takeLock();
     await this.reap('preflight');
+    if (this.o.env.strategy === 'restart' && this.plan.live) {
+      this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: 'strategy restart: the environment is down from stopping the old workers until the new ones answer (the outage is measured and reported)' });
+    }
     this.log('preflight', `lock taken by ${this.o.actor.holder}`);
   }
 
@@ -203,7 +209,15 @@ export class BlueGreenDeploy {
     this.ctx = { env: e, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db, resolvedEnv: await this.o.resolveEnv() };
     await this.store.update((s) => recordHistory(s, this.history('running')));
     if (this.state.live === null && e.db === 'managed') await this.initDatabase();
-    await this.pools.startPool(this.ctx, this.plan.target);
+    const live = this.plan.live;
+    if (live && e.strategy === 'restart') {
+      this.downtimeFrom = this.clock.now();
+      await this.edge.admin.setPool(live, 'maint');
+      await this.pools.stopPool(live, this.o.timing.cronGraceSeconds);
+      this.log('green_starting', `restart strategy: the ${live} pool is stopped (kept until the new pool is live)`);
+    }
+    // Rolling starts one new worker first; the others come up one at a time during the flip.
+    await this.pools.startPool(this.ctx, this.plan.target, live && e.strategy === 'rolling' ? 1 : e.replicas);
     // Out of rotation but health-checked: the edge's own view of readiness.
     await this.edge.admin.setPool(this.plan.target, 'drain');
     this.log('green_starting', `${e.replicas} ${this.plan.target} worker(s) started from ${this.image}`);
@@ -234,11 +248,13 @@ export class BlueGreenDeploy {
     });
   }
 
-  private async waitReady(signal: AbortSignal): Promise<void> {
+  /** Waits for the target pool (or one slot of it, rolling) to answer, then for the edge to see it UP. */
+  private async waitReady(signal: AbortSignal, slot?: number): Promise<void> {
     const pool = this.plan.target;
     const e = this.o.env;
     const host = e.domains[0] ?? 'localhost';
-    const workers = await this.pools.workers(pool);
+    const only = slot === undefined ? null : envNames(e.name).worker(pool, slot);
+    const workers = (await this.pools.workers(pool)).filter((w) => only === null || w.name === only);
     if (workers.length === 0) throw new StepFailure({ kind: 'error', message: `no ${pool} workers exist` });
     if (this.o.kind === 'rollback') this.pools.requireRunning(workers, pool);
     const probes = workers.map((w) => odooWorkerProbe({ worker: w.name, hostHeader: host, open: () => this.openWorker(w, e.http_port) }));
@@ -253,7 +269,7 @@ export class BlueGreenDeploy {
       throw new StepFailure({ kind: 'command', argv: ['docker', 'start', w.name], exitCode: w.exitCode, stderr: `${w.name} crashed (exit code ${w.exitCode}) while starting:\n${await this.pools.tail(w.name)}` });
     }
     if (!outcome.ready) throw new StepFailure({ kind: 'timeout', waitedMs: outcome.waitedMs, lastProbes: outcome.lastProbes });
-    await this.waitEdgeUp(pool);
+    await this.waitEdgeUp(pool, slot);
   }
 
   private async openWorker(w: WorkerInfo, port: number) {
@@ -273,11 +289,12 @@ export class BlueGreenDeploy {
     return new Promise(() => undefined);
   }
 
-  private async waitEdgeUp(pool: Pool): Promise<void> {
+  private async waitEdgeUp(pool: Pool, slot?: number): Promise<void> {
+    const only = slot === undefined ? null : envNames(this.o.env.name).edgeServer(pool, slot);
     const deadline = this.clock.now() + Math.max(5000, this.o.timing.edge.checkIntervalMs * 10);
     let last: Record<string, string> = {};
     while (this.clock.now() < deadline) {
-      last = await this.edge.admin.poolHealth(pool);
+      last = Object.fromEntries(Object.entries(await this.edge.admin.poolHealth(pool)).filter(([k]) => only === null || k === only));
       if (Object.keys(last).length > 0 && Object.values(last).every((s) => /^(UP|DRAIN)/.test(s) && !/DOWN|MAINT/.test(s))) return;
       await this.clock.sleep(this.o.timing.edge.checkIntervalMs);
     }
@@ -286,8 +303,15 @@ export class BlueGreenDeploy {
 
   private async flip(): Promise<void> {
     const started = this.clock.now();
-    await audited(this.o.audit, 'edge.flip', ['haproxy', 'set server', `${this.plan.target}=ready`, `${this.plan.live ?? 'none'}=drain`], () => this.edge.admin.flip(this.plan.target, this.plan.live));
+    if (this.rolling) await this.rollingFlip();
+    else await audited(this.o.audit, 'edge.flip', ['haproxy', 'set server', `${this.plan.target}=ready`, `${this.plan.live ?? 'none'}=drain`], () => this.edge.admin.flip(this.plan.target, this.plan.live));
     this.log('flipping', `traffic now goes to ${this.plan.target} (${this.clock.now() - started} ms)`);
+    if (this.downtimeFrom !== null) {
+      this.downtimeMs = this.clock.now() - this.downtimeFrom;
+      this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: `restart strategy: the environment was down for ${(this.downtimeMs / 1000).toFixed(1)} s` });
+    }
+    // Only blue-green keeps the old pool running for an instant rollback.
+    const keeps = this.o.kind === 'rollback' || this.o.env.strategy === 'blue-green';
     await this.edge.saveState();
     const keepUntil = new Date(this.clock.now() + this.o.env.keep_window).toISOString();
     const previous = this.state.liveImage;
@@ -295,9 +319,28 @@ export class BlueGreenDeploy {
       ...s,
       live: this.plan.target,
       liveImage: this.image,
-      kept: this.plan.live && previous ? { pool: this.plan.live, image: previous, until: keepUntil, deployId: this.o.deployId } : null,
+      kept: keeps && this.plan.live && previous ? { pool: this.plan.live, image: previous, until: keepUntil, deployId: this.o.deployId } : null,
       migratedSinceKept: false,
     }));
+  }
+
+  /** A rolling deploy over a live pool (a first deploy has nothing to roll over). */
+  private get rolling(): boolean {
+    return this.o.kind === 'deploy' && this.o.env.strategy === 'rolling' && this.plan.live !== null;
+  }
+
+  /** One slot at a time: start the new worker (slot 1 already runs), wait until it answers, swap the slot. */
+  private async rollingFlip(): Promise<void> {
+    const { target, live } = this.plan;
+    for (let i = 1; i <= this.o.env.replicas; i++) {
+      if (i > 1) {
+        await this.pools.startWorker(this.ctx, target, i);
+        await this.edge.admin.setSlot(target, i, 'drain');
+        await this.waitReady(new AbortController().signal, i);
+      }
+      await audited(this.o.audit, 'edge.flip', ['haproxy', 'set server', `${target}-${i}=ready`, `${live}-${i}=drain`], () => this.edge.admin.flipSlot(target, live, i));
+      this.log('flipping', `slot ${i}/${this.o.env.replicas}: ${target}-${i} in, ${live}-${i} draining`);
+    }
   }
 
   private async drain(): Promise<void> {
@@ -316,6 +359,7 @@ export class BlueGreenDeploy {
         await this.clock.sleep(this.o.timing.drainPollMs);
       }
     }
+    if (old && this.o.kind === 'deploy' && this.o.env.strategy !== 'blue-green') await this.pools.removePool(old, { keepCron: true });
     // Cron handover: never two runners. Stop the old one (bounded wait for jobs), then start the new.
     await this.pools.stopCron(otherPool(this.plan.target), this.o.timing.cronGraceSeconds);
     if (!this.ctx) this.ctx = { env: this.o.env, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db: await this.o.resolveDb(), resolvedEnv: await this.o.resolveEnv() };
@@ -355,6 +399,7 @@ export class BlueGreenDeploy {
       ...(phase?.kind === 'failed' ? { failedStep: phase.step } : {}),
       steps: (st?.steps ?? []).filter((s) => s.ms !== undefined).map((s) => ({ id: s.id, ms: s.ms!, ok: !!s.ok })),
       dbMigrated: false,
+      ...(this.downtimeMs !== undefined ? { downtimeMs: this.downtimeMs } : {}),
     };
   }
 
@@ -363,6 +408,11 @@ export class BlueGreenDeploy {
       case 'remove_pool':
         await this.edge.admin.setPool(e.pool, 'maint').catch(() => undefined);
         await this.pools.removePool(e.pool, { keepCron: false });
+        if (this.downtimeFrom !== null && this.plan.live) {
+          // Restart strategy: the old pool was stopped, not removed; bring it back.
+          await this.pools.restartStopped(this.plan.live);
+          await this.edge.admin.setPool(this.plan.live, 'ready');
+        }
         return;
       case 'restore_edge':
         await this.edge.admin.flip(e.live, otherPool(e.live));

@@ -94,10 +94,38 @@ export class PoolOps {
     });
   }
 
-  /** Removes whatever a failed earlier attempt left under the pool's names, then starts the pool. */
-  async startPool(ctx: WorkerContext, pool: Pool): Promise<void> {
+  /** Removes whatever a failed earlier attempt left under the pool's names, then starts `slots` of it (all by default). */
+  async startPool(ctx: WorkerContext, pool: Pool, slots = ctx.env.replicas): Promise<void> {
     await this.removePool(pool, { keepCron: false });
-    for (let i = 1; i <= ctx.env.replicas; i++) await this.createAndStart(workerSpec(ctx, pool, i));
+    for (let i = 1; i <= slots; i++) await this.startWorker(ctx, pool, i);
+  }
+
+  async startWorker(ctx: WorkerContext, pool: Pool, index: number): Promise<void> {
+    await this.createAndStart(workerSpec(ctx, pool, index));
+  }
+
+  /** Stops (keeps) a pool's web workers gracefully: the restart strategy's old pool, until the new one is live. */
+  async stopPool(pool: Pool, graceSeconds: number): Promise<void> {
+    for (const c of await this.containers({ role: 'web', pool })) {
+      const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+      await audited(this.audit, 'docker.container.stop', ['docker', 'stop', '-t', String(graceSeconds), name], () => this.docker.getContainer(c.Id).stop({ t: graceSeconds }).catch((err: unknown) => {
+        if (!isDockerStatus(err, 304)) throw err;
+      }));
+    }
+  }
+
+  /** Starts a stopped pool's web workers again (the restart strategy's way back after a failure). */
+  async restartStopped(pool: Pool): Promise<void> {
+    for (const c of await this.containers({ role: 'web', pool })) {
+      const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+      await audited(this.audit, 'docker.container.start', ['docker', 'start', name], () => startIfStopped(this.docker, c.Id));
+    }
+  }
+
+  /** Removes one web worker (rolling: the old slot once drained). */
+  async removeWorker(pool: Pool, index: number): Promise<void> {
+    const name = this.names.worker(pool, index);
+    await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', name], () => forceRemove(this.docker, name));
   }
 
   /** Removes a pool's web workers (and its cron runner unless kept). Never touches the other pool. */

@@ -78,6 +78,18 @@ export class EdgeAdmin {
     await this.run(cmds);
   }
 
+  async setSlot(pool: Pool, index: number, state: AdminState): Promise<void> {
+    await this.run(poolStateCommands([envNames(this.opts.env).edgeServer(pool, index)], state));
+  }
+
+  /** Rolling: one slot of the new pool in, the same slot of the old pool draining, in one batch. */
+  async flipSlot(to: Pool, from: Pool | null, index: number): Promise<void> {
+    const names = envNames(this.opts.env);
+    const cmds = poolStateCommands([names.edgeServer(to, index)], 'ready');
+    if (from) cmds.push(...poolStateCommands([names.edgeServer(from, index)], 'drain'));
+    await this.run(cmds);
+  }
+
   /** In-flight sessions per worker of a pool, both backends added (websockets count). */
   async sessions(pool: Pool): Promise<Record<string, number>> {
     const mine = new Set(this.servers(pool));
