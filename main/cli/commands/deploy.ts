@@ -7,14 +7,12 @@ import { parse as parseYaml } from 'yaml';
 import { describeFailure, type DeployProgress } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
 import { gitRef } from '../../engine/environment';
+import { isGitUrl } from '../../engine/deploy/git-source';
 import type { DeployResult } from '../../engine/deploy/driver';
 import { basicPreflight, environmentStatus, followLogs, updateResources } from '../../host/env-ops';
 import { Exit, type ExitCode } from '../exit-codes';
 import type { CliContext } from '../context';
 import { UsageError } from './server';
-
-/** Not a git URL (scheme://… or user@host:path). */
-export const isLocalPath = (s: string) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !/^[^/\s]+@[^/\s]+:/.test(s);
 
 type Run = (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>;
 
@@ -98,7 +96,7 @@ export function registerDeployCommands(program: Command, run: Run): void {
       if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UsageError(`${file} must be a mapping of keys (server, name, image…)`);
       const def = doc as Record<string, unknown>;
       // A relative source means "beside this file", wherever the CLI runs from later.
-      if (typeof def.source === 'string' && isLocalPath(def.source)) def.source = path.resolve(path.dirname(path.resolve(file)), def.source);
+      if (typeof def.source === 'string' && !isGitUrl(def.source)) def.source = path.resolve(path.dirname(path.resolve(file)), def.source);
       const { environment, replaced } = await ctx.services.environments.apply(def);
       const inventory = await ctx.call('inventory.get', {});
       if (!inventory.servers.some((s) => s.name === environment.server)) {

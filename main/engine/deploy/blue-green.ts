@@ -13,6 +13,8 @@ import { StateStore } from '../state/state-store';
 import { recordHistory, type HistoryEntry, type ServerState } from '../state/server-state';
 import { buildFromDirectory } from './build';
 import { builtImageRepo, reapExpired } from './reaper';
+import { fetchGitSource, isGitUrl } from './git-source';
+import type { CommandOutcome } from './step-runner';
 import { drive, type DeployResult } from './driver';
 import { EdgeOps } from './edge-ops';
 import { DeployLock, markRunning, type Here, type LockHolder } from './lock';
@@ -64,6 +66,8 @@ export class BlueGreenDeploy {
   /** The restart strategy: when the old pool went out of rotation, and the measured outage. */
   private downtimeFrom: number | null = null;
   private downtimeMs: number | undefined;
+  /** The commit a git source resolved to, for the history. */
+  private commit: string | undefined;
 
   constructor(private readonly o: DeployOptions) {
     const docker = o.link.docker;
@@ -178,15 +182,38 @@ export class BlueGreenDeploy {
       this.log('build', `using image ${this.image}`);
       return;
     }
-    if (!e.source || /^[a-z+]+:\/\/|^git@/.test(e.source)) throw new StepFailure({ kind: 'error', message: `building from a git URL is not supported yet; give a local source directory or an image` });
+    if (!e.source) throw new StepFailure({ kind: 'error', message: 'the environment has neither `source` nor `image`' });
+    if (!isGitUrl(e.source)) return this.buildDir(e.source, signal);
+    const ref = this.o.ref ?? e.ref ?? 'HEAD';
+    this.log('build', `fetching ${ref} from ${e.source}`);
+    let fetched;
+    try {
+      fetched = await fetchGitSource({ url: e.source, ref, audit: this.o.audit, onLine: (l) => this.log('build', l) });
+    } catch (err) {
+      const outcome = (err as { outcome?: CommandOutcome }).outcome;
+      if (!outcome) throw err;
+      throw new StepFailure({ kind: 'command', argv: outcome.argv, exitCode: outcome.exitCode, stderr: outcome.stderr || outcome.stdout });
+    }
+    this.commit = fetched.commit;
+    this.log('build', `${ref} is ${fetched.commit}`);
+    try {
+      await this.buildDir(fetched.dir, signal);
+    } finally {
+      await fetched.cleanup();
+    }
+  }
+
+  private async buildDir(source: string, signal: AbortSignal): Promise<void> {
+    const e = this.o.env;
     const tag = `${builtImageRepo(e.name)}:${this.o.deployId}`;
+    const argv = ['docker', 'build', '-f', e.dockerfile, '-t', tag, source];
     const started = Date.now();
     const lines: string[] = [];
     try {
-      this.image = await buildFromDirectory({ docker: this.o.link.docker, source: e.source, dockerfile: e.dockerfile, tag, signal, onLine: (l) => (lines.push(l), this.log('build', l)) });
-      await this.o.audit({ action: 'docker.build', argv: ['docker', 'build', '-f', e.dockerfile, '-t', tag, e.source], ok: true, exitCode: 0, durationMs: Date.now() - started, output: lines.join('\n') });
+      this.image = await buildFromDirectory({ docker: this.o.link.docker, source, dockerfile: e.dockerfile, tag, signal, onLine: (l) => (lines.push(l), this.log('build', l)) });
+      await this.o.audit({ action: 'docker.build', argv, ok: true, exitCode: 0, durationMs: Date.now() - started, output: lines.join('\n') });
     } catch (err) {
-      await this.o.audit({ action: 'docker.build', argv: ['docker', 'build', '-f', e.dockerfile, '-t', tag, e.source], ok: false, exitCode: 1, durationMs: Date.now() - started, output: lines.join('\n') });
+      await this.o.audit({ action: 'docker.build', argv, ok: false, exitCode: 1, durationMs: Date.now() - started, output: lines.join('\n') });
       throw err;
     }
   }
@@ -208,7 +235,8 @@ export class BlueGreenDeploy {
     if (how === 'created' && this.state.live) await this.edge.admin.setPool(this.state.live, 'ready');
     this.ctx = { env: e, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db, resolvedEnv: await this.o.resolveEnv() };
     await this.store.update((s) => recordHistory(s, this.history('running')));
-    if (this.state.live === null && e.db === 'managed') await this.initDatabase();
+    // A first deploy initialises the database, managed or external, only when it holds no Odoo yet.
+    if (this.state.live === null && !(await this.databaseHoldsOdoo())) await this.initDatabase();
     const live = this.plan.live;
     if (live && e.strategy === 'restart') {
       this.downtimeFrom = this.clock.now();
@@ -223,7 +251,24 @@ export class BlueGreenDeploy {
     this.log('green_starting', `${e.replicas} ${this.plan.target} worker(s) started from ${this.image}`);
   }
 
-  /** First deploy on a managed database: Odoo's `-i base` creates and initialises it, as a one-off run. */
+  /** Asks PostgreSQL (psql from the Odoo image, as the stock image ships it) whether Odoo's tables exist. */
+  private async databaseHoldsOdoo(): Promise<boolean> {
+    const db = this.ctx.db;
+    const sql = "SELECT count(*) FROM pg_tables WHERE tablename = 'ir_module_module'";
+    const command = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tAc', sql];
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.pools.runOnce(this.ctx, 'dbcheck', [], 30_000, { command, env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=5'] });
+      if (r.exitCode === 0) return r.output.trim().split('\n').pop()?.trim() === '1';
+      if (/database "[^"]+" does not exist/.test(r.output)) return false;
+      // A managed PostgreSQL that has just been created may still be starting.
+      if (attempt >= 20 || !/could not connect|starting up|Connection refused|timeout expired/i.test(r.output)) {
+        throw new StepFailure({ kind: 'command', argv: command, exitCode: r.exitCode, stderr: r.output.split('\n').slice(-15).join('\n') });
+      }
+      await this.clock.sleep(1000);
+    }
+  }
+
+  /** First deploy on an empty database: Odoo's `-i base` creates and initialises it, as a one-off run. */
   private async initDatabase(): Promise<void> {
     this.log('green_starting', `initialising database ${this.ctx.db.name} (odoo -i base --stop-after-init)`);
     const r = await this.pools.runOnce(this.ctx, 'init', ['--database', this.ctx.db.name, '-i', 'base', '--stop-after-init', '--no-http'], Math.max(60_000, this.o.env.ready_timeout));
@@ -391,7 +436,7 @@ export class BlueGreenDeploy {
       strategy: this.o.env.strategy,
       by: this.o.actor.holder,
       at: this.startedAt,
-      ...(this.o.ref ? { ref: this.o.ref } : {}),
+      ...(this.o.ref ?? this.o.env.ref ?? this.commit ? { ref: [this.o.ref ?? this.o.env.ref, this.commit?.slice(0, 12)].filter(Boolean).join('@') } : {}),
       image: this.image,
       ...(this.state.liveImage ? { previousImage: this.state.liveImage } : {}),
       pool: this.plan.target,

@@ -162,13 +162,14 @@ export class PoolOps {
   }
 
   /** A one-off Odoo run on the environment's network and data volume (database init, module updates). */
-  async runOnce(ctx: WorkerContext, name: string, args: string[], timeoutMs: number): Promise<{ exitCode: number; output: string; durationMs: number }> {
+  async runOnce(ctx: WorkerContext, name: string, args: string[], timeoutMs: number, opts: { command?: string[]; env?: string[] } = {}): Promise<{ exitCode: number; output: string; durationMs: number }> {
     const spec = workerSpec(ctx, 'blue', 1);
     const started = Date.now();
     const oneoff: CreateSpec = {
       ...spec,
       name: `${this.names.network}-${name}`,
-      Cmd: ['odoo', ...args],
+      Cmd: opts.command ?? ['odoo', ...args],
+      Env: [...(spec.Env ?? []), ...(opts.env ?? [])],
       Labels: { ...spec.Labels, [LABEL.role]: 'oneoff' },
       HostConfig: { ...spec.HostConfig, RestartPolicy: { Name: 'no' } },
     };

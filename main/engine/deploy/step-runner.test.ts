@@ -9,6 +9,7 @@ describe('classify', () => {
     [{ exitCode: 1, stderr: 'ModuleNotFoundError: No module named x' }, 'permanent'],
     [{ exitCode: 1, stderr: 'ERROR: module "sale_custom" not found' }, 'permanent'],
     [{ exitCode: 128, stderr: 'fatal: the remote end hung up unexpectedly' }, 'transient'],
+    [{ exitCode: 128, stderr: "fatal: couldn't find remote ref nope\nfatal: the remote end hung up unexpectedly" }, 'permanent'],
     [{ exitCode: 128, stderr: 'error: RPC failed; HTTP 503 Service Unavailable' }, 'transient'],
     [{ exitCode: null, signal: 'SIGPIPE' }, 'transient'],
     [{ exitCode: null, errorCode: 'ECONNRESET' }, 'transient'],

@@ -30,8 +30,12 @@ const TRANSIENT_TEXT = [
 ];
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'CHANNEL_CLOSED', 'CONNECTION_LOST']);
 
+// A real answer, even when git adds "the remote end hung up" after it: never worth a retry.
+const PERMANENT_TEXT = /couldn't find remote ref|repository not found|does not appear to be a git repository|permission denied|authentication failed|could not read username|host key verification failed/i;
+
 export function classify(o: CommandOutcome): Verdict {
   if (o.exitCode === 0 && !o.timedOut && !o.errorCode) return 'ok';
+  if (PERMANENT_TEXT.test(o.stderr)) return 'permanent';
   if (o.timedOut) return 'transient';
   if (o.errorCode && TRANSIENT_CODES.has(o.errorCode)) return 'transient';
   if (o.signal === 'SIGPIPE' || o.signal === 'PIPE') return 'transient';
