@@ -125,6 +125,9 @@ export class Deployments {
     }
     if (note) o.onProgress?.({ kind: 'notice', deploy: '-', message: note });
     const deployId = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    // Secrets first: a missing one is bad input (exit 2) before anything starts on the server.
+    const resolvedEnv = await this.resolveEnv(t.environment);
+    if (t.environment.db !== 'managed') await this.secret(t.environment.db.password.secret, `database password of ${t.environment.name}`);
     const adminGid = await this.adminGid(t);
     const engine = new BlueGreenDeploy({
       env: t.environment,
@@ -141,7 +144,7 @@ export class Deployments {
         ? { readiness: FAST_TIMING, edge: FAST_EDGE_TIMING, drainPollMs: 100, cronGraceSeconds: 5 }
         : { readiness: SEED_TIMING, edge: EDGE_TIMING, drainPollMs: 500, cronGraceSeconds: 60 },
       images: { edge: t.environment.edge_image, postgres: t.environment.db_image },
-      resolveEnv: () => this.resolveEnv(t.environment),
+      resolveEnv: async () => resolvedEnv,
       resolveDb: () => this.resolveDb(t),
       ...(adminGid !== undefined ? { adminGid } : {}),
     });
