@@ -8,16 +8,17 @@ import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool, status } f
 
 const A = { name: 'twoa', port: 18_400 };
 const B = { name: 'twob', port: 18_401 };
+const W = { name: 'wstest', port: 18_402 };
 let work = '';
 const MARKER = '/tmp/flipdeck-hostile-marker';
 
 beforeAll(async () => {
-  await Promise.all([cleanEnv(A.name), cleanEnv(B.name)]);
+  await Promise.all([cleanEnv(A.name), cleanEnv(B.name), cleanEnv(W.name)]);
   work = await labHome('scenarios');
   rmSync(MARKER, { force: true });
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([cleanEnv(A.name), cleanEnv(B.name)]);
+  await Promise.all([cleanEnv(A.name), cleanEnv(B.name), cleanEnv(W.name)]);
 }, 60_000);
 
 const edgeOf = (env: string) => labDocker.getContainer(envNames(env).edge).inspect();
@@ -90,4 +91,35 @@ describe('the edge', () => {
     expect(back.code, back.err).toBe(0);
     expect(await servingPool(A.port)).toBe('blue');
   }, 120_000);
+});
+
+describe('websockets through the edge', () => {
+  it('go to the gevent port, stay open through the flip, are cut at the drain timeout (not before), and reconnect to green', async () => {
+    await applyEnv(work, W.name, W.port, sourceDir(L, 'w1'), ['drain_timeout: 4s']);
+    expect((await cli(['deploy', `lab/${W.name}`])).code).toBe(0);
+    const messages: { worker: string; at: number }[] = [];
+    const ws = new WebSocket(`ws://127.0.0.1:${W.port}/websocket`);
+    const closed = new Promise<number>((resolve) => ws.addEventListener('close', () => resolve(Date.now())));
+    ws.addEventListener('message', (e) => messages.push({ worker: (JSON.parse(String(e.data)) as { worker: string }).worker, at: Date.now() }));
+    await new Promise((resolve, reject) => (ws.addEventListener('open', resolve), ws.addEventListener('error', reject)));
+    await applyEnv(work, W.name, W.port, sourceDir(L, 'w2'), ['drain_timeout: 4s']);
+    let flippedAt = 0;
+    const load = steadyLoad(`http://127.0.0.1:${W.port}/web/login`, 2, 120_000);
+    const r = await cli(['deploy', `lab/${W.name}`], (l) => {
+      if (/^✓ flipping/.test(l)) flippedAt = Date.now();
+    });
+    const hits = await load.stop();
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/drain timeout: cut what was left on blue/);
+    const closedAt = await closed;
+    expect(flippedAt).toBeGreaterThan(0);
+    expect(closedAt - flippedAt).toBeGreaterThanOrEqual(3500);
+    expect(messages.some((m) => m.at > flippedAt + 2000)).toBe(true);
+    expect(new Set(messages.map((m) => m.worker.replace(/-\d+$/, '')))).toEqual(new Set(['flipdeck-wstest-blue']));
+    expect(hits.filter((h) => h.status !== 200)).toEqual([]);
+    const again = new WebSocket(`ws://127.0.0.1:${W.port}/websocket`);
+    const first = await new Promise<string>((resolve, reject) => (again.addEventListener('message', (e) => resolve(String(e.data))), again.addEventListener('error', reject)));
+    again.close();
+    expect((JSON.parse(first) as { worker: string }).worker).toMatch(/^flipdeck-wstest-green-/);
+  }, 240_000);
 });

@@ -33,10 +33,11 @@ export async function labHome(prefix: string, over: { port?: number; host?: stri
 /** Writes and applies an environment file; `lines` are extra YAML lines. */
 export async function applyEnv(work: string, name: string, port: number, source: string, lines: string[] = []) {
   const file = path.join(work, `${name}.yml`);
-  writeFileSync(file, [
-    'server: lab', `name: ${name}`, `source: ${source}`, 'replicas: 2', `public_bind: 127.0.0.1:${port}`,
-    'drain_timeout: 10s', 'ready_timeout: 60s', 'keep_window: 10m', `edge_image: ${L.images.proxy}`, `db_image: ${L.images.postgres}`, ...lines, '',
-  ].join('\n'));
+  const defaults = ['server: lab', `name: ${name}`, `source: ${source}`, 'replicas: 2', `public_bind: 127.0.0.1:${port}`,
+    'drain_timeout: 10s', 'ready_timeout: 60s', 'keep_window: 10m', `edge_image: ${L.images.proxy}`, `db_image: ${L.images.postgres}`];
+  // A top-level key in `lines` replaces its default.
+  const overridden = new Set(lines.map((l) => /^([a-z_]+):/.exec(l)?.[1]).filter(Boolean));
+  writeFileSync(file, [...defaults.filter((d) => !overridden.has(d.split(':')[0])), ...lines, ''].join('\n'));
   const r = await cli(['env', 'apply', file]);
   if (r.code !== 0) throw new Error(`env apply failed: ${r.err}`);
   return file;

@@ -11,7 +11,7 @@ import time
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 import odoo.release
-from . import config, db, install, modules, web
+from . import config, db, install, modules, web, websocket
 
 _logger = logging.getLogger('odoo')
 
@@ -34,8 +34,15 @@ def setup_logging(level):
 
 
 class QuietHandler(WSGIRequestHandler):
+    evented_port = 8072
+
     def log_request(self, *args, **kwargs):
         pass
+
+    def run_wsgi(self):
+        if self.path.split('?')[0] == '/websocket':
+            return websocket.handle(self, self.server.server_port == QuietHandler.evented_port)
+        return super().run_wsgi()
 
 
 def cron_loop(state, stop):
@@ -87,6 +94,7 @@ def run():
     servers = []
     if conf['http_enable']:
         iface = conf['http_interface'] or '0.0.0.0'
+        QuietHandler.evented_port = conf['gevent_port']
         for port in (conf['http_port'], conf['gevent_port']):
             srv = make_server(iface, port, app, threaded=True, request_handler=QuietHandler)
             srv.daemon_threads = True
@@ -98,6 +106,7 @@ def run():
 
     def shutdown(signum, _frame):
         _logger.info('Initiating shutdown')
+        websocket.stopping.set()
         stop.set()
 
     signal.signal(signal.SIGTERM, shutdown)
