@@ -3,26 +3,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLabState } from '../../e2e/lab/lab';
 import { DeployLock } from '../engine/deploy/lock';
-import { envNames } from '../engine/names';
 import { sourceDir } from '../engine/testing/lab-deploy';
-import { main } from './index';
+import { L, cleanEnv, cli, labDocker, status } from './testing/lab-cli';
 
-const L = readLabState();
 const ENV = 'clitest';
 const PORT = 18_200;
-const labDocker = new Docker({ socketPath: L.dockerSocket });
 const work = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-cli-deploy-'));
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function envFile(source: string, extra = ''): string {
   const file = path.join(work, `${ENV}.yml`);
@@ -41,14 +29,6 @@ async function hit(): Promise<{ status: number; worker: string }> {
   return { status: r.status, worker: r.headers.get('x-flipdeck-worker') ?? '' };
 }
 
-async function cleanEnv() {
-  const list = await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${ENV}`] } });
-  await Promise.all(list.map((c) => labDocker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
-  const n = envNames(ENV);
-  for (const v of [n.dataVolume, n.dbVolume, n.edgeStateVolume]) await labDocker.getVolume(v).remove().catch(() => undefined);
-  await labDocker.getNetwork(n.network).remove().catch(() => undefined);
-}
-
 /** A lock as another machine leaves it, with its last heartbeat at `beat`. */
 async function foreignLock(holder: string, beat: Date) {
   const lock = new DeployLock(labDocker, ENV, L.images.proxy);
@@ -56,43 +36,40 @@ async function foreignLock(holder: string, beat: Date) {
   await lock.beat(beat.toISOString());
 }
 
-type Status = { live: string | null; workers: { name: string; pool: string; ready: boolean }[]; kept: { pool: string } | null; lock: { holder: string } | null };
-const status = async () => JSON.parse((await cli('status', `lab/${ENV}`, '--json')).out) as Status;
-
 beforeAll(async () => {
   process.env.FLIPDECK_HOME = path.join(work, 'home');
   process.env.FLIPDECK_AUDIT_KEY = 'cd'.repeat(32);
   process.env.FLIPDECK_TIMING = 'fast';
-  await cleanEnv();
-  const add = await cli('server', 'add', 'lab', '--host', L.ssh.host, '--port', String(L.ssh.port), '--user', L.ssh.user, '--identity', L.ssh.identity,
-    '--docker-socket', L.dockerSocket, '--client', 'Lab', '--host-key', L.ssh.hostKeySha256);
+  await cleanEnv(ENV);
+  const add = await cli(['server', 'add', 'lab', '--host', L.ssh.host, '--port', String(L.ssh.port), '--user', L.ssh.user, '--identity', L.ssh.identity,
+    '--docker-socket', L.dockerSocket, '--client', 'Lab', '--host-key', L.ssh.hostKeySha256]);
   expect(add.code, add.err).toBe(0);
 }, 60_000);
 
-afterAll(cleanEnv, 60_000);
+afterAll(() => cleanEnv(ENV), 60_000);
 
 describe('flipdeck deploy (headless, against the lab)', () => {
   it('env apply refuses a typo naming the key, and stores a good file with its source resolved beside it', async () => {
-    const bad = await cli('env', 'apply', envFile('./v1', 'replicaz: 3'));
+    const bad = await cli(['env', 'apply', envFile('./v1', 'replicaz: 3')]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/replicaz/);
     const v1 = sourceDir(L, '1.0');
-    const good = await cli('env', 'apply', envFile(path.relative(work, v1)));
+    const good = await cli(['env', 'apply', envFile(path.relative(work, v1))]);
     expect(good.code, good.err).toBe(0);
     expect(good.err).toMatch(/created lab\/clitest/);
-    const pre = JSON.parse((await cli('preflight', `lab/${ENV}`, '--json')).out) as { checks: { id: string; status: string }[] };
+    const pre = JSON.parse((await cli(['preflight', `lab/${ENV}`, '--json'])).out) as { checks: { id: string; status: string }[] };
     expect(pre.checks.filter((c) => c.status !== 'pass')).toEqual([]);
     expect(pre.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['ssh', 'docker_version', 'edge', 'port', 'lock']));
   });
 
   it('first deploy: JSON result with every step, blue live and serving', async () => {
-    const r = await cli('deploy', `lab/${ENV}`, '--json');
+    const r = await cli(['deploy', `lab/${ENV}`, '--json']);
     expect(r.code, r.err).toBe(0);
     const doc = JSON.parse(r.out) as { ok: boolean; steps: { id: string; ok: boolean }[] };
     expect(doc.ok).toBe(true);
     expect(doc.steps.map((s) => s.id)).toEqual(['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
     expect(r.err).toMatch(/✓ green_ready/);
-    const s = await status();
+    const s = await status(ENV);
     expect(s.live).toBe('blue');
     expect(s.workers.filter((w) => w.pool === 'blue' && w.ready)).toHaveLength(2);
     const h = await hit();
@@ -103,7 +80,7 @@ describe('flipdeck deploy (headless, against the lab)', () => {
   it('resources: raises memory live without a restart, refuses a shrink below usage, keeps the value', async () => {
     const blue = (await labDocker.listContainers({ filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.pool=blue', 'io.flipdeck.role=web'] } }))[0]!;
     const before = await labDocker.getContainer(blue.Id).inspect();
-    const up = await cli('resources', `lab/${ENV}`, '--memory', '768m', '--cpus', '1.5');
+    const up = await cli(['resources', `lab/${ENV}`, '--memory', '768m', '--cpus', '1.5']);
     expect(up.code, up.err).toBe(0);
     const after = await labDocker.getContainer(blue.Id).inspect();
     expect(after.HostConfig.Memory).toBe(768 * 1024 ** 2);
@@ -112,41 +89,41 @@ describe('flipdeck deploy (headless, against the lab)', () => {
     expect(after.RestartCount).toBe(before.RestartCount);
     const stored = JSON.parse(readFileSync(path.join(work, 'home', 'environments.json'), 'utf8')) as { environments: { definition: { resources?: unknown } }[] };
     expect(stored.environments[0]!.definition.resources).toEqual({ memory: 768 * 1024 ** 2, memory_swap: 768 * 1024 ** 2, cpus: 1.5 });
-    const down = await cli('resources', `lab/${ENV}`, '--memory', '4m');
+    const down = await cli(['resources', `lab/${ENV}`, '--memory', '4m']);
     expect(down.code).toBe(3);
     expect(down.err).toMatch(/uses \d+ MiB.*would get it killed/);
     expect((await labDocker.getContainer(blue.Id).inspect()).HostConfig.Memory).toBe(768 * 1024 ** 2);
-    const audit = JSON.parse((await cli('audit', '--json')).out) as { records: { action: string; detail?: { old?: unknown } }[] };
+    const audit = JSON.parse((await cli(['audit', '--json'])).out) as { records: { action: string; detail?: { old?: unknown } }[] };
     expect(audit.records.filter((a) => a.action === 'resources.update' && a.detail?.old)).toHaveLength(2);
   }, 60_000);
 
   it('a live lock held elsewhere refuses the deploy (exit 3, holder named); unlock breaks it, audited', async () => {
     await foreignLock('colleague@their-laptop', new Date());
-    expect((await status()).lock?.holder).toBe('colleague@their-laptop');
-    const refused = await cli('deploy', `lab/${ENV}`, '--json');
+    expect((await status(ENV)).lock?.holder).toBe('colleague@their-laptop');
+    const refused = await cli(['deploy', `lab/${ENV}`, '--json']);
     expect(refused.code).toBe(3);
     expect(refused.err).toContain('colleague@their-laptop');
     expect((await hit()).worker).toMatch(/blue/);
-    const un = await cli('unlock', `lab/${ENV}`);
+    const un = await cli(['unlock', `lab/${ENV}`]);
     expect(un.code).toBe(0);
     expect(un.err).toMatch(/broke the lock held by colleague@their-laptop/);
-    expect((await status()).lock).toBeNull();
-    const audit = JSON.parse((await cli('audit', '--json')).out) as { records: { action: string }[] };
+    expect((await status(ENV)).lock).toBeNull();
+    const audit = JSON.parse((await cli(['audit', '--json'])).out) as { records: { action: string }[] };
     expect(audit.records.map((a) => a.action)).toContain('deploy.unlock');
   }, 60_000);
 
   it('v1 → v2: a stale lock is taken over with a notice, green goes live, blue is kept; logs are labelled', async () => {
     await foreignLock('crashed-ci@runner', new Date(Date.now() - 3_600_000));
-    expect((await cli('env', 'apply', envFile(sourceDir(L, '2.0')))).code).toBe(0);
-    const r = await cli('deploy', `lab/${ENV}`, '--yes');
+    expect((await cli(['env', 'apply', envFile(sourceDir(L, '2.0'))])).code).toBe(0);
+    const r = await cli(['deploy', `lab/${ENV}`, '--yes']);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/stale lock.*crashed-ci@runner/);
-    const s = await status();
+    const s = await status(ENV);
     expect(s.live).toBe('green');
     expect(s.kept?.pool).toBe('blue');
     expect(s.lock).toBeNull();
     expect((await hit()).worker).toMatch(/green/);
-    const logs = await cli('logs', `lab/${ENV}`, '--pool', 'green');
+    const logs = await cli(['logs', `lab/${ENV}`, '--pool', 'green']);
     expect(logs.code).toBe(0);
     expect(logs.out.split('\n').filter(Boolean).every((l) => /^flipdeck-clitest-green-\d+ \| /.test(l))).toBe(true);
     expect(logs.out).toMatch(/green-1 \| /);
@@ -154,22 +131,22 @@ describe('flipdeck deploy (headless, against the lab)', () => {
   }, 180_000);
 
   it('rollback within the window flips back to blue at once; the audit chain verifies', async () => {
-    const r = await cli('rollback', `lab/${ENV}`, '--json');
+    const r = await cli(['rollback', `lab/${ENV}`, '--json']);
     expect(r.code, r.err).toBe(0);
     expect((JSON.parse(r.out) as { ok: boolean }).ok).toBe(true);
-    expect((await status()).live).toBe('blue');
+    expect((await status(ENV)).live).toBe('blue');
     expect((await hit()).worker).toMatch(/blue/);
-    expect((await cli('audit', '--verify')).code).toBe(0);
+    expect((await cli(['audit', '--verify'])).code).toBe(0);
   }, 120_000);
 
   it('bad refs and unknown environments say what to fix (exit 2)', async () => {
-    const a = await cli('deploy', 'lab');
+    const a = await cli(['deploy', 'lab']);
     expect(a.code).toBe(2);
     expect(a.err).toMatch(/SERVER\/ENV/);
-    const b = await cli('deploy', 'lab/nope');
+    const b = await cli(['deploy', 'lab/nope']);
     expect(b.code).toBe(2);
     expect(b.err).toMatch(/known on lab: clitest/);
-    const c = await cli('deploy', `lab/${ENV}`, '--ref', '--upload-pack=touch /tmp/x');
+    const c = await cli(['deploy', `lab/${ENV}`, '--ref', '--upload-pack=touch /tmp/x']);
     expect(c.code).toBe(2);
   });
 });

@@ -36,7 +36,7 @@ export interface Hit {
 }
 
 /** Steady load from `concurrency` loops until stopped, bounded in count and time. */
-export function steadyLoad(url: string, concurrency: number, maxMs: number, maxRequests = 50_000) {
+export function steadyLoad(url: string, concurrency: number, maxMs: number, maxRequests = 50_000, pauseOnErrorMs = 0) {
   const hits: Hit[] = [];
   let stop = false;
   const deadline = Date.now() + maxMs;
@@ -47,6 +47,8 @@ export function steadyLoad(url: string, concurrency: number, maxMs: number, maxR
         const r = await fetch(url, { signal: AbortSignal.timeout(30_000) });
         await r.arrayBuffer();
         hits.push({ at: t0, status: r.status, worker: r.headers.get('x-flipdeck-worker') ?? '', ms: Date.now() - t0 });
+        // A client that got an error waits a little before trying again, as browsers and scripts do.
+        if (r.status !== 200 && pauseOnErrorMs > 0) await new Promise((res) => setTimeout(res, pauseOnErrorMs));
       } catch (err) {
         hits.push({ at: t0, status: 0, worker: '', ms: Date.now() - t0, error: (err as Error).message });
       }
