@@ -36,7 +36,71 @@ export type DeployProgress =
   | { kind: 'probe'; deploy: string; result: ProbeResult }
   | { kind: 'drain'; deploy: string; sessions: Record<string, number>; deadline: number }
   | { kind: 'failure'; deploy: string; step: StepId; reason: FailureReason }
-  | { kind: 'notice'; deploy: string; message: string };
+  | { kind: 'notice'; deploy: string; message: string }
+  /** Read from the edge's frontend counters between the flip and the end of the drain. */
+  | { kind: 'counters'; deploy: string; requests: number; failed: number };
+
+export interface PreflightCheck {
+  id: string;
+  status: 'pass' | 'warn' | 'fail';
+  message: string;
+  fix?: string;
+}
+
+export interface EnvironmentSummary {
+  server: string;
+  name: string;
+  strategy: 'blue-green' | 'rolling' | 'restart';
+  replicas: number;
+  publicBind: string | null;
+  domains: string[];
+  source: string | null;
+  image: string | null;
+}
+
+export interface WorkerStatus {
+  name: string;
+  pool: Pool;
+  ready: boolean;
+  image: string;
+}
+
+export interface DeployHistoryItem {
+  deployId: string;
+  kind: 'deploy' | 'rollback';
+  by: string;
+  at: string;
+  ref?: string;
+  image: string;
+  outcome: 'live' | 'failed' | 'cancelled' | 'running';
+  failedStep?: StepId;
+}
+
+/** What runs on the server, read from the server (never from this laptop's memory). */
+export interface EnvironmentStatus {
+  live: Pool | null;
+  workers: WorkerStatus[];
+  kept: { pool: Pool; until: string } | null;
+  lock: { holder: string; since: string } | null;
+  history?: DeployHistoryItem[];
+}
+
+export interface DeploySummaryResult {
+  ok: boolean;
+  deployId: string;
+  steps: { id: StepId; ms: number; ok: boolean }[];
+  failedStep?: StepId;
+  reason?: FailureReason;
+  cancelled?: boolean;
+  note?: string;
+}
+
+/** One deploy or rollback started from the app, as a stream: progress, a pause before the flip, the end. */
+export type DeployStreamEvent =
+  | { kind: 'progress'; progress: DeployProgress }
+  | { kind: 'awaiting_flip' }
+  | { kind: 'end'; result: DeploySummaryResult }
+  | { kind: 'error'; error: { code: string; message: string; fix?: string } };
 
 export function describeFailure(step: StepId, reason: FailureReason): string {
   switch (reason.kind) {

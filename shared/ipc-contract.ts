@@ -6,7 +6,12 @@ import type {
   AppInfo, AuditRecord, AuditVerification, Client, ConnectOutcome, ConnectionState, ContainerSummary,
   Inventory, Server, SshConfigHost,
 } from './model';
+import type { DeployStreamEvent, EnvironmentStatus, EnvironmentSummary, PreflightCheck } from './deploy';
 import { displayName, filePath, fingerprint, hostName, id, port, secretName, tag, userName } from './validation';
+
+/** SERVER/ENV as the CLI names them; the environment name is a Docker-safe slug. */
+const envRef = z.object({ server: displayName, env: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'environment names are lower-case letters, digits, _ and -') }).strict();
+const streamId = z.string().regex(/^[a-z0-9-]{8,64}$/, 'not a stream id');
 
 const jumpHost = z.object({
   host: hostName,
@@ -49,6 +54,23 @@ export const requestSchemas = {
   'docker.containers': z.object({ server: id, stats: z.boolean().default(true) }).strict(),
   'audit.list': z.object({ server: z.string().max(100).optional(), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
   'audit.verify': z.object({}).strict(),
+  'environments.list': z.object({ server: displayName.optional() }).strict(),
+  'environments.status': envRef,
+  'deploy.preflight': envRef,
+  'deploy.start': envRef.extend({
+    kind: z.enum(['deploy', 'rollback']),
+    ref: z.string().max(200).regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._/@+-]+$/, 'must be a branch, tag or commit').optional(),
+    /** Pause before the flip until deploy.confirmFlip (the wizard's deliberate confirm). */
+    confirmFlip: z.boolean().default(true),
+  }).strict(),
+  'deploy.confirmFlip': z.object({ stream: streamId }).strict(),
+  'deploy.cancel': z.object({ stream: streamId }).strict(),
+  'resources.update': envRef.extend({
+    pool: z.enum(['blue', 'green']),
+    memoryMiB: z.number().int().min(64).max(1_048_576).optional(),
+    memorySwapMiB: z.number().int().min(64).max(2_097_152).optional(),
+    cpus: z.number().positive().max(256).optional(),
+  }).strict(),
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -72,12 +94,20 @@ export interface Responses {
   'docker.containers': ContainerSummary[];
   'audit.list': AuditRecord[];
   'audit.verify': AuditVerification;
+  'environments.list': EnvironmentSummary[];
+  'environments.status': EnvironmentStatus;
+  'deploy.preflight': PreflightCheck[];
+  'deploy.start': { stream: string };
+  'deploy.confirmFlip': void;
+  'deploy.cancel': void;
+  'resources.update': { name: string; old: Record<string, number | undefined>; new: Record<string, number | undefined> }[];
 }
 
 export type Response<C extends Channel> = Responses[C];
 
 export interface Events {
   'connection.state': { server: string; state: ConnectionState };
+  'deploy.event': { stream: string; server: string; env: string; event: DeployStreamEvent };
 }
 export type EventName = keyof Events;
 
@@ -86,4 +116,4 @@ type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 export const contractIsComplete: Exact<Channel, keyof Responses> = true;
 
 export const channels = Object.keys(requestSchemas) as Channel[];
-export const eventNames: EventName[] = ['connection.state'];
+export const eventNames: EventName[] = ['connection.state', 'deploy.event'];

@@ -107,7 +107,7 @@ export class Deployments {
     return { host: names.db, port: 5432, user: 'odoo', password, name: t.environment.name };
   }
 
-  async run(ref: string, kind: 'deploy' | 'rollback', o: { image?: string; gitRef?: string; onProgress?: (p: DeployProgress) => void; signal?: AbortSignal } = {}): Promise<DeployResult & { note?: string }> {
+  async run(ref: string, kind: 'deploy' | 'rollback', o: { image?: string; gitRef?: string; onProgress?: (p: DeployProgress) => void; signal?: AbortSignal; confirmFlip?: () => Promise<void> } = {}): Promise<DeployResult & { note?: string }> {
     const t = await this.target(ref);
     let actualKind = kind;
     let image = o.image;
@@ -147,6 +147,7 @@ export class Deployments {
       resolveEnv: async () => resolvedEnv,
       resolveDb: () => this.resolveDb(t),
       ...(adminGid !== undefined ? { adminGid } : {}),
+      ...(o.confirmFlip ? { confirmFlip: o.confirmFlip } : {}),
     });
     const result = await engine.run(o.signal);
     return note ? { ...result, note } : result;

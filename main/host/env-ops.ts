@@ -1,7 +1,7 @@
 // Read and adjust a running environment: status (from the server, never from memory), pre-flight
 // checks, live resources and logs. Shared by the CLI and the app.
 import type { Duplex } from 'node:stream';
-import type { Pool } from '../../shared/deploy';
+import type { EnvironmentStatus, Pool, PreflightCheck } from '../../shared/deploy';
 import { FlipdeckError } from '../../shared/errors';
 import { parseBytes } from '../../shared/units';
 import { DeployLock, lockVerdict, thisProcess } from '../engine/deploy/lock';
@@ -12,14 +12,9 @@ import { StateStore } from '../engine/state/state-store';
 import { statsFrom } from '../remote/docker-client';
 import type { Deployments, Target } from './deployments';
 
-export interface StatusJson {
-  live: Pool | null;
-  workers: { name: string; pool: Pool; ready: boolean; image: string }[];
-  kept: { pool: Pool; until: string } | null;
-  lock: { holder: string; since: string } | null;
-}
+export type StatusJson = EnvironmentStatus;
 
-export async function environmentStatus(t: Target): Promise<StatusJson> {
+export async function environmentStatus(t: Target, opts: { history?: boolean } = {}): Promise<StatusJson> {
   const name = t.environment.name;
   const pools = new PoolOps(t.link.docker, name, async () => undefined);
   const edge = new EdgeOps(t.link, name, t.environment.replicas, async () => undefined);
@@ -41,15 +36,13 @@ export async function environmentStatus(t: Target): Promise<StatusJson> {
   const lock = await new DeployLock(t.link.docker, name, t.environment.edge_image).read();
   const kept = state.kept && Date.parse(state.kept.until) > Date.now() ? { pool: state.kept.pool, until: state.kept.until } : null;
   const liveLock = lock && lockVerdict(lock, Date.now(), thisProcess()).live ? { holder: lock.holder, since: lock.since } : null;
-  return { live, workers, kept, lock: liveLock };
+  const base = { live, workers, kept, lock: liveLock };
+  if (!opts.history) return base;
+  const history = state.history.slice(0, 20).map((h) => ({ deployId: h.deployId, kind: h.kind, by: h.by, at: h.at, image: h.image, outcome: h.outcome, ...(h.ref ? { ref: h.ref } : {}), ...(h.failedStep ? { failedStep: h.failedStep } : {}) }));
+  return { ...base, history };
 }
 
-export interface PreflightCheck {
-  id: string;
-  status: 'pass' | 'warn' | 'fail';
-  message: string;
-  fix?: string;
-}
+export type { PreflightCheck };
 
 export async function basicPreflight(t: Target): Promise<PreflightCheck[]> {
   const checks: PreflightCheck[] = [];

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Handlers } from './dispatch';
+import type { EnvironmentChannels } from './env-handlers';
 import type { InventoryStore } from '../store/inventory';
 import type { AuditLog } from '../store/audit-log';
 import type { ServerSessions } from './server-sessions';
@@ -22,7 +23,7 @@ export interface HandlerDeps {
   env: NodeJS.ProcessEnv;
 }
 
-export function createHandlers(d: HandlerDeps): Handlers {
+export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChannels> {
   const { inventory, audit, sessions } = d;
 
   /** Runs a local change and records it, success or failure, in the audit log. */

@@ -13,6 +13,8 @@ import { createHandlers } from './handlers';
 import { probeLocalDocker } from './local-docker';
 import { EnvironmentStore } from '../store/environments';
 import { Deployments } from './deployments';
+import { DeployStreams } from './deploy-streams';
+import { createEnvironmentHandlers } from './env-handlers';
 
 export interface HostServices {
   handlers: Handlers;
@@ -53,7 +55,7 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
   pool.on('state', (server: string, state: Events['connection.state']['state']) => emit('connection.state', { server, state }));
   const sessions = new ServerSessions({ pool, inventory, secrets, redactor, env });
 
-  const handlers = createHandlers({
+  const baseHandlers = createHandlers({
     home,
     transport: opts.transport === 'electron' ? 'electron' : 'browser',
     inventory,
@@ -65,6 +67,8 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
 
   const environments = new EnvironmentStore(home);
   const deployments = new Deployments({ inventory, environments, sessions, secrets, redactor, audit, env });
+  const streams = new DeployStreams(deployments, emit);
+  const handlers: Handlers = { ...baseHandlers, ...createEnvironmentHandlers({ deployments, environments, streams }) };
 
   return {
     handlers,

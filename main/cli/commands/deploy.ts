@@ -30,6 +30,8 @@ export function progressLine(p: DeployProgress): string | null {
       return `✗ ${describeFailure(p.step, p.reason)}`;
     case 'notice':
       return `! ${p.message}`;
+    case 'counters':
+      return `  edge: ${p.requests} request(s) served since the flip, ${p.failed} failed`;
   }
 }
 

@@ -47,6 +47,8 @@ export interface DeployOptions {
   images: { edge: string; postgres: string };
   resolveEnv(): Promise<Record<string, string>>;
   resolveDb(): Promise<DbConnection>;
+  /** The wizard's "one deliberate confirm": awaited at the end of green_ready; throws to stop there (cancel). */
+  confirmFlip?(): Promise<void>;
   /** The edge's admin socket group: the Docker socket's gid on the server. */
   adminGid?: number;
   clock?: Clock;
@@ -66,6 +68,8 @@ export class BlueGreenDeploy {
   /** The restart strategy: when the old pool went out of rotation, and the measured outage. */
   private downtimeFrom: number | null = null;
   private downtimeMs: number | undefined;
+  /** The edge's frontend counters when the flip started: the summary's requests served and failed. */
+  private countersAtFlip: { requests: number; http5xx: number } | null = null;
   /** The commit a git source resolved to, for the history. */
   private commit: string | undefined;
 
@@ -141,8 +145,14 @@ export class BlueGreenDeploy {
       case 'preflight': return this.preflight();
       case 'build': return this.build(signal);
       case 'green_starting': return this.startTarget();
-      case 'green_ready': return this.waitReady(signal, this.rolling ? 1 : undefined);
-      case 'flipping': return this.flip();
+      case 'green_ready':
+        await this.waitReady(signal, this.rolling ? 1 : undefined);
+        // The confirm belongs before the flip: a cancel here still removes green and leaves blue alone.
+        if (this.o.confirmFlip) await this.o.confirmFlip();
+        return;
+      case 'flipping':
+        this.countersAtFlip = await this.edge.admin.totals().catch(() => null);
+        return this.flip();
       case 'draining': return this.drain();
       case 'live': return this.finish();
     }
@@ -153,12 +163,11 @@ export class BlueGreenDeploy {
   }
 
   private async preflight(): Promise<void> {
-    const v = await this.o.link.docker.version();
+    const [v, edgeImage] = await Promise.all([this.o.link.docker.version(), this.pools.imageExists(this.o.images.edge)]);
     if (Number(v.ApiVersion) < 1.41) throw new StepFailure({ kind: 'refused', why: `Docker Engine ${v.Version} (API ${v.ApiVersion}) is too old; Flipdeck needs API 1.41 (Docker 20.10) or newer` });
     this.log('preflight', `Docker ${v.Version} (API ${v.ApiVersion})`);
-    if (!(await this.pools.imageExists(this.o.images.edge))) throw new StepFailure({ kind: 'refused', why: `the edge image ${this.o.images.edge} is not on the server` });
+    if (!edgeImage) throw new StepFailure({ kind: 'refused', why: `the edge image ${this.o.images.edge} is not on the server` });
     await this.takeLock();
-    await this.reap('preflight');
     if (this.o.env.strategy === 'restart' && this.plan.live) {
       this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: 'strategy restart: the environment is down from stopping the old workers until the new ones answer (the outage is measured and reported)' });
     }
@@ -341,7 +350,8 @@ export class BlueGreenDeploy {
     while (this.clock.now() < deadline) {
       last = Object.fromEntries(Object.entries(await this.edge.admin.poolHealth(pool)).filter(([k]) => only === null || k === only));
       if (Object.keys(last).length > 0 && Object.values(last).every((s) => /^(UP|DRAIN)/.test(s) && !/DOWN|MAINT/.test(s))) return;
-      await this.clock.sleep(this.o.timing.edge.checkIntervalMs);
+      // The edge re-checks a DOWN server every 250 ms (downinter): poll often, it is one admin command.
+      await this.clock.sleep(Math.min(100, this.o.timing.edge.checkIntervalMs));
     }
     throw new StepFailure({ kind: 'error', message: `the edge does not see the ${pool} pool as UP: ${Object.entries(last).map(([k, v]) => `${k} ${v}`).join(', ')}` });
   }
@@ -357,7 +367,7 @@ export class BlueGreenDeploy {
     }
     // Only blue-green keeps the old pool running for an instant rollback.
     const keeps = this.o.kind === 'rollback' || this.o.env.strategy === 'blue-green';
-    await this.edge.saveState();
+    const saved = this.edge.saveState();
     const keepUntil = new Date(this.clock.now() + this.o.env.keep_window).toISOString();
     const previous = this.state.liveImage;
     await this.store.update((s) => ({
@@ -367,6 +377,7 @@ export class BlueGreenDeploy {
       kept: keeps && this.plan.live && previous ? { pool: this.plan.live, image: previous, until: keepUntil, deployId: this.o.deployId } : null,
       migratedSinceKept: false,
     }));
+    await saved;
   }
 
   /** A rolling deploy over a live pool (a first deploy has nothing to roll over). */
@@ -403,6 +414,10 @@ export class BlueGreenDeploy {
         }
         await this.clock.sleep(this.o.timing.drainPollMs);
       }
+    }
+    const after = this.countersAtFlip ? await this.edge.admin.totals().catch(() => null) : null;
+    if (after && this.countersAtFlip) {
+      this.o.emit({ kind: 'counters', deploy: this.o.deployId, requests: after.requests - this.countersAtFlip.requests, failed: after.http5xx - this.countersAtFlip.http5xx });
     }
     if (old && this.o.kind === 'deploy' && this.o.env.strategy !== 'blue-green') await this.pools.removePool(old, { keepCron: true });
     // Cron handover: never two runners. Stop the old one (bounded wait for jobs), then start the new.

@@ -1,6 +1,7 @@
 // The end of the keep window: the kept pool is removed and old images beyond the last 3 are pruned.
 // There is no agent on the server, so this runs when Flipdeck next touches the environment: at the
-// start of every deploy (under its lock), from `flipdeck gc`, and from the app while it is open.
+// end of every deploy (under its lock), from `flipdeck gc`, and from the app while it is open. (The
+// next deploy also replaces an expired kept pool: it is the colour that deploy builds.)
 import type Docker from 'dockerode';
 import type { Pool } from '../../../shared/deploy';
 import { imagesToKeep, type ServerState } from '../state/server-state';

@@ -76,7 +76,8 @@ export function renderEdgeConfig(spec: EdgeSpec): string {
     `  timeout client ${t.serverTimeoutMs}ms`,
     `  timeout server ${t.serverTimeoutMs}ms`,
     '  timeout tunnel 1h',
-    `  default-server init-addr last,libc,none resolvers docker check inter ${t.checkIntervalMs}ms fall 2 rise 1`,
+    // A DOWN server (a booting worker) is checked every 250 ms, so the edge sees it UP right after it answers.
+    `  default-server init-addr last,libc,none resolvers docker check inter ${t.checkIntervalMs}ms downinter ${Math.min(250, t.checkIntervalMs)}ms fall 2 rise 1`,
     '',
     'frontend web',
     `  bind :${EDGE_LISTEN_PORT}`,

@@ -1,0 +1,40 @@
+// The contract's environment and deploy channels: the same Deployments the CLI uses, behind the
+// same zod-validated dispatcher. Deploys run as streams (deploy-streams.ts).
+import type { EnvironmentSummary } from '../../shared/deploy';
+import type { Environment } from '../engine/environment';
+import type { EnvironmentStore } from '../store/environments';
+import type { Deployments } from './deployments';
+import type { DeployStreams } from './deploy-streams';
+import type { Handlers } from './dispatch';
+import { basicPreflight, environmentStatus, updateResources } from './env-ops';
+
+export type EnvironmentChannels = 'environments.list' | 'environments.status' | 'deploy.preflight' | 'deploy.start' | 'deploy.confirmFlip' | 'deploy.cancel' | 'resources.update';
+
+export function summaryOf(e: Environment): EnvironmentSummary {
+  return { server: e.server, name: e.name, strategy: e.strategy, replicas: e.replicas, publicBind: e.public_bind ?? null, domains: e.domains, source: e.source ?? null, image: e.image ?? null };
+}
+
+export function createEnvironmentHandlers(d: { deployments: Deployments; environments: EnvironmentStore; streams: DeployStreams }): Pick<Handlers, EnvironmentChannels> {
+  const ref = (r: { server: string; env: string }) => `${r.server}/${r.env}`;
+  return {
+    'environments.list': async ({ server }) => {
+      const all = await d.environments.list();
+      const picked = all.filter((e) => server === undefined || e.server === server);
+      return Promise.all(picked.map(async (e) => summaryOf(await d.environments.get(e.server, e.name))));
+    },
+    'environments.status': async (r) => environmentStatus(await d.deployments.target(ref(r)), { history: true }),
+    'deploy.preflight': async (r) => basicPreflight(await d.deployments.target(ref(r))),
+    'deploy.start': async (r) => d.streams.start({ server: r.server, env: r.env, kind: r.kind, confirmFlip: r.confirmFlip, ...(r.ref ? { ref: r.ref } : {}) }),
+    'deploy.confirmFlip': async ({ stream }) => d.streams.confirmFlip(stream),
+    'deploy.cancel': async ({ stream }) => d.streams.cancel(stream),
+    'resources.update': async (r) => {
+      const changed = await updateResources(d.deployments, ref(r), {
+        pool: r.pool,
+        ...(r.memoryMiB !== undefined ? { memory: `${r.memoryMiB}m` } : {}),
+        ...(r.memorySwapMiB !== undefined ? { memorySwap: `${r.memorySwapMiB}m` } : {}),
+        ...(r.cpus !== undefined ? { cpus: r.cpus } : {}),
+      });
+      return changed.map((c) => ({ name: c.name, old: c.old, new: c.new }));
+    },
+  };
+}
