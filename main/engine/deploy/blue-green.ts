@@ -439,7 +439,8 @@ export class BlueGreenDeploy {
   }
 
   private async finish(): Promise<void> {
-    await this.reap('live');
+    // A rollback builds nothing: there is nothing new to prune.
+    if (this.o.kind === 'deploy') await this.reap('live');
     this.log('live', `${this.plan.target} is live; ${this.plan.live ?? 'no'} pool kept for ${Math.round(this.o.env.keep_window / 1000)} s`);
   }
 

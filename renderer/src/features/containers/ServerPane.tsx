@@ -5,6 +5,7 @@ import { useFleet } from '../../stores/fleet';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { formatMiB } from '../../ui/format';
 import { ContainersTable } from './ContainersTable';
+import { EnvironmentsSection } from '../environments/EnvironmentsSection';
 
 const REFRESH_MS = 5000;
 
@@ -49,6 +50,7 @@ export function ServerPane({ server, clientName }: { server: Server; clientName:
           {error.fix ? <p>{error.fix}</p> : null}
         </div>
       ) : null}
+      {connected ? <EnvironmentsSection server={server.name} /> : null}
       {connected ? (
         <>
           <h3>Containers {entry ? <span className="muted">({entry.list.length}, total {formatMiB(entry.list.reduce((n, c) => n + (c.stats?.memoryBytes ?? 0), 0))})</span> : null}</h3>

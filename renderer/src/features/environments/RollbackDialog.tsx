@@ -1,0 +1,35 @@
+// The emergency rollback: one confirm, then the progress and the outcome.
+import { useState } from 'react';
+import { envKey } from '../../stores/environments';
+import { useDeploys } from '../../stores/deploys';
+import { DeployProgress } from '../deploy/DeployProgress';
+
+export function RollbackDialog({ server, env, keptPool: keptAtOpen, onClose }: { server: string; env: string; keptPool: string; onClose(): void }) {
+  // The kept pool changes once the rollback is done (the other pool is kept then): keep the title steady.
+  const [keptPool] = useState(keptAtOpen);
+  const key = envKey(server, env);
+  const start = useDeploys((s) => s.start);
+  const stream = useDeploys((s) => s.current[key]);
+  const view = useDeploys((s) => (stream ? s.views[stream] : undefined));
+  const startError = useDeploys((s) => s.startError[key]);
+  const [started, setStarted] = useState(false);
+  return (
+    <div className="dialog-backdrop">
+      <div className="dialog dialog-danger dialog-wide" role="alertdialog" aria-modal="true" aria-labelledby="rb-title">
+        <h2 id="rb-title">Roll back {server}/{env} to {keptPool}</h2>
+        {started && view ? <DeployProgress view={view} /> : (
+          <>
+            <p>Traffic flips back to the kept <strong>{keptPool}</strong> pool once Flipdeck has checked it answers; the current pool drains. Crons move back too.</p>
+            <p className="hint">If this deploy changed the database, rolling back the code does not undo it: Flipdeck says so when it knows.</p>
+            {startError ? <div className="callout callout-bad" role="alert"><strong>{startError.message}</strong>{startError.fix ? <p>{startError.fix}</p> : null}</div> : null}
+            <div className="dialog-actions">
+              <button type="button" className="btn" onClick={onClose}>Keep the current pool</button>
+              <button type="button" className="btn btn-danger" onClick={() => { setStarted(true); void start(server, env, 'rollback'); }}>Roll back now</button>
+            </div>
+          </>
+        )}
+        {started ? <div className="dialog-actions"><button type="button" className="btn" onClick={onClose}>Close</button></div> : null}
+      </div>
+    </div>
+  );
+}
