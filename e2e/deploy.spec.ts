@@ -43,6 +43,13 @@ function applyVersion(services: HostServices, version: string, over: Record<stri
   });
 }
 
+/** Runs alone too: when no earlier journey left a live pool, deploy the applied version first (not through the UI). */
+async function ensureLive(services: HostServices) {
+  const st = await dispatch(services.handlers, 'environments.status', { server: 'lab', env: ENV }, { transport: 'test' });
+  if (st.ok && (st.value as { live: string | null }).live) return;
+  expect((await services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
+}
+
 async function openEnvironment(page: Page, url: string) {
   await page.goto(url);
   await page.getByRole('tree', { name: 'Clients and servers' }).getByText('lab', { exact: true }).click();
@@ -103,13 +110,15 @@ test('full deploy through the wizard under load (0 failed), then the emergency r
 
 test('a green that never gets ready ends on a failure card with the last probes; blue still serves; retry is offered', async ({ page, flipdeck }) => {
   // The environment is already on the server (the previous journey left blue live): a new laptop sees it.
-  await addLabAndEnv(flipdeck.services, 'ui-hang', { ready_timeout: '3s' });
+  await addLabAndEnv(flipdeck.services, 'ui-base');
+  await ensureLive(flipdeck.services);
   await flipdeck.services.environments.apply({
     server: 'lab', name: ENV, source: sourceDir(lab, 'ui-hang', { dockerfileExtra: 'ENV STANDIN_BOOT_HANG=1' }), replicas: 2, public_bind: `127.0.0.1:${PORT}`,
     drain_timeout: '10s', ready_timeout: '3s', keep_window: '10m', edge_image: lab.images.proxy, db_image: lab.images.postgres,
   });
+  const live = await servingPool();
   const card = await openEnvironment(page, flipdeck.host.url);
-  await expect(card.getByTestId('live-pool')).toHaveText('blue live', { timeout: 20_000 });
+  await expect(card.getByTestId('live-pool')).toHaveText(`${live} live`, { timeout: 20_000 });
   await card.getByRole('button', { name: 'Deploy…' }).click();
   const wizard = page.getByRole('dialog', { name: `Deploy lab/${ENV}` });
   await expect(wizard.getByTestId('check-lock')).toBeVisible({ timeout: 30_000 });
@@ -121,5 +130,45 @@ test('a green that never gets ready ends on a failure card with the last probes;
   await expect(failure.getByRole('button', { name: 'Retry' })).toBeVisible();
   await expect(wizard.getByTestId('step-green_ready')).toHaveAttribute('data-state', 'failed');
   await page.screenshot({ path: path.join(ARTIFACTS, 'deploy-7-failure-card.png') });
-  expect(await servingPool()).toBe('blue');
+  expect(await servingPool()).toBe(live);
+});
+
+test('resource sliders: memory raised live (no restart); below usage refused; below the Odoo floor needs an override', async ({ page, flipdeck }) => {
+  await addLabAndEnv(flipdeck.services, 'ui-res', { odoo_version: '17.0' });
+  await ensureLive(flipdeck.services);
+  const live = await servingPool();
+  const card = await openEnvironment(page, flipdeck.host.url);
+  await expect(card.getByTestId('live-pool')).toHaveText(`${live} live`, { timeout: 20_000 });
+  // One worker holds 300 MiB, as a busy Odoo worker would.
+  const held = await fetch(`http://127.0.0.1:${PORT}/flipdeck_lab/alloc?mb=300`);
+  expect(held.status).toBe(200);
+  const worker = held.headers.get('x-flipdeck-worker')!;
+  const docker = (await import('../main/cli/testing/lab-cli')).labDocker;
+  const before = await docker.getContainer(worker).inspect();
+
+  await card.getByRole('button', { name: 'Resources…' }).click();
+  const dialog = page.getByRole('dialog', { name: `Resources of the ${live} pool (lab/${ENV})` });
+  await expect(dialog.getByRole('table', { name: 'Current usage' })).toContainText(worker, { timeout: 30_000 });
+  await expect(dialog).toContainText('Odoo 17.0 needs at least 1536 MiB');
+  const slider = dialog.getByRole('slider', { name: 'Memory (MiB)' });
+  await slider.fill('256');
+  await expect(dialog.getByRole('alert')).toContainText('Below what the workers use now');
+  await expect(dialog.getByRole('button', { name: 'Apply live' })).toBeDisabled();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'deploy-8-resources-refused.png') });
+
+  await slider.fill('1024');
+  await expect(dialog.getByRole('button', { name: 'Apply live' })).toBeDisabled();
+  await dialog.getByLabel(/Go below the 1536 MiB floor anyway/).check();
+  await dialog.getByRole('button', { name: 'Apply live' }).click();
+  await expect(dialog.getByRole('status')).toContainText('1280 MiB', { timeout: 30_000 });
+
+  await slider.fill('2048');
+  await dialog.getByRole('button', { name: 'Apply live' }).click();
+  await expect(dialog.getByRole('status')).toContainText('2048 MiB', { timeout: 30_000 });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'deploy-9-resources-applied.png') });
+  const after = await docker.getContainer(worker).inspect();
+  expect(after.HostConfig.Memory).toBe(2048 * 1024 ** 2);
+  expect([after.State.StartedAt, after.RestartCount]).toEqual([before.State.StartedAt, before.RestartCount]);
+  const audit = await flipdeck.services.handlers['audit.list']({ limit: 100 }, { transport: 'test' });
+  expect(audit.filter((a) => a.action === 'resources.update').length).toBeGreaterThanOrEqual(4);
 });

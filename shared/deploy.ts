@@ -83,6 +83,8 @@ export interface EnvironmentStatus {
   kept: { pool: Pool; until: string } | null;
   lock: { holder: string; since: string } | null;
   history?: DeployHistoryItem[];
+  /** The kept pool's window is over: Flipdeck removes it the next time it looks. */
+  reapDue?: boolean;
 }
 
 export interface DeploySummaryResult {
@@ -113,4 +115,11 @@ export function describeFailure(step: StepId, reason: FailureReason): string {
     case 'error':
       return `${step} failed: ${reason.message}`;
   }
+}
+
+/** What the resource sliders show for one pool. */
+export interface PoolResources {
+  floorMiB: number | null;
+  odooVersion: string | null;
+  workers: { name: string; memoryBytes: number; memoryLimit: number; memorySwap: number; nanoCpus: number }[];
 }

@@ -6,7 +6,7 @@ import type {
   AppInfo, AuditRecord, AuditVerification, Client, ConnectOutcome, ConnectionState, ContainerSummary,
   Inventory, Server, SshConfigHost,
 } from './model';
-import type { DeployStreamEvent, EnvironmentStatus, EnvironmentSummary, PreflightCheck } from './deploy';
+import type { DeployStreamEvent, EnvironmentStatus, EnvironmentSummary, PoolResources, PreflightCheck } from './deploy';
 import { displayName, filePath, fingerprint, hostName, id, port, secretName, tag, userName } from './validation';
 
 /** SERVER/ENV as the CLI names them; the environment name is a Docker-safe slug. */
@@ -65,6 +65,7 @@ export const requestSchemas = {
   }).strict(),
   'deploy.confirmFlip': z.object({ stream: streamId }).strict(),
   'deploy.cancel': z.object({ stream: streamId }).strict(),
+  'resources.get': envRef.extend({ pool: z.enum(['blue', 'green']) }).strict(),
   'resources.update': envRef.extend({
     pool: z.enum(['blue', 'green']),
     memoryMiB: z.number().int().min(64).max(1_048_576).optional(),
@@ -100,6 +101,7 @@ export interface Responses {
   'deploy.start': { stream: string };
   'deploy.confirmFlip': void;
   'deploy.cancel': void;
+  'resources.get': PoolResources;
   'resources.update': { name: string; old: Record<string, number | undefined>; new: Record<string, number | undefined> }[];
 }
 

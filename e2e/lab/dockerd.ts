@@ -7,6 +7,9 @@ import { run } from './sh';
 
 export const dockerHost = `unix://${paths.dockerSock}`;
 
+/** The discard port on loopback, closed: a registry request is refused without leaving the machine. */
+export const NO_REGISTRY_PROXY = 'http://127.0.0.1:9';
+
 export async function startDockerd(): Promise<void> {
   mkdirSync(RUN_DIR, { recursive: true });
   mkdirSync(paths.dockerData, { recursive: true });
@@ -18,7 +21,12 @@ export async function startDockerd(): Promise<void> {
     '--pidfile', paths.dockerPid,
     '--group', USERS.dockerGroup,
     '--log-level', 'warn',
-  ], { log: paths.dockerLog });
+  ], {
+    log: paths.dockerLog,
+    // No registry exists here, and tests send nothing off this machine: any pull the engine attempts
+    // goes to a closed loopback port and fails at once, so "no registry answers" is what deploys see.
+    env: { ...process.env, HTTP_PROXY: NO_REGISTRY_PROXY, HTTPS_PROXY: NO_REGISTRY_PROXY, NO_PROXY: '' },
+  });
   await waitFor('the lab dockerd', async () => (await run('docker', ['-H', dockerHost, 'info', '--format', '{{.ServerVersion}}'], { allowFail: true })).code === 0, 60_000,
     () => (existsSync(paths.dockerLog) ? readFileSync(paths.dockerLog, 'utf8').split('\n').slice(-10).join('\n') : ''));
 }

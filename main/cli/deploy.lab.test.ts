@@ -69,6 +69,8 @@ describe('flipdeck deploy (headless, against the lab)', () => {
     expect(doc.ok).toBe(true);
     expect(doc.steps.map((s) => s.id)).toEqual(['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
     expect(r.err).toMatch(/✓ green_ready/);
+    // No registry here: the fresh pull of the base image is tried, warned about, and the build goes on.
+    expect(r.err).toMatch(/could not pull the base image \S+ \(no registry answered/);
     const s = await status(ENV);
     expect(s.live).toBe('blue');
     expect(s.workers.filter((w) => w.pool === 'blue' && w.ready)).toHaveLength(2);

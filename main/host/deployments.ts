@@ -2,7 +2,7 @@
 // server, its environment, secrets and the link, then hands the engine what it needs. Secrets are
 // resolved here, in main, and only ever reach the server.
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import type { DeployProgress } from '../../shared/deploy';
 import { FlipdeckError } from '../../shared/errors';
@@ -40,6 +40,8 @@ export interface Target {
   server: Server;
   environment: Environment;
   link: ServerLink;
+  /** Free bytes on the filesystem holding `path` on the server (df over SSH, statfs for this computer). */
+  freeBytes(path: string): Promise<number | null>;
 }
 
 export function parseRef(ref: string): { server: string; env: string } {
@@ -62,7 +64,13 @@ export class Deployments {
     const server = this.d.inventory.serverByName(serverName);
     const environment = await this.d.environments.get(server.name, env);
     const link = await linkFor(this.d.sessions, this.d.inventory, server.id);
-    return { server, environment, link };
+    const freeBytes = async (p: string): Promise<number | null> => {
+      if (server.kind === 'local') return statfs(p).then((s) => s.bavail * s.bsize, () => null);
+      const r = await (await this.d.sessions.ssh(server.id)).exec(['df', '-Pk', p]);
+      const avail = Number(r.stdout.trim().split('\n').pop()?.split(/\s+/)[3]);
+      return r.exitCode === 0 && Number.isFinite(avail) ? avail * 1024 : null;
+    };
+    return { server, environment, link, freeBytes };
   }
 
   auditSink(server: Server, environment: string): AuditSink {

@@ -6,9 +6,9 @@ import type { EnvironmentStore } from '../store/environments';
 import type { Deployments } from './deployments';
 import type { DeployStreams } from './deploy-streams';
 import type { Handlers } from './dispatch';
-import { basicPreflight, environmentStatus, updateResources } from './env-ops';
+import { basicPreflight, environmentStatus, poolResources, updateResources } from './env-ops';
 
-export type EnvironmentChannels = 'environments.list' | 'environments.status' | 'deploy.preflight' | 'deploy.start' | 'deploy.confirmFlip' | 'deploy.cancel' | 'resources.update';
+export type EnvironmentChannels = 'environments.list' | 'environments.status' | 'deploy.preflight' | 'deploy.start' | 'deploy.confirmFlip' | 'deploy.cancel' | 'resources.get' | 'resources.update';
 
 export function summaryOf(e: Environment): EnvironmentSummary {
   return { server: e.server, name: e.name, strategy: e.strategy, replicas: e.replicas, publicBind: e.public_bind ?? null, domains: e.domains, source: e.source ?? null, image: e.image ?? null };
@@ -16,17 +16,27 @@ export function summaryOf(e: Environment): EnvironmentSummary {
 
 export function createEnvironmentHandlers(d: { deployments: Deployments; environments: EnvironmentStore; streams: DeployStreams }): Pick<Handlers, EnvironmentChannels> {
   const ref = (r: { server: string; env: string }) => `${r.server}/${r.env}`;
+  const reaping = new Set<string>();
   return {
     'environments.list': async ({ server }) => {
       const all = await d.environments.list();
       const picked = all.filter((e) => server === undefined || e.server === server);
       return Promise.all(picked.map(async (e) => summaryOf(await d.environments.get(e.server, e.name))));
     },
-    'environments.status': async (r) => environmentStatus(await d.deployments.target(ref(r)), { history: true }),
+    'environments.status': async (r) => {
+      const status = await environmentStatus(await d.deployments.target(ref(r)), { history: true });
+      if (status.reapDue && !reaping.has(ref(r))) {
+        // While the app is open it ends expired keep windows itself, under the deploy lock, audited.
+        reaping.add(ref(r));
+        void d.deployments.gc(ref(r)).catch(() => undefined).finally(() => reaping.delete(ref(r)));
+      }
+      return status;
+    },
     'deploy.preflight': async (r) => basicPreflight(await d.deployments.target(ref(r))),
     'deploy.start': async (r) => d.streams.start({ server: r.server, env: r.env, kind: r.kind, confirmFlip: r.confirmFlip, ...(r.ref ? { ref: r.ref } : {}) }),
     'deploy.confirmFlip': async ({ stream }) => d.streams.confirmFlip(stream),
     'deploy.cancel': async ({ stream }) => d.streams.cancel(stream),
+    'resources.get': async (r) => poolResources(await d.deployments.target(ref(r)), r.pool),
     'resources.update': async (r) => {
       const changed = await updateResources(d.deployments, ref(r), {
         pool: r.pool,

@@ -1,9 +1,10 @@
 // Read and adjust a running environment: status (from the server, never from memory), pre-flight
 // checks, live resources and logs. Shared by the CLI and the app.
 import type { Duplex } from 'node:stream';
-import type { EnvironmentStatus, Pool, PreflightCheck } from '../../shared/deploy';
+import type { EnvironmentStatus, Pool, PoolResources, PreflightCheck } from '../../shared/deploy';
 import { FlipdeckError } from '../../shared/errors';
 import { parseBytes } from '../../shared/units';
+import { memoryFloorMiB } from '../../shared/odoo-memory';
 import { DeployLock, lockVerdict, thisProcess } from '../engine/deploy/lock';
 import { EdgeOps } from '../engine/deploy/edge-ops';
 import { PoolOps, demux } from '../engine/deploy/pool-ops';
@@ -39,7 +40,9 @@ export async function environmentStatus(t: Target, opts: { history?: boolean } =
   const base = { live, workers, kept, lock: liveLock };
   if (!opts.history) return base;
   const history = state.history.slice(0, 20).map((h) => ({ deployId: h.deployId, kind: h.kind, by: h.by, at: h.at, image: h.image, outcome: h.outcome, ...(h.ref ? { ref: h.ref } : {}), ...(h.failedStep ? { failedStep: h.failedStep } : {}) }));
-  return { ...base, history };
+  // The keep window is over but the kept pool still runs: the app removes it (there is no agent).
+  const reapDue = !!state.kept && Date.parse(state.kept.until) <= Date.now() && !liveLock;
+  return { ...base, history, ...(reapDue ? { reapDue } : {}) };
 }
 
 export type { PreflightCheck };
@@ -53,8 +56,8 @@ export async function basicPreflight(t: Target): Promise<PreflightCheck[]> {
     ? { id: 'docker_version', status: 'pass', message: `Docker ${v.Version} (API ${v.ApiVersion})` }
     : { id: 'docker_version', status: 'fail', message: `Docker ${v.Version} (API ${v.ApiVersion}) is too old`, fix: 'upgrade Docker Engine to 20.10 or newer' });
   const info = await t.link.docker.info() as { DockerRootDir?: string };
-  const df = await t.link.docker.df().catch(() => null) as { LayersSize?: number } | null;
-  checks.push({ id: 'disk', status: 'pass', message: `Docker root ${info.DockerRootDir ?? '?'}; images use ${df?.LayersSize ? Math.round(df.LayersSize / 1024 ** 2) : '?'} MiB` });
+  const free = info.DockerRootDir ? await t.freeBytes(info.DockerRootDir).catch(() => null) : null;
+  checks.push(diskCheck(info.DockerRootDir ?? '?', free));
   const edge = new EdgeOps(t.link, name, t.environment.replicas, async () => undefined);
   const edgeInfo = await edge.inspect();
   if (!edgeInfo) {
@@ -79,6 +82,17 @@ export async function basicPreflight(t: Target): Promise<PreflightCheck[]> {
   return checks;
 }
 
+const GiB = 1024 ** 3;
+
+/** A build and a second pool need room: under 1 GiB free fails, under 5 GiB warns. */
+export function diskCheck(root: string, freeBytes: number | null, failBelow = GiB, warnBelow = 5 * GiB): PreflightCheck {
+  if (freeBytes === null) return { id: 'disk', status: 'warn', message: `could not read the free space under ${root}`, fix: 'check `df -h` on the server' };
+  const gib = (freeBytes / GiB).toFixed(1);
+  if (freeBytes < failBelow) return { id: 'disk', status: 'fail', message: `only ${gib} GiB free under ${root}: the build and the new pool need room`, fix: 'free space (e.g. `docker system prune` of unused images) or grow the disk' };
+  if (freeBytes < warnBelow) return { id: 'disk', status: 'warn', message: `${gib} GiB free under ${root}: enough for now, tight for the next builds`, fix: 'plan to free space or grow the disk' };
+  return { id: 'disk', status: 'pass', message: `${gib} GiB free under ${root}` };
+}
+
 export interface ResourceChange {
   pool: Pool;
   memory?: string;
@@ -91,8 +105,8 @@ export async function updateResources(deployments: Deployments, ref: string, cha
   const t = await deployments.target(ref);
   const audit = deployments.auditSink(t.server, t.environment.name);
   const memory = change.memory !== undefined ? parseBytes(change.memory) : undefined;
-  const swap = change.memorySwap !== undefined ? parseBytes(change.memorySwap) : memory;
-  if (memory !== undefined && swap !== undefined && swap < memory) throw new FlipdeckError('bad_input', '--memory-swap counts memory plus swap, so it cannot be below --memory');
+  const askedSwap = change.memorySwap !== undefined ? parseBytes(change.memorySwap) : undefined;
+  if (memory !== undefined && askedSwap !== undefined && askedSwap < memory) throw new FlipdeckError('bad_input', '--memory-swap counts memory plus swap, so it cannot be below --memory');
   const workers = (await new PoolOps(t.link.docker, t.environment.name, audit).workers(change.pool)).filter((w) => w.running);
   if (workers.length === 0) throw new FlipdeckError('refused', `the ${change.pool} pool of ${ref} has no running worker`);
   const changed = [];
@@ -103,6 +117,9 @@ export async function updateResources(deployments: Deployments, ref: string, cha
       const usage = statsFrom(await c.stats({ stream: false }) as never).memoryBytes;
       if (memory < usage + margin) throw new FlipdeckError('refused', `${w.name} uses ${Math.round(usage / 1024 ** 2)} MiB: a ${Math.round(memory / 1024 ** 2)} MiB limit would get it killed`, { fix: `give at least ${Math.ceil((usage + margin) / 1024 ** 2)} MiB` });
     }
+    // Swap kept consistent: memory and swap change together, keeping the swap the container had.
+    const oldSwapExtra = before.HostConfig.MemorySwap && before.HostConfig.Memory && before.HostConfig.MemorySwap > before.HostConfig.Memory ? before.HostConfig.MemorySwap - before.HostConfig.Memory : 0;
+    const swap = askedSwap ?? (memory !== undefined ? memory + oldSwapExtra : undefined);
     const update = { ...(memory !== undefined ? { Memory: memory, MemorySwap: swap } : {}), ...(change.cpus !== undefined ? { NanoCpus: Math.round(change.cpus * 1e9) } : {}) };
     const old = { Memory: before.HostConfig.Memory, MemorySwap: before.HostConfig.MemorySwap, NanoCpus: before.HostConfig.NanoCpus };
     const started = Date.now();
@@ -112,7 +129,8 @@ export async function updateResources(deployments: Deployments, ref: string, cha
     changed.push({ name: w.name, old, new: update, startedAt: before.State.StartedAt });
   }
   // Kept for the next deploy: the new pool starts with what the running one was given.
-  await deployments.saveResources(t, { ...(memory !== undefined ? { memory, memory_swap: swap } : {}), ...(change.cpus !== undefined ? { cpus: change.cpus } : {}) });
+  const savedSwap = (changed[0]?.new as { MemorySwap?: number } | undefined)?.MemorySwap;
+  await deployments.saveResources(t, { ...(memory !== undefined ? { memory, memory_swap: savedSwap ?? memory } : {}), ...(change.cpus !== undefined ? { cpus: change.cpus } : {}) });
   return changed;
 }
 
@@ -145,4 +163,16 @@ export async function followLogs(t: Target, pool: Pool | undefined, follow: bool
       stream.on('error', () => resolve());
     });
   }));
+}
+
+/** What the sliders show: each running worker's usage and limits, and the Odoo memory floor. */
+export async function poolResources(t: Target, pool: Pool): Promise<PoolResources> {
+  const workers = (await new PoolOps(t.link.docker, t.environment.name, async () => undefined).workers(pool)).filter((w) => w.running);
+  const out = await Promise.all(workers.map(async (w) => {
+    const c = t.link.docker.getContainer(w.id);
+    const [info, stats] = await Promise.all([c.inspect(), c.stats({ stream: false }) as Promise<never>]);
+    return { name: w.name, memoryBytes: statsFrom(stats).memoryBytes, memoryLimit: info.HostConfig.Memory ?? 0, memorySwap: info.HostConfig.MemorySwap ?? 0, nanoCpus: info.HostConfig.NanoCpus ?? 0 };
+  }));
+  const version = t.environment.odoo_version ?? null;
+  return { floorMiB: memoryFloorMiB(version), odooVersion: version, workers: out };
 }

@@ -5,21 +5,19 @@ import { otherPool } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
 import type { Environment } from '../environment';
 import type { DbConnection, WorkerContext } from '../docker/specs';
-import { managedDbSpec } from '../docker/specs';
 import { envNames } from '../names';
 import type { EdgeTiming } from '../proxy/haproxy-config';
 import { odooWorkerProbe } from '../odoo/worker-probe';
 import { StateStore } from '../state/state-store';
 import { recordHistory, type HistoryEntry, type ServerState } from '../state/server-state';
-import { buildFromDirectory } from './build';
-import { builtImageRepo, reapExpired } from './reaper';
-import { fetchGitSource, isGitUrl } from './git-source';
-import type { CommandOutcome } from './step-runner';
+import { buildStep } from './build-step';
+import { DatabaseOps } from './database-ops';
+import { reapExpired } from './reaper';
 import { drive, type DeployResult } from './driver';
 import { EdgeOps } from './edge-ops';
 import { DeployLock, markRunning, type Here, type LockHolder } from './lock';
 import { deployPlan, rollbackPlan, type DeployState, type Effect, type Plan } from './machine';
-import { PoolOps, forceRemove, startIfStopped, type WorkerInfo } from './pool-ops';
+import { PoolOps, type WorkerInfo } from './pool-ops';
 import { realClock, waitUntilReady, type Clock, type ReadinessTiming } from './readiness';
 import { audited, retryTransient, type AuditSink, type ServerLink } from './server-link';
 import { StepFailure } from './step-failure';
@@ -175,56 +173,12 @@ export class BlueGreenDeploy {
   }
 
   private async build(signal: AbortSignal): Promise<void> {
-    const e = this.o.env;
-    if (this.o.image ?? e.image) {
-      this.image = (this.o.image ?? e.image)!;
-      if (!(await this.pools.imageExists(this.image))) {
-        try {
-          await audited(this.o.audit, 'docker.image.pull', ['docker', 'pull', this.image], async () => {
-            const s = await this.o.link.docker.pull(this.image);
-            await new Promise((res, rej) => this.o.link.docker.modem.followProgress(s, (err: Error | null) => (err ? rej(err) : res(null))));
-          });
-        } catch (err) {
-          throw new StepFailure({ kind: 'command', argv: ['docker', 'pull', this.image], exitCode: 1, stderr: (err as Error).message });
-        }
-      }
-      this.log('build', `using image ${this.image}`);
-      return;
-    }
-    if (!e.source) throw new StepFailure({ kind: 'error', message: 'the environment has neither `source` nor `image`' });
-    if (!isGitUrl(e.source)) return this.buildDir(e.source, signal);
-    const ref = this.o.ref ?? e.ref ?? 'HEAD';
-    this.log('build', `fetching ${ref} from ${e.source}`);
-    let fetched;
-    try {
-      fetched = await fetchGitSource({ url: e.source, ref, audit: this.o.audit, onLine: (l) => this.log('build', l) });
-    } catch (err) {
-      const outcome = (err as { outcome?: CommandOutcome }).outcome;
-      if (!outcome) throw err;
-      throw new StepFailure({ kind: 'command', argv: outcome.argv, exitCode: outcome.exitCode, stderr: outcome.stderr || outcome.stdout });
-    }
-    this.commit = fetched.commit;
-    this.log('build', `${ref} is ${fetched.commit}`);
-    try {
-      await this.buildDir(fetched.dir, signal);
-    } finally {
-      await fetched.cleanup();
-    }
-  }
-
-  private async buildDir(source: string, signal: AbortSignal): Promise<void> {
-    const e = this.o.env;
-    const tag = `${builtImageRepo(e.name)}:${this.o.deployId}`;
-    const argv = ['docker', 'build', '-f', e.dockerfile, '-t', tag, source];
-    const started = Date.now();
-    const lines: string[] = [];
-    try {
-      this.image = await buildFromDirectory({ docker: this.o.link.docker, source, dockerfile: e.dockerfile, tag, signal, onLine: (l) => (lines.push(l), this.log('build', l)) });
-      await this.o.audit({ action: 'docker.build', argv, ok: true, exitCode: 0, durationMs: Date.now() - started, output: lines.join('\n') });
-    } catch (err) {
-      await this.o.audit({ action: 'docker.build', argv, ok: false, exitCode: 1, durationMs: Date.now() - started, output: lines.join('\n') });
-      throw err;
-    }
+    const built = await buildStep({
+      env: this.o.env, deployId: this.o.deployId, link: this.o.link, audit: this.o.audit, pools: this.pools, signal,
+      log: (l) => this.log('build', l), warn: (message) => this.o.emit({ kind: 'notice', deploy: this.o.deployId, message }), ...(this.o.image ? { image: this.o.image } : {}), ...(this.o.ref ? { ref: this.o.ref } : {}),
+    });
+    this.image = built.image;
+    if (built.commit) this.commit = built.commit;
   }
 
   private async startTarget(): Promise<void> {
@@ -233,7 +187,8 @@ export class BlueGreenDeploy {
     await this.pools.ensureNetwork();
     await this.pools.ensureVolume(names.dataVolume);
     const db = await this.o.resolveDb();
-    if (e.db === 'managed') await this.ensureManagedDb(db);
+    const database = new DatabaseOps(this.o.link, this.pools, this.o.audit, this.clock, (l) => this.log('green_starting', l));
+    if (e.db === 'managed') await database.ensureManaged(e.name, this.o.images.postgres, db);
     const how = await this.edge.ensure({
       spec: { env: e.name, replicas: e.replicas, httpPort: e.http_port, geventPort: e.gevent_port, healthPath: e.health_path, domains: e.domains, timing: this.o.timing.edge, ...(this.o.adminGid !== undefined ? { adminGid: this.o.adminGid } : {}) },
       image: this.o.images.edge,
@@ -245,7 +200,7 @@ export class BlueGreenDeploy {
     this.ctx = { env: e, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db, resolvedEnv: await this.o.resolveEnv() };
     await this.store.update((s) => recordHistory(s, this.history('running')));
     // A first deploy initialises the database, managed or external, only when it holds no Odoo yet.
-    if (this.state.live === null && !(await this.databaseHoldsOdoo())) await this.initDatabase();
+    if (this.state.live === null && !(await database.holdsOdoo(this.ctx))) await database.initialise(this.ctx);
     const live = this.plan.live;
     if (live && e.strategy === 'restart') {
       this.downtimeFrom = this.clock.now();
@@ -258,48 +213,6 @@ export class BlueGreenDeploy {
     // Out of rotation but health-checked: the edge's own view of readiness.
     await this.edge.admin.setPool(this.plan.target, 'drain');
     this.log('green_starting', `${e.replicas} ${this.plan.target} worker(s) started from ${this.image}`);
-  }
-
-  /** Asks PostgreSQL (psql from the Odoo image, as the stock image ships it) whether Odoo's tables exist. */
-  private async databaseHoldsOdoo(): Promise<boolean> {
-    const db = this.ctx.db;
-    const sql = "SELECT count(*) FROM pg_tables WHERE tablename = 'ir_module_module'";
-    const command = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tAc', sql];
-    for (let attempt = 1; ; attempt++) {
-      const r = await this.pools.runOnce(this.ctx, 'dbcheck', [], 30_000, { command, env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=5'] });
-      if (r.exitCode === 0) return r.output.trim().split('\n').pop()?.trim() === '1';
-      if (/database "[^"]+" does not exist/.test(r.output)) return false;
-      // A managed PostgreSQL that has just been created may still be starting.
-      if (attempt >= 20 || !/could not connect|starting up|Connection refused|timeout expired/i.test(r.output)) {
-        throw new StepFailure({ kind: 'command', argv: command, exitCode: r.exitCode, stderr: r.output.split('\n').slice(-15).join('\n') });
-      }
-      await this.clock.sleep(1000);
-    }
-  }
-
-  /** First deploy on an empty database: Odoo's `-i base` creates and initialises it, as a one-off run. */
-  private async initDatabase(): Promise<void> {
-    this.log('green_starting', `initialising database ${this.ctx.db.name} (odoo -i base --stop-after-init)`);
-    const r = await this.pools.runOnce(this.ctx, 'init', ['--database', this.ctx.db.name, '-i', 'base', '--stop-after-init', '--no-http'], Math.max(60_000, this.o.env.ready_timeout));
-    for (const line of r.output.split('\n').slice(-20)) if (line) this.log('green_starting', line);
-    if (r.exitCode !== 0) throw new StepFailure({ kind: 'command', argv: ['odoo', '--database', this.ctx.db.name, '-i', 'base', '--stop-after-init'], exitCode: r.exitCode, stderr: r.output.split('\n').slice(-30).join('\n') });
-  }
-
-  private async ensureManagedDb(db: DbConnection): Promise<void> {
-    const names = envNames(this.o.env.name);
-    const existing = await this.o.link.docker.getContainer(names.db).inspect().catch(() => null);
-    if (existing?.State.Running) return;
-    await this.pools.ensureVolume(names.dbVolume);
-    if (existing) {
-      await audited(this.o.audit, 'db.start', ['docker', 'start', names.db], () => startIfStopped(this.o.link.docker, names.db));
-      return;
-    }
-    const spec = managedDbSpec(this.o.env.name, this.o.images.postgres, db);
-    await audited(this.o.audit, 'db.create', ['docker', 'run', '-d', '--name', names.db, this.o.images.postgres], async (attempt) => {
-      if (attempt > 1) await forceRemove(this.o.link.docker, names.db);
-      const c = await this.o.link.docker.createContainer(spec);
-      await c.start();
-    });
   }
 
   /** Waits for the target pool (or one slot of it, rolling) to answer, then for the edge to see it UP. */

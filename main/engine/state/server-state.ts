@@ -85,7 +85,7 @@ export function imagesToKeep(state: ServerState, n = 3): Set<string> {
   if (state.liveImage) keep.add(state.liveImage);
   if (state.kept) keep.add(state.kept.image);
   for (const h of state.history) {
-    if (keep.size >= n + 2) break;
+    if (keep.size >= n) break;
     if (h.outcome === 'live') keep.add(h.image);
   }
   return keep;

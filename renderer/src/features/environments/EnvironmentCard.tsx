@@ -7,6 +7,7 @@ import { useDeploys } from '../../stores/deploys';
 import { DeployWizard } from '../deploy/DeployWizard';
 import { phaseOf } from '../deploy/deploy-view';
 import { RollbackDialog } from './RollbackDialog';
+import { ResourcesDialog } from './ResourcesDialog';
 
 const REFRESH_MS = 5000;
 
@@ -23,7 +24,7 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
   const stream = useDeploys((s) => s.current[key]);
   const view = useDeploys((s) => (stream ? s.views[stream] : undefined));
   const dismiss = useDeploys((s) => s.dismiss);
-  const [dialog, setDialog] = useState<'deploy' | 'rollback' | null>(null);
+  const [dialog, setDialog] = useState<'deploy' | 'rollback' | 'resources' | null>(null);
   const [now, setNow] = useState(Date.now());
 
   useEffect(() => {
@@ -56,6 +57,7 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
               Roll back to {kept.pool} ({countdown(kept.until, now)})
             </button>
           ) : null}
+          {status?.live ? <button type="button" className="btn" onClick={() => setDialog('resources')}>Resources…</button> : null}
           <button type="button" className="btn btn-primary" onClick={() => setDialog('deploy')}>{running ? 'Show deploy' : 'Deploy…'}</button>
         </div>
       </header>
@@ -86,6 +88,7 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
         </details>
       ) : null}
       {dialog === 'deploy' ? <DeployWizard server={env.server} env={env.name} onClose={close} /> : null}
+      {dialog === 'resources' && status?.live ? <ResourcesDialog server={env.server} env={env.name} pool={status.live} onClose={() => setDialog(null)} /> : null}
       {dialog === 'rollback' && kept ? <RollbackDialog server={env.server} env={env.name} keptPool={kept.pool} onClose={close} /> : null}
     </article>
   );

@@ -1,0 +1,57 @@
+// The environment's database as a deploy needs it: the managed PostgreSQL container started, and a
+// first deploy initialising an empty database (managed or external) — only when it holds no Odoo.
+import { envNames } from '../names';
+import type { DbConnection, WorkerContext } from '../docker/specs';
+import { managedDbSpec } from '../docker/specs';
+import type { Clock } from './readiness';
+import { forceRemove, startIfStopped, type PoolOps } from './pool-ops';
+import { audited, type AuditSink, type ServerLink } from './server-link';
+import { StepFailure } from './step-failure';
+
+export class DatabaseOps {
+  constructor(private readonly link: ServerLink, private readonly pools: PoolOps, private readonly audit: AuditSink, private readonly clock: Clock, private readonly log: (line: string) => void) {}
+
+  async ensureManaged(env: string, image: string, db: DbConnection): Promise<void> {
+    const names = envNames(env);
+    const docker = this.link.docker;
+    const existing = await docker.getContainer(names.db).inspect().catch(() => null);
+    if (existing?.State.Running) return;
+    await this.pools.ensureVolume(names.dbVolume);
+    if (existing) {
+      await audited(this.audit, 'db.start', ['docker', 'start', names.db], () => startIfStopped(docker, names.db));
+      return;
+    }
+    const spec = managedDbSpec(env, image, db);
+    await audited(this.audit, 'db.create', ['docker', 'run', '-d', '--name', names.db, image], async (attempt) => {
+      if (attempt > 1) await forceRemove(docker, names.db);
+      const c = await docker.createContainer(spec);
+      await c.start();
+    });
+  }
+
+  /** Asks PostgreSQL (psql from the Odoo image, as the stock image ships it) whether Odoo's tables exist. */
+  async holdsOdoo(ctx: WorkerContext): Promise<boolean> {
+    const db = ctx.db;
+    const sql = "SELECT count(*) FROM pg_tables WHERE tablename = 'ir_module_module'";
+    const command = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tAc', sql];
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.pools.runOnce(ctx, 'dbcheck', [], 30_000, { command, env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=5'] });
+      if (r.exitCode === 0) return r.output.trim().split('\n').pop()?.trim() === '1';
+      if (/database "[^"]+" does not exist/.test(r.output)) return false;
+      // A managed PostgreSQL that has just been created may still be starting.
+      if (attempt >= 20 || !/could not connect|starting up|Connection refused|timeout expired/i.test(r.output)) {
+        throw new StepFailure({ kind: 'command', argv: command, exitCode: r.exitCode, stderr: r.output.split('\n').slice(-15).join('\n') });
+      }
+      await this.clock.sleep(1000);
+    }
+  }
+
+  /** Odoo's own `-i base` creates and initialises the database, as a one-off run. */
+  async initialise(ctx: WorkerContext): Promise<void> {
+    this.log(`initialising database ${ctx.db.name} (odoo -i base --stop-after-init)`);
+    const argv = ['--database', ctx.db.name, '-i', 'base', '--stop-after-init', '--no-http'];
+    const r = await this.pools.runOnce(ctx, 'init', argv, Math.max(60_000, ctx.env.ready_timeout));
+    for (const line of r.output.split('\n').slice(-20)) if (line) this.log(line);
+    if (r.exitCode !== 0) throw new StepFailure({ kind: 'command', argv: ['odoo', ...argv], exitCode: r.exitCode, stderr: r.output.split('\n').slice(-30).join('\n') });
+  }
+}
