@@ -1,6 +1,6 @@
 // `flipdeck env apply / preflight / deploy / status / resources / logs / rollback / unlock` against the
 // lab, headless, as a CI pipeline runs them. Traffic goes only to the edge's 127.0.0.1 port.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,17 @@ describe('flipdeck deploy (headless, against the lab)', () => {
     expect((await status(ENV)).live).toBe('blue');
     expect((await hit()).worker).toMatch(/blue/);
     expect((await cli(['audit', '--verify'])).code).toBe(0);
+    const against = await cli(['audit', '--verify', '--against', `lab/${ENV}`]);
+    expect(against.code, against.out).toBe(0);
+    expect(against.out).toMatch(/matches the head .* left on lab\/clitest/);
+    // A local log rewritten from scratch (still a valid chain of its own) no longer matches the server.
+    const log = path.join(process.env.FLIPDECK_HOME!, 'audit.log');
+    rmSync(log);
+    await cli(['server', 'list']);
+    expect((await cli(['env', 'apply', envFile(sourceDir(L, '2.0'))])).code).toBe(0);
+    const rewritten = await cli(['audit', '--verify', '--against', `lab/${ENV}`]);
+    expect(rewritten.code).toBe(1);
+    expect(rewritten.out).toMatch(/does not match the head/);
   }, 120_000);
 
   it('bad refs and unknown environments say what to fix (exit 2)', async () => {

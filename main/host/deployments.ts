@@ -156,9 +156,23 @@ export class Deployments {
       resolveDb: () => this.resolveDb(t),
       ...(adminGid !== undefined ? { adminGid } : {}),
       ...(o.confirmFlip ? { confirmFlip: o.confirmFlip } : {}),
+      auditHead: () => this.d.audit.head(),
     });
     const result = await engine.run(o.signal);
     return note ? { ...result, note } : result;
+  }
+
+  /** Compares the audit head this laptop left on the server with the local log (a rewritten log no longer matches). */
+  async checkAuditHead(ref: string): Promise<{ ok: boolean; message: string }> {
+    const t = await this.target(ref);
+    const state = await new StateStore(t.link.docker, t.environment.name).read();
+    const me = actorName();
+    const head = state.auditHeads[me];
+    if (!head) return { ok: true, message: `${ref} holds no audit head of ${me} yet (no deploy from here)` };
+    const local = await this.d.audit.macAt(head.seq);
+    return local === head.mac
+      ? { ok: true, message: `the local audit log matches the head ${me} left on ${ref} (record ${head.seq}, ${head.at})` }
+      : { ok: false, message: `the local audit log does not match the head ${me} left on ${ref} (record ${head.seq}, ${head.at}): it was rewritten or replaced since` };
   }
 
   async auditNote(action: string, server: string, environment: string, detail: Record<string, unknown>): Promise<void> {

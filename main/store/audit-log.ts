@@ -131,6 +131,12 @@ export class AuditLog {
     return last ? { seq: last.seq, mac: last.mac } : null;
   }
 
+  /** The MAC of record `seq`, or null when this log has no such record. */
+  async macAt(seq: number): Promise<string | null> {
+    const { lines } = await this.records();
+    return lines.find((l) => l.record?.seq === seq)?.record?.mac ?? null;
+  }
+
   async verify(): Promise<AuditVerification> {
     const { lines, tornTail } = await this.records();
     let prev = GENESIS;

@@ -17,13 +17,15 @@ export function registerAuditCommand(program: Command, run: (fn: (ctx: CliContex
     .option('--server <name>', 'only this server')
     .option('--json', 'one JSON document on stdout')
     .option('--verify', 'verify the HMAC chain')
-    .action((o: { server?: string; json?: boolean; verify?: boolean }) =>
+    .option('--against <ref>', 'with --verify: also compare with the head this laptop left on SERVER/ENV')
+    .action((o: { server?: string; json?: boolean; verify?: boolean; against?: string }) =>
       run(async (ctx) => {
         if (o.verify) {
           const v = await ctx.call('audit.verify', {});
-          if (o.json) ctx.out(JSON.stringify(v, null, 2));
-          else ctx.out(v.message);
-          return v.ok ? Exit.ok : Exit.failed;
+          const remote = o.against ? await ctx.services.deployments.checkAuditHead(o.against) : null;
+          if (o.json) ctx.out(JSON.stringify({ ...v, ...(remote ? { server: remote } : {}) }, null, 2));
+          else ctx.out(remote ? `${v.message}\n${remote.message}` : v.message);
+          return v.ok && (remote?.ok ?? true) ? Exit.ok : Exit.failed;
         }
         const records = await ctx.call('audit.list', { ...(o.server ? { server: o.server } : {}), limit: 5000 });
         if (o.json) ctx.out(JSON.stringify({ records }, null, 2));

@@ -47,6 +47,8 @@ export interface DeployOptions {
   resolveDb(): Promise<DbConnection>;
   /** The wizard's "one deliberate confirm": awaited at the end of green_ready; throws to stop there (cancel). */
   confirmFlip?(): Promise<void>;
+  /** The head of the local audit chain, recorded on the server so a rewritten local log no longer matches. */
+  auditHead?(): Promise<{ seq: number; mac: string } | null>;
   /** The edge's admin socket group: the Docker socket's gid on the server. */
   adminGid?: number;
   clock?: Clock;
@@ -396,7 +398,13 @@ export class BlueGreenDeploy {
         return;
       case 'record_outcome': {
         const exists = await this.edge.inspect();
-        if (exists) await this.store.update((s) => recordHistory(s, this.history(e.outcome, st)));
+        const head = await this.o.auditHead?.().catch(() => null);
+        if (exists) {
+          await this.store.update((s) => ({
+            ...recordHistory(s, this.history(e.outcome, st)),
+            ...(head ? { auditHeads: { ...s.auditHeads, [this.o.actor.holder]: { ...head, at: new Date().toISOString() } } } : {}),
+          }));
+        }
         return;
       }
       case 'notice':
