@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { dispatch } from '../main/host/dispatch';
 import type { HostServices } from '../main/host/services';
-import { cleanEnv } from '../main/cli/testing/lab-cli';
+import { cleanEnv, servingPool } from '../main/cli/testing/lab-cli';
 import { sourceDir, steadyLoad } from '../main/engine/testing/lab-deploy';
 import { readLabState } from './lab/lab';
 import { ARTIFACTS, expect, test } from './fixtures/host';
@@ -58,12 +58,6 @@ async function openEnvironment(page: Page, url: string) {
   return card;
 }
 
-async function servingPool(): Promise<string> {
-  const r = await fetch(`http://127.0.0.1:${PORT}/web/login`, { signal: AbortSignal.timeout(10_000) });
-  await r.arrayBuffer();
-  return /-(blue|green)-\d+$/.exec(r.headers.get('x-flipdeck-worker') ?? '')?.[1] ?? 'none';
-}
-
 test('full deploy through the wizard under load (0 failed), then the emergency rollback', async ({ page, flipdeck }) => {
   await addLabAndEnv(flipdeck.services, 'ui-1');
   expect((await flipdeck.services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
@@ -92,7 +86,7 @@ test('full deploy through the wizard under load (0 failed), then the emergency r
   await page.screenshot({ path: path.join(ARTIFACTS, 'deploy-4-summary.png') });
   const hits = await load.stop();
   expect(hits.filter((h) => h.status !== 200)).toEqual([]);
-  expect(await servingPool()).toBe('green');
+  expect(await servingPool(PORT)).toBe('green');
   await wizard.getByRole('button', { name: 'Close' }).last().click();
 
   // Emergency rollback: always there while a pool is kept; one confirm.
@@ -102,7 +96,7 @@ test('full deploy through the wizard under load (0 failed), then the emergency r
   await page.screenshot({ path: path.join(ARTIFACTS, 'deploy-5-rollback-confirm.png') });
   await confirm.getByRole('button', { name: 'Roll back now' }).click();
   await expect(confirm.getByTestId('deploy-summary')).toBeVisible({ timeout: 60_000 });
-  expect(await servingPool()).toBe('blue');
+  expect(await servingPool(PORT)).toBe('blue');
   await confirm.getByRole('button', { name: 'Close' }).click();
   await expect(card.getByTestId('live-pool')).toHaveText('blue live', { timeout: 20_000 });
   await page.screenshot({ path: path.join(ARTIFACTS, 'deploy-6-rolled-back.png') });
@@ -116,7 +110,7 @@ test('a green that never gets ready ends on a failure card with the last probes;
     server: 'lab', name: ENV, source: sourceDir(lab, 'ui-hang', { dockerfileExtra: 'ENV STANDIN_BOOT_HANG=1' }), replicas: 2, public_bind: `127.0.0.1:${PORT}`,
     drain_timeout: '10s', ready_timeout: '3s', keep_window: '10m', edge_image: lab.images.proxy, db_image: lab.images.postgres,
   });
-  const live = await servingPool();
+  const live = await servingPool(PORT);
   const card = await openEnvironment(page, flipdeck.host.url);
   await expect(card.getByTestId('live-pool')).toHaveText(`${live} live`, { timeout: 20_000 });
   await card.getByRole('button', { name: 'Deploy…' }).click();
@@ -130,13 +124,13 @@ test('a green that never gets ready ends on a failure card with the last probes;
   await expect(failure.getByRole('button', { name: 'Retry' })).toBeVisible();
   await expect(wizard.getByTestId('step-green_ready')).toHaveAttribute('data-state', 'failed');
   await page.screenshot({ path: path.join(ARTIFACTS, 'deploy-7-failure-card.png') });
-  expect(await servingPool()).toBe(live);
+  expect(await servingPool(PORT)).toBe(live);
 });
 
 test('resource sliders: memory raised live (no restart); below usage refused; below the Odoo floor needs an override', async ({ page, flipdeck }) => {
   await addLabAndEnv(flipdeck.services, 'ui-res', { odoo_version: '17.0' });
   await ensureLive(flipdeck.services);
-  const live = await servingPool();
+  const live = await servingPool(PORT);
   const card = await openEnvironment(page, flipdeck.host.url);
   await expect(card.getByTestId('live-pool')).toHaveText(`${live} live`, { timeout: 20_000 });
   // One worker holds 300 MiB, as a busy Odoo worker would.

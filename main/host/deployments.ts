@@ -115,7 +115,7 @@ export class Deployments {
     return { host: names.db, port: 5432, user: 'odoo', password, name: t.environment.name };
   }
 
-  async run(ref: string, kind: 'deploy' | 'rollback', o: { image?: string; gitRef?: string; onProgress?: (p: DeployProgress) => void; signal?: AbortSignal; confirmFlip?: () => Promise<void> } = {}): Promise<DeployResult & { note?: string }> {
+  async run(ref: string, kind: 'deploy' | 'rollback', o: { image?: string; gitRef?: string; onProgress?: (p: DeployProgress) => void; signal?: AbortSignal; confirmFlip?: () => Promise<void> } = {}): Promise<DeployResult> {
     const t = await this.target(ref);
     let actualKind = kind;
     let image = o.image;

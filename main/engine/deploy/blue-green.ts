@@ -13,6 +13,7 @@ import { recordHistory, type HistoryEntry, type ServerState } from '../state/ser
 import { buildStep } from './build-step';
 import { DatabaseOps } from './database-ops';
 import { reapExpired } from './reaper';
+import { reconcileWithEdge } from './reconcile';
 import { drive, type DeployResult } from './driver';
 import { EdgeOps } from './edge-ops';
 import { DeployLock, markRunning, type Here, type LockHolder } from './lock';
@@ -87,7 +88,10 @@ export class BlueGreenDeploy {
     this.startedAt = new Date().toISOString();
     markRunning(this.o.deployId, true);
     try {
-      this.state = await this.reconcile(await this.store.read());
+      this.state = await reconcileWithEdge(await this.store.read(), {
+        edge: this.edge, pools: this.pools, store: this.store, keepWindowMs: this.o.env.keep_window, now: this.clock.now(),
+        notice: (message) => this.o.emit({ kind: 'notice', deploy: this.o.deployId, message }),
+      });
       this.plan = this.o.kind === 'rollback' ? this.rollback() : deployPlan(this.state.live);
       // A rollback skips preflight, but must not race a deploy either: it takes the lock up front.
       if (this.o.kind === 'rollback') await this.takeLock();
@@ -101,30 +105,6 @@ export class BlueGreenDeploy {
       // Even when the release was lost with the connection: our lock is stale from now on.
       markRunning(this.o.deployId, false);
     }
-  }
-
-  /**
-   * The edge is the truth about traffic. When the saved state disagrees (a link lost between the flip
-   * and the state write), trust the edge, say so, and treat the other pool as kept if it still runs.
-   */
-  private async reconcile(s: ServerState): Promise<ServerState> {
-    const info = await this.edge.inspect();
-    if (!info?.State.Running) return s;
-    const live = await this.edge.admin.livePool().catch(() => undefined);
-    if (!live || live === s.live) return s;
-    const workers = await this.pools.workers();
-    const liveImage = workers.find((w) => w.pool === live)?.image ?? s.liveImage;
-    const other = otherPool(live);
-    const keptImage = workers.find((w) => w.pool === other && w.running)?.image;
-    this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: `the server's saved state says ${s.live ?? 'nothing'} is live but the edge serves ${live}: going by the edge` });
-    const fixed: ServerState = {
-      ...s,
-      live,
-      ...(liveImage ? { liveImage } : {}),
-      kept: keptImage ? { pool: other, image: keptImage, until: new Date(this.clock.now() + this.o.env.keep_window).toISOString(), deployId: 'reconciled' } : null,
-    };
-    await this.store.update(() => fixed).catch(() => undefined);
-    return fixed;
   }
 
   private async takeLock(): Promise<void> {

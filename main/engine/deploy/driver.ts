@@ -1,6 +1,6 @@
 // Drives the pure state machine: runs each step the machine asks for, feeds the outcome back, and
 // carries out the cleanup effects. All decisions stay in machine.ts; all I/O in the step functions.
-import type { DeployProgress, FailureReason, StepId, StepRecord } from '../../../shared/deploy';
+import type { DeployProgress, DeploySummaryResult, FailureReason, StepId, StepRecord } from '../../../shared/deploy';
 import { advance, start, type DeployState, type Effect, type Plan } from './machine';
 import { reasonOf } from './step-failure';
 
@@ -11,14 +11,8 @@ export interface DriverHooks {
   now(): number;
 }
 
-export interface DeployResult {
-  ok: boolean;
-  deployId: string;
-  steps: { id: StepId; ms: number; ok: boolean }[];
-  failedStep?: StepId;
-  reason?: FailureReason;
-  cancelled?: boolean;
-}
+/** The contract's result type: what the CLI prints as JSON and the wizard shows. */
+export type DeployResult = DeploySummaryResult;
 
 export async function drive(deployId: string, plan: Plan, hooks: DriverHooks, signal?: AbortSignal): Promise<DeployResult> {
   let t = start(deployId, plan, hooks.now());
