@@ -25,9 +25,16 @@ interface Figures {
   longestGapMs: number;
   flipLatencyMs: number | null;
   rollbackLatencyMs: number | null;
+  /** From the rollback command (lock, state, the edge's view of the kept pool) to the first blue answer. */
+  rollbackTotalMs: number | null;
+  /** The edge admin command's round trip at the flip, and the load's median request time: the floor under the latencies. */
+  flipCommandMs: number | null;
+  medianRequestMs: number;
   deployMs: number;
   overheadMs: number | null;
   steps: { id: string; ms: number }[];
+  /** Each rollback progress event, in ms since the rollback command. */
+  rollbackTrace: string[];
 }
 
 const quiet = { out: () => undefined, err: () => undefined };
@@ -77,7 +84,13 @@ async function scenario(work: string, name: string, port: number, strategy: 'res
   if (!result.ok) throw new Error(`${strategy} deploy failed at ${result.failedStep}: ${JSON.stringify(result.reason)}`);
   await new Promise((r) => setTimeout(r, 2000));
   const startedAt = (step: string) => events.find((e) => e.p.kind === 'step' && e.p.step === step && e.p.state === 'running')?.at ?? null;
-  const flipStart = startedAt('flipping');
+  // The flip command's start: the engine reports when the edge took it and how long the command took.
+  const flipCommandAt = (list: { at: number; p: DeployProgress }[]) => {
+    const e = list.find((x) => x.p.kind === 'flipped');
+    return e && e.p.kind === 'flipped' ? { start: e.at - e.p.commandMs, ms: e.p.commandMs } : null;
+  };
+  const flip = flipCommandAt(events);
+  const flipStart = flip?.start ?? startedAt('flipping');
   const newPool = 'green';
   const hitsSoFar = [...load.hits];
   const firstNew = hitsSoFar.filter((h) => h.status === 200 && poolOf(h) === newPool).map((h) => h.at + h.ms).sort((a, b) => a - b)[0];
@@ -89,12 +102,15 @@ async function scenario(work: string, name: string, port: number, strategy: 'res
 
   // Rollback: blue-green flips back to the kept pool; restart has none and redeploys the previous image.
   const r0 = Date.now();
-  const back = await ctx.services.deployments.run(`lab/${name}`, 'rollback', {});
+  const backEvents: { at: number; p: DeployProgress }[] = [];
+  const back = await ctx.services.deployments.run(`lab/${name}`, 'rollback', { onProgress: (p) => backEvents.push({ at: Date.now(), p }) });
+  const backFlip = flipCommandAt(backEvents);
   if (!back.ok) throw new Error(`${strategy} rollback failed at ${back.failedStep}`);
   await new Promise((r) => setTimeout(r, 1000));
   const hits = await load.stop();
   const long = await Promise.all(longs);
   const firstBack = hits.filter((h) => h.status === 200 && poolOf(h) === 'blue' && h.at >= r0).map((h) => h.at + h.ms).sort((a, b) => a - b)[0];
+  const times = hits.filter((h) => h.status === 200).map((h) => h.ms).sort((a, b) => a - b);
   await ctx.services.close();
   await cleanEnv(name);
   return {
@@ -104,10 +120,14 @@ async function scenario(work: string, name: string, port: number, strategy: 'res
     longRequests: `${long.filter((h) => h.status === 200).length}/${long.length} ok`,
     longestGapMs: longestGap(hits, t0, deployEnd),
     flipLatencyMs: flipStart && firstNew ? firstNew - flipStart : null,
-    rollbackLatencyMs: firstBack ? firstBack - r0 : null,
+    rollbackLatencyMs: firstBack ? firstBack - (backFlip?.start ?? r0) : null,
+    rollbackTotalMs: firstBack ? firstBack - r0 : null,
+    flipCommandMs: flip?.ms ?? null,
+    medianRequestMs: times[Math.floor(times.length / 2)] ?? 0,
     deployMs,
     overheadMs,
     steps: result.steps.map((st) => ({ id: st.id, ms: st.ms })),
+    rollbackTrace: backEvents.map((e) => `${e.at - r0} ms ${e.p.kind}${e.p.kind === 'step' ? ` ${e.p.step} ${e.p.state}` : e.p.kind === 'log' ? ` ${e.p.line}` : ''}`),
   };
 }
 
@@ -121,10 +141,10 @@ async function run() {
   await cli('server', 'add', 'lab', '--host', lab.ssh.host, '--port', String(lab.ssh.port), '--user', lab.ssh.user, '--identity', lab.ssh.identity,
     '--docker-socket', lab.dockerSocket, '--client', 'Bench', '--host-key', lab.ssh.hostKeySha256);
   const rows = [await scenario(work, 'bench-naive', 18_800, 'restart'), await scenario(work, 'bench-bg', 18_801, 'blue-green')];
-  const f = (v: number | null) => (v === null ? '—' : `${(v / 1000).toFixed(2)} s`);
+  const f = (v: number | null) => (v === null ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(2)} s`);
   const table = [
-    ['', 'requests', 'failed', `long (${LONG_SECONDS} s)`, 'longest gap', 'flip latency', 'rollback latency', 'deploy', 'overhead'],
-    ...rows.map((r) => [r.strategy, String(r.requests), String(r.failed), r.longRequests, f(r.longestGapMs), f(r.flipLatencyMs), f(r.rollbackLatencyMs), f(r.deployMs), f(r.overheadMs)]),
+    ['', 'requests', 'failed', `long (${LONG_SECONDS} s)`, 'longest gap', 'flip latency', 'rollback latency', 'rollback total', 'deploy', 'overhead', 'flip command', 'median request'],
+    ...rows.map((r) => [r.strategy, String(r.requests), String(r.failed), r.longRequests, f(r.longestGapMs), f(r.flipLatencyMs), f(r.rollbackLatencyMs), f(r.rollbackTotalMs), f(r.deployMs), f(r.overheadMs), f(r.flipCommandMs), f(r.medianRequestMs)]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  '));

@@ -38,7 +38,9 @@ export type DeployProgress =
   | { kind: 'failure'; deploy: string; step: StepId; reason: FailureReason }
   | { kind: 'notice'; deploy: string; message: string }
   /** Read from the edge's frontend counters between the flip and the end of the drain. */
-  | { kind: 'counters'; deploy: string; requests: number; failed: number };
+  | { kind: 'counters'; deploy: string; requests: number; failed: number }
+  /** The edge took the flip: `commandMs` is the admin command's round trip (the flip latency's floor). */
+  | { kind: 'flipped'; deploy: string; to: Pool; commandMs: number };
 
 export interface PreflightCheck {
   id: string;

@@ -7,11 +7,28 @@ import type {
   Inventory, Server, SshConfigHost,
 } from './model';
 import type { DeployStreamEvent, EnvironmentStatus, EnvironmentSummary, PoolResources, PreflightCheck } from './deploy';
+import type { LogsEvent, TerminalEvent } from './streams';
 import { displayName, filePath, fingerprint, hostName, id, port, secretName, tag, userName } from './validation';
 
 /** SERVER/ENV as the CLI names them; the environment name is a Docker-safe slug. */
 const envRef = z.object({ server: displayName, env: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'environment names are lower-case letters, digits, _ and -') }).strict();
 const streamId = z.string().regex(/^[a-z0-9-]{8,64}$/, 'not a stream id');
+const containerName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'must be a container name (letters, digits, _ . -)');
+const pool = z.enum(['blue', 'green']);
+const termSize = { cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) };
+const isoDate = z.string().regex(/^\d{4}-\d\d-\d\d(T[\d:.]+Z?)?$/, 'must be a date like 2026-11-25');
+/** An audit filter: every field narrows; kinds are action families (deploy, edge, docker, terminal…). */
+export const auditQuery = z.object({
+  client: z.string().max(100).optional(),
+  server: z.string().max(100).optional(),
+  environment: z.string().max(40).optional(),
+  kinds: z.array(z.string().regex(/^[a-z_]{1,30}$/)).max(20).optional(),
+  deployId: z.string().regex(/^[0-9a-f-]{6,40}$/).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  text: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(5000).default(500),
+}).strict();
 
 const jumpHost = z.object({
   host: hostName,
@@ -52,7 +69,9 @@ export const requestSchemas = {
   'servers.trustHostKey': z.object({ id, fingerprint, hop: z.enum(['server', 'jump']).default('server') }).strict(),
   'servers.disconnect': z.object({ id }).strict(),
   'docker.containers': z.object({ server: id, stats: z.boolean().default(true) }).strict(),
-  'audit.list': z.object({ server: z.string().max(100).optional(), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
+  'audit.list': auditQuery,
+  'audit.record': z.object({ seq: z.number().int().min(1) }).strict(),
+  'audit.report': z.object({ server: displayName, env: z.string().max(40), deployId: z.string().regex(/^[0-9a-f-]{6,40}$/, 'not a deploy id') }).strict(),
   'audit.verify': z.object({}).strict(),
   'environments.list': z.object({ server: displayName.optional() }).strict(),
   'environments.status': envRef,
@@ -72,6 +91,12 @@ export const requestSchemas = {
     memorySwapMiB: z.number().int().min(64).max(2_097_152).optional(),
     cpus: z.number().positive().max(256).optional(),
   }).strict(),
+  'terminal.open': z.object({ server: id, target: z.discriminatedUnion('kind', [z.object({ kind: z.literal('server') }).strict(), z.object({ kind: z.literal('container'), container: containerName }).strict()]), ...termSize }).strict(),
+  'terminal.input': z.object({ stream: streamId, data: z.string().max(65_536) }).strict(),
+  'terminal.resize': z.object({ stream: streamId, ...termSize }).strict(),
+  'terminal.close': z.object({ stream: streamId }).strict(),
+  'logs.follow': envRef.extend({ pool: pool.optional(), worker: containerName.optional(), tail: z.number().int().min(0).max(10_000).default(200) }).strict(),
+  'logs.stop': z.object({ stream: streamId }).strict(),
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -94,6 +119,10 @@ export interface Responses {
   'servers.disconnect': void;
   'docker.containers': ContainerSummary[];
   'audit.list': AuditRecord[];
+  /** One record with its whole output (a large output lives in a side file). */
+  'audit.record': AuditRecord & { fullOutput?: string };
+  /** The deploy report, written under the Flipdeck home; `html` too, for the browser host to download. */
+  'audit.report': { path: string; html: string; fileName: string };
   'audit.verify': AuditVerification;
   'environments.list': EnvironmentSummary[];
   'environments.status': EnvironmentStatus;
@@ -103,6 +132,12 @@ export interface Responses {
   'deploy.cancel': void;
   'resources.get': PoolResources;
   'resources.update': { name: string; old: Record<string, number | undefined>; new: Record<string, number | undefined> }[];
+  'terminal.open': { stream: string; title: string };
+  'terminal.input': void;
+  'terminal.resize': void;
+  'terminal.close': void;
+  'logs.follow': { stream: string };
+  'logs.stop': void;
 }
 
 export type Response<C extends Channel> = Responses[C];
@@ -110,6 +145,8 @@ export type Response<C extends Channel> = Responses[C];
 export interface Events {
   'connection.state': { server: string; state: ConnectionState };
   'deploy.event': { stream: string; server: string; env: string; event: DeployStreamEvent };
+  'terminal.event': { stream: string; event: TerminalEvent };
+  'logs.event': { stream: string; event: LogsEvent };
 }
 export type EventName = keyof Events;
 
@@ -118,4 +155,4 @@ type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 export const contractIsComplete: Exact<Channel, keyof Responses> = true;
 
 export const channels = Object.keys(requestSchemas) as Channel[];
-export const eventNames: EventName[] = ['connection.state', 'deploy.event'];
+export const eventNames: EventName[] = ['connection.state', 'deploy.event', 'terminal.event', 'logs.event'];

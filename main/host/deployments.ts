@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { stat, statfs } from 'node:fs/promises';
 import os from 'node:os';
-import type { DeployProgress } from '../../shared/deploy';
+import { describeFailure, type DeployProgress } from '../../shared/deploy';
 import { FlipdeckError } from '../../shared/errors';
 import type { Server } from '../../shared/model';
 import type { Environment } from '../engine/environment';
@@ -73,9 +73,11 @@ export class Deployments {
     return { server, environment, link, freeBytes };
   }
 
-  auditSink(server: Server, environment: string): AuditSink {
+  /** Records the engine's remote actions; a deploy's carry its id, so its report can gather them. */
+  auditSink(server: Server, environment: string, deployId?: string): AuditSink {
     return async (a: RemoteAction) => {
-      await this.d.audit.append({ action: a.action, server: server.name, environment, argv: a.argv, ok: a.ok, ...(a.exitCode !== undefined ? { exitCode: a.exitCode } : {}), durationMs: a.durationMs, ...(a.output ? { output: a.output } : {}), ...(a.detail ? { detail: a.detail } : {}) });
+      const detail = deployId ? { ...a.detail, deploy: deployId } : a.detail;
+      await this.d.audit.append({ action: a.action, server: server.name, environment, argv: a.argv, ok: a.ok, ...(a.exitCode !== undefined ? { exitCode: a.exitCode } : {}), durationMs: a.durationMs, ...(a.output ? { output: a.output } : {}), ...(detail ? { detail } : {}) });
     };
   }
 
@@ -137,6 +139,8 @@ export class Deployments {
     const resolvedEnv = await this.resolveEnv(t.environment);
     if (t.environment.db !== 'managed') await this.secret(t.environment.db.password.secret, `database password of ${t.environment.name}`);
     const adminGid = await this.adminGid(t);
+    const seen: { counters?: { requests: number; failed: number }; flipMs?: number; notices: string[] } = { notices: note ? [note] : [] };
+    const started = Date.now();
     const engine = new BlueGreenDeploy({
       env: t.environment,
       deployId,
@@ -146,8 +150,13 @@ export class Deployments {
       actor: { holder: actorName(), machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), deployId },
       here: thisProcess(),
       link: t.link,
-      audit: this.auditSink(t.server, t.environment.name),
-      emit: (p) => o.onProgress?.(p),
+      audit: this.auditSink(t.server, t.environment.name, deployId),
+      emit: (p) => {
+        if (p.kind === 'counters') seen.counters = { requests: p.requests, failed: p.failed };
+        if (p.kind === 'flipped') seen.flipMs = p.commandMs;
+        if (p.kind === 'notice') seen.notices.push(p.message);
+        o.onProgress?.(p);
+      },
       timing: this.fast
         ? { readiness: FAST_TIMING, edge: FAST_EDGE_TIMING, drainPollMs: 100, cronGraceSeconds: 5 }
         : { readiness: SEED_TIMING, edge: EDGE_TIMING, drainPollMs: 500, cronGraceSeconds: 60 },
@@ -159,6 +168,16 @@ export class Deployments {
       auditHead: () => this.d.audit.head(),
     });
     const result = await engine.run(o.signal);
+    // One record per deploy with its outcome: what the audit view lists and the report is built from.
+    await this.d.audit.append({
+      action: `${kind}.result`, server: t.server.name, environment: t.environment.name, ok: result.ok, durationMs: Date.now() - started,
+      ...(result.failedStep && result.reason ? { output: describeFailure(result.failedStep, result.reason) } : {}),
+      detail: {
+        deploy: deployId, kind: actualKind, strategy: t.environment.strategy, ...(o.gitRef ?? t.environment.ref ? { ref: o.gitRef ?? t.environment.ref } : {}), ...(image ? { image } : {}),
+        steps: result.steps, ...(result.failedStep ? { failedStep: result.failedStep } : {}), ...(result.cancelled ? { cancelled: true } : {}),
+        ...(seen.counters ? { counters: seen.counters } : {}), ...(seen.flipMs !== undefined ? { flipMs: seen.flipMs } : {}), ...(seen.notices.length ? { notices: seen.notices } : {}),
+      },
+    });
     return note ? { ...result, note } : result;
   }
 

@@ -1,14 +1,13 @@
 // Read and adjust a running environment: status (from the server, never from memory), pre-flight
 // checks, live resources and logs. Shared by the CLI and the app.
-import type { Duplex } from 'node:stream';
 import type { EnvironmentStatus, Pool, PoolResources, PreflightCheck } from '../../shared/deploy';
 import { FlipdeckError } from '../../shared/errors';
 import { parseBytes } from '../../shared/units';
 import { memoryFloorMiB } from '../../shared/odoo-memory';
 import { DeployLock, lockVerdict, thisProcess } from '../engine/deploy/lock';
 import { EdgeOps } from '../engine/deploy/edge-ops';
-import { PoolOps, demux } from '../engine/deploy/pool-ops';
-import { LABEL } from '../engine/names';
+import { PoolOps } from '../engine/deploy/pool-ops';
+import { followWorkerLogs } from './log-follow';
 import { StateStore } from '../engine/state/state-store';
 import { statsFrom } from '../remote/docker-client';
 import type { Deployments, Target } from './deployments';
@@ -136,33 +135,7 @@ export async function updateResources(deployments: Deployments, ref: string, cha
 
 /** Follows the logs of a pool's workers, each line labelled with its worker, until the signal aborts. */
 export async function followLogs(t: Target, pool: Pool | undefined, follow: boolean, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
-  const list = await t.link.docker.listContainers({ filters: { label: [`${LABEL.environment}=${t.environment.name}`, `${LABEL.role}=web`, ...(pool ? [`${LABEL.pool}=${pool}`] : [])] } });
-  await Promise.all(list.map(async (c) => {
-    const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
-    const container = t.link.docker.getContainer(c.Id);
-    if (!follow) {
-      const buf = await container.logs({ stdout: true, stderr: true, tail: 200, follow: false }) as unknown as Buffer;
-      for (const line of demux(buf).split('\n')) if (line) onLine(`${name} | ${line}`);
-      return;
-    }
-    const stream = await container.logs({ stdout: true, stderr: true, tail: 50, follow: true }) as unknown as Duplex;
-    signal?.addEventListener('abort', () => stream.destroy(), { once: true });
-    let pending = Buffer.alloc(0);
-    await new Promise<void>((resolve) => {
-      stream.on('data', (chunk: Buffer) => {
-        pending = Buffer.concat([pending, chunk]);
-        while (pending.length >= 8) {
-          const size = pending.readUInt32BE(4);
-          if (pending.length < 8 + size) break;
-          for (const line of pending.subarray(8, 8 + size).toString('utf8').split('\n')) if (line) onLine(`${name} | ${line}`);
-          pending = pending.subarray(8 + size);
-        }
-      });
-      stream.on('close', () => resolve());
-      stream.on('end', () => resolve());
-      stream.on('error', () => resolve());
-    });
-  }));
+  await followWorkerLogs(t.link.docker, { env: t.environment.name, ...(pool ? { pool } : {}), tail: follow ? 50 : 200, follow }, (worker, text) => onLine(`${worker} | ${text}`), signal);
 }
 
 /** What the sliders show: each running worker's usage and limits, and the Odoo memory floor. */

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Handlers } from './dispatch';
 import type { EnvironmentChannels } from './env-handlers';
+import type { StreamChannels } from './stream-handlers';
 import type { InventoryStore } from '../store/inventory';
 import type { AuditLog } from '../store/audit-log';
 import type { ServerSessions } from './server-sessions';
@@ -23,7 +24,7 @@ export interface HandlerDeps {
   env: NodeJS.ProcessEnv;
 }
 
-export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChannels> {
+export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChannels | StreamChannels> {
   const { inventory, audit, sessions } = d;
 
   /** Runs a local change and records it, success or failure, in the audit log. */
@@ -95,7 +96,6 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
     },
     'servers.disconnect': async ({ id }) => sessions.disconnect(id),
     'docker.containers': async ({ server, stats }) => listContainers(await sessions.docker(server), { stats }),
-    'audit.list': async ({ server, limit }) => audit.list({ server, limit }),
     'audit.verify': async () => audit.verify(),
   };
 }

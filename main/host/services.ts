@@ -15,6 +15,9 @@ import { EnvironmentStore } from '../store/environments';
 import { Deployments } from './deployments';
 import { DeployStreams } from './deploy-streams';
 import { createEnvironmentHandlers } from './env-handlers';
+import { createStreamHandlers } from './stream-handlers';
+import { TerminalStreams } from './terminal-streams';
+import { LogStreams } from './log-streams';
 
 export interface HostServices {
   handlers: Handlers;
@@ -68,7 +71,13 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
   const environments = new EnvironmentStore(home);
   const deployments = new Deployments({ inventory, environments, sessions, secrets, redactor, audit, env });
   const streams = new DeployStreams(deployments, emit);
-  const handlers: Handlers = { ...baseHandlers, ...createEnvironmentHandlers({ deployments, environments, streams }) };
+  const terminals = new TerminalStreams({ sessions, inventory, audit, emit });
+  const logs = new LogStreams({ deployments, emit });
+  const handlers: Handlers = {
+    ...baseHandlers,
+    ...createEnvironmentHandlers({ deployments, environments, streams }),
+    ...createStreamHandlers({ home, inventory, audit, terminals, logs }),
+  };
 
   return {
     handlers,
@@ -81,6 +90,8 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
       return () => bus.off('event', wrapped);
     },
     async close() {
+      terminals.closeAll();
+      logs.stopAll();
       await sessions.closeAll();
       bus.removeAllListeners();
     },

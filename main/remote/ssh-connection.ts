@@ -138,6 +138,10 @@ export class SshConnection extends EventEmitter {
     o.hostKey ??= this.fingerprint;
     o.acceptNewHostKey = false;
     this.client = client;
+    // Every Docker call and admin command is a small request/answer on a channel: with Nagle on, each
+    // waits on the peer's delayed ACK (~40 ms a round trip on loopback, 8x slower in the lab).
+    client.setNoDelay(true);
+    this.jumpClient?.setNoDelay(true);
     client.on('error', () => undefined);
     client.once('close', () => this.onDrop('the connection closed'));
   }

@@ -118,11 +118,24 @@ export class AuditLog {
     return parseLines(await readFile(this.path, 'utf8'));
   }
 
-  async list(q: { server?: string | undefined; environment?: string | undefined; action?: string | undefined; since?: string | undefined; limit?: number | undefined } = {}): Promise<AuditRecord[]> {
+  async list(q: { server?: string | undefined; environment?: string | undefined; action?: string | undefined; since?: string | undefined; limit?: number | undefined; match?: (r: AuditRecord) => boolean } = {}): Promise<AuditRecord[]> {
     const { lines } = await this.records();
     const out = lines.map((l) => l.record).filter((r): r is AuditRecord => r !== null).filter((r) =>
-      (!q.server || r.server === q.server) && (!q.environment || r.environment === q.environment) && (!q.action || r.action.startsWith(q.action)) && (!q.since || r.at >= q.since));
+      (!q.server || r.server === q.server) && (!q.environment || r.environment === q.environment) && (!q.action || r.action.startsWith(q.action)) && (!q.since || r.at >= q.since) && (!q.match || q.match(r)));
     return out.reverse().slice(0, q.limit ?? 500);
+  }
+
+  /** One record, with its whole output read back from the side file when it was too large to inline. */
+  async record(seq: number): Promise<AuditRecord & { fullOutput?: string }> {
+    const { lines } = await this.records();
+    const r = lines.find((l) => l.record?.seq === seq)?.record;
+    if (!r) throw new FlipdeckError('not_found', `the audit log has no record ${seq}`);
+    if (!r.outputRef) return r;
+    const dir = path.dirname(this.path);
+    const file = path.resolve(dir, r.outputRef);
+    // The ref is ours, but the log is a file on disk: never read outside the log's own folder.
+    if (!file.startsWith(path.join(dir, 'audit-output') + path.sep)) return r;
+    return { ...r, fullOutput: await readFile(file, 'utf8').catch(() => `(the output file ${r.outputRef} is missing)`) };
   }
 
   async head(): Promise<{ seq: number; mac: string } | null> {

@@ -32,6 +32,8 @@ export function progressLine(p: DeployProgress): string | null {
       return `! ${p.message}`;
     case 'counters':
       return `  edge: ${p.requests} request(s) served since the flip, ${p.failed} failed`;
+    case 'flipped':
+      return `  edge: new requests go to ${p.to} (the command took ${p.commandMs} ms)`;
   }
 }
 

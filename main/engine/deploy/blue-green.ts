@@ -55,6 +55,9 @@ export interface DeployOptions {
   clock?: Clock;
 }
 
+/** The edge's status of a server whose health check passes, in or out of rotation ("DRAIN"). */
+const checkPassing = (status: string) => /^(UP|DRAIN)/.test(status) && !/DOWN|MAINT/.test(status);
+
 export class BlueGreenDeploy {
   private readonly pools: PoolOps;
   private readonly edge: EdgeOps;
@@ -129,9 +132,10 @@ export class BlueGreenDeploy {
         await this.waitReady(signal, this.rolling ? 1 : undefined);
         // The confirm belongs before the flip: a cancel here still removes green and leaves blue alone.
         if (this.o.confirmFlip) await this.o.confirmFlip();
+        // Read here, not in the flip step, so nothing stands between the flip step and the edge command.
+        this.countersAtFlip = await this.edge.admin.totals().catch(() => null);
         return;
       case 'flipping':
-        this.countersAtFlip = await this.edge.admin.totals().catch(() => null);
         return this.flip();
       case 'draining': return this.drain();
       case 'live': return this.finish();
@@ -205,7 +209,15 @@ export class BlueGreenDeploy {
     const only = slot === undefined ? null : envNames(e.name).worker(pool, slot);
     const workers = (await this.pools.workers(pool)).filter((w) => only === null || w.name === only);
     if (workers.length === 0) throw new StepFailure({ kind: 'error', message: `no ${pool} workers exist` });
-    if (this.o.kind === 'rollback') this.pools.requireRunning(workers, pool);
+    if (this.o.kind === 'rollback') {
+      this.pools.requireRunning(workers, pool);
+      // The kept pool stayed health-checked (drain, not maint): when the edge sees every worker UP,
+      // that is the check; probing each worker again would only delay an emergency rollback.
+      if (await this.edgeSeesUp(pool)) {
+        this.log('green_ready', `the edge sees every ${pool} worker UP`);
+        return;
+      }
+    }
     const probes = workers.map((w) => odooWorkerProbe({ worker: w.name, hostHeader: host, open: () => this.openWorker(w, e.http_port) }));
     const ctrl = new AbortController();
     signal.addEventListener('abort', () => ctrl.abort(), { once: true });
@@ -238,13 +250,19 @@ export class BlueGreenDeploy {
     return new Promise(() => undefined);
   }
 
+  private async edgeSeesUp(pool: Pool): Promise<boolean> {
+    const health = await this.edge.admin.poolHealth(pool).catch(() => ({}));
+    const states = Object.values(health);
+    return states.length === this.o.env.replicas && states.every(checkPassing);
+  }
+
   private async waitEdgeUp(pool: Pool, slot?: number): Promise<void> {
     const only = slot === undefined ? null : envNames(this.o.env.name).edgeServer(pool, slot);
     const deadline = this.clock.now() + Math.max(5000, this.o.timing.edge.checkIntervalMs * 10);
     let last: Record<string, string> = {};
     while (this.clock.now() < deadline) {
       last = Object.fromEntries(Object.entries(await this.edge.admin.poolHealth(pool)).filter(([k]) => only === null || k === only));
-      if (Object.keys(last).length > 0 && Object.values(last).every((s) => /^(UP|DRAIN)/.test(s) && !/DOWN|MAINT/.test(s))) return;
+      if (Object.keys(last).length > 0 && Object.values(last).every(checkPassing)) return;
       // The edge re-checks a DOWN server every 250 ms (downinter): poll often, it is one admin command.
       await this.clock.sleep(Math.min(100, this.o.timing.edge.checkIntervalMs));
     }
@@ -255,7 +273,9 @@ export class BlueGreenDeploy {
     const started = this.clock.now();
     if (this.rolling) await this.rollingFlip();
     else await audited(this.o.audit, 'edge.flip', ['haproxy', 'set server', `${this.plan.target}=ready`, `${this.plan.live ?? 'none'}=drain`], () => this.edge.admin.flip(this.plan.target, this.plan.live));
-    this.log('flipping', `traffic now goes to ${this.plan.target} (${this.clock.now() - started} ms)`);
+    const commandMs = this.clock.now() - started;
+    this.o.emit({ kind: 'flipped', deploy: this.o.deployId, to: this.plan.target, commandMs });
+    this.log('flipping', `traffic now goes to ${this.plan.target} (${commandMs} ms)`);
     if (this.downtimeFrom !== null) {
       this.downtimeMs = this.clock.now() - this.downtimeFrom;
       this.o.emit({ kind: 'notice', deploy: this.o.deployId, message: `restart strategy: the environment was down for ${(this.downtimeMs / 1000).toFixed(1)} s` });

@@ -19,6 +19,8 @@ export interface DeployView {
   notices: string[];
   failure: { step: StepId; reason: FailureReason } | null;
   counters: { requests: number; failed: number } | null;
+  /** The edge's flip command round trip. */
+  flipMs: number | null;
   awaitingFlip: boolean;
   result: DeploySummaryResult | null;
   error: { code: string; message: string; fix?: string } | null;
@@ -28,7 +30,7 @@ export const LOG_LIMIT = 2000;
 
 export function newDeployView(stream: string, server: string, env: string, kind: 'deploy' | 'rollback', now: number): DeployView {
   const steps = Object.fromEntries(DEPLOY_STEPS.map((s) => [s, { state: 'pending' as StepState }])) as DeployView['steps'];
-  return { stream, server, env, kind, startedAt: now, steps, log: [], probes: {}, drain: null, notices: [], failure: null, counters: null, awaitingFlip: false, result: null, error: null };
+  return { stream, server, env, kind, startedAt: now, steps, log: [], probes: {}, drain: null, notices: [], failure: null, counters: null, flipMs: null, awaitingFlip: false, result: null, error: null };
 }
 
 function progress(v: DeployView, p: DeployProgress): DeployView {
@@ -51,6 +53,8 @@ function progress(v: DeployView, p: DeployProgress): DeployView {
       return { ...v, notices: [...v.notices, p.message] };
     case 'counters':
       return { ...v, counters: { requests: p.requests, failed: p.failed } };
+    case 'flipped':
+      return { ...v, flipMs: p.commandMs };
   }
 }
 

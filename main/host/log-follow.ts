@@ -1,0 +1,84 @@
+// Follows the logs of an environment's workers (a pool, or one worker), each line labelled with its
+// worker. Docker's log stream is framed (8-byte header per write, stdout/stderr) for non-TTY
+// containers; a line may span frames, so partial lines are kept per worker until their newline.
+import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import type { Pool } from '../../shared/deploy';
+import { FlipdeckError } from '../../shared/errors';
+import { LABEL } from '../engine/names';
+
+export interface FollowOptions {
+  env: string;
+  pool?: Pool;
+  /** One worker (a container name) instead of the whole pool. */
+  worker?: string;
+  tail: number;
+  follow: boolean;
+}
+
+/** Splits framed Docker log bytes into lines; keeps what is left of a frame or a line for the next chunk. */
+export class FramedLineSplitter {
+  private bytes: Buffer = Buffer.alloc(0);
+  private partial = '';
+
+  push(chunk: Buffer, onLine: (text: string) => void): void {
+    this.bytes = this.bytes.length ? Buffer.concat([this.bytes, chunk]) : chunk;
+    let offset = 0;
+    while (this.bytes.length - offset >= 8) {
+      const size = this.bytes.readUInt32BE(offset + 4);
+      if (this.bytes.length - offset < 8 + size) break;
+      this.text(this.bytes.subarray(offset + 8, offset + 8 + size).toString('utf8'), onLine);
+      offset += 8 + size;
+    }
+    this.bytes = this.bytes.subarray(offset);
+  }
+
+  end(onLine: (text: string) => void): void {
+    if (this.partial) onLine(this.partial);
+    this.partial = '';
+  }
+
+  private text(s: string, onLine: (text: string) => void): void {
+    const parts = (this.partial + s).split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const p of parts) onLine(p.endsWith('\r') ? p.slice(0, -1) : p);
+  }
+}
+
+/** The web workers to follow, by name, oldest first. */
+export async function workersToFollow(docker: Docker, o: Pick<FollowOptions, 'env' | 'pool' | 'worker' | 'follow'>): Promise<{ id: string; name: string }[]> {
+  const label = [`${LABEL.environment}=${o.env}`, `${LABEL.role}=web`, ...(o.pool ? [`${LABEL.pool}=${o.pool}`] : [])];
+  const list = await docker.listContainers({ all: !o.follow, filters: { label } });
+  const workers = list.map((c) => ({ id: c.Id, name: c.Names[0]?.replace(/^\//, '') ?? c.Id })).filter((w) => !o.worker || w.name === o.worker);
+  if (o.worker && workers.length === 0) throw new FlipdeckError('not_found', `${o.worker} is not a running web worker of ${o.env}`, { fix: 'pick a worker from the environment view' });
+  return workers.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Resolves when every followed stream has ended (or at once when not following), or the signal aborts. */
+export async function followWorkerLogs(docker: Docker, o: FollowOptions, onLine: (worker: string, text: string) => void, signal?: AbortSignal): Promise<{ workers: string[] }> {
+  const workers = await workersToFollow(docker, o);
+  await Promise.all(workers.map(async (w) => {
+    const container = docker.getContainer(w.id);
+    const split = new FramedLineSplitter();
+    const emit = (text: string) => onLine(w.name, text);
+    if (!o.follow) {
+      split.push(await container.logs({ stdout: true, stderr: true, tail: o.tail, follow: false }) as unknown as Buffer, emit);
+      split.end(emit);
+      return;
+    }
+    const stream = await container.logs({ stdout: true, stderr: true, tail: o.tail, follow: true }) as unknown as Duplex;
+    if (signal?.aborted) stream.destroy();
+    signal?.addEventListener('abort', () => stream.destroy(), { once: true });
+    await new Promise<void>((resolve) => {
+      stream.on('data', (chunk: Buffer) => split.push(chunk, emit));
+      const done = () => {
+        split.end(emit);
+        resolve();
+      };
+      stream.once('close', done);
+      stream.once('end', done);
+      stream.once('error', done);
+    });
+  }));
+  return { workers: workers.map((w) => w.name) };
+}
