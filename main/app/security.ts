@@ -6,7 +6,10 @@
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
+  // xterm.js (terminal and log panes) sizes and themes itself through <style> elements it creates;
+  // without inline styles it renders nothing. Scripts stay strictly 'self'; no remote style, image,
+  // font or connection source exists to exfiltrate through CSS.
+  "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",

@@ -5,7 +5,7 @@ import { EmptyState } from './features/fleet/EmptyState';
 import { AddServerDialog } from './features/servers/AddServerDialog';
 import { HostKeyDialog } from './features/servers/HostKeyDialog';
 import { ServerPane } from './features/containers/ServerPane';
-import { AuditDock } from './features/audit/AuditDock';
+import { Dock } from './features/dock/Dock';
 
 export function App() {
   const load = useFleet((s) => s.load);
@@ -38,7 +38,7 @@ export function App() {
         {loaded && !loadError && inventory.servers.length === 0 ? <EmptyState onAdd={() => setAdding(true)} /> : null}
         {server ? <ServerPane server={server} clientName={client?.name ?? ''} /> : null}
       </main>
-      <AuditDock version={auditVersion} />
+      <Dock auditVersion={auditVersion} />
       {adding ? <AddServerDialog onClose={() => setAdding(false)} /> : null}
       {server && keyPrompt ? (
         <HostKeyDialog serverId={server.id} serverName={server.name} host={server.host} outcome={keyPrompt} onClose={() => setDismissedKey(`${server.id}:${keyPrompt.kind}`)} />

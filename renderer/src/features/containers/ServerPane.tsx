@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { Server } from '../../../../shared/model';
 import { useContainers } from '../../stores/containers';
 import { useFleet } from '../../stores/fleet';
+import { useDock } from '../../stores/dock';
 import { StatusBadge } from '../../ui/StatusBadge';
 import { formatMiB } from '../../ui/format';
 import { ContainersTable } from './ContainersTable';
@@ -16,6 +17,7 @@ export function ServerPane({ server, clientName }: { server: Server; clientName:
   const error = useContainers((s) => s.errors[server.id]);
   const refresh = useContainers((s) => s.refresh);
   const connected = status?.kind === 'connected';
+  const openTerminal = useDock((s) => s.openTerminal);
 
   useEffect(() => {
     if (!connected) return;
@@ -35,6 +37,7 @@ export function ServerPane({ server, clientName }: { server: Server; clientName:
         </div>
         <div className="pane-actions">
           <StatusBadge status={status} />
+          {connected && server.kind !== 'local' ? <button type="button" className="btn" onClick={() => void openTerminal(server.id, { kind: 'server' })}>Terminal</button> : null}
           <button type="button" className="btn" onClick={() => void connect(server.id)}>Reconnect</button>
         </div>
       </header>

@@ -4,6 +4,8 @@ import { useEffect, useState } from 'react';
 import type { EnvironmentSummary } from '../../../../shared/deploy';
 import { envKey, useEnvironments } from '../../stores/environments';
 import { useDeploys } from '../../stores/deploys';
+import { useDock } from '../../stores/dock';
+import { useFleet } from '../../stores/fleet';
 import { DeployWizard } from '../deploy/DeployWizard';
 import { phaseOf } from '../deploy/deploy-view';
 import { RollbackDialog } from './RollbackDialog';
@@ -24,6 +26,9 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
   const stream = useDeploys((s) => s.current[key]);
   const view = useDeploys((s) => (stream ? s.views[stream] : undefined));
   const dismiss = useDeploys((s) => s.dismiss);
+  const serverId = useFleet((s) => s.inventory.servers.find((x) => x.name === env.server)?.id);
+  const openTerminal = useDock((s) => s.openTerminal);
+  const followLogs = useDock((s) => s.followLogs);
   const [dialog, setDialog] = useState<'deploy' | 'rollback' | 'resources' | null>(null);
   const [now, setNow] = useState(Date.now());
 
@@ -57,6 +62,7 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
               Roll back to {kept.pool} ({countdown(kept.until, now)})
             </button>
           ) : null}
+          {status?.live ? <button type="button" className="btn" onClick={() => void followLogs(env.server, env.name, { pool: status.live! })}>Logs</button> : null}
           {status?.live ? <button type="button" className="btn" onClick={() => setDialog('resources')}>Resources…</button> : null}
           <button type="button" className="btn btn-primary" onClick={() => setDialog('deploy')}>{running ? 'Show deploy' : 'Deploy…'}</button>
         </div>
@@ -65,7 +71,7 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
       {status?.lock ? <p className="callout">Locked by {status.lock.holder} since {new Date(status.lock.since).toLocaleTimeString()}</p> : null}
       {status ? (
         <table className="data" aria-label={`Workers of ${env.name}`}>
-          <thead><tr><th>Worker</th><th>Pool</th><th>State</th><th>Image</th></tr></thead>
+          <thead><tr><th>Worker</th><th>Pool</th><th>State</th><th>Image</th><th><span className="visually-hidden">Actions</span></th></tr></thead>
           <tbody>
             {status.workers.map((w) => (
               <tr key={w.name} className={w.pool === status.live ? 'row-live' : ''}>
@@ -73,9 +79,13 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
                 <td><span className={`pool-chip pool-${w.pool}`}>{w.pool}{w.pool === status.live ? ' (live)' : kept?.pool === w.pool ? ' (kept)' : ''}</span></td>
                 <td>{w.ready ? 'ready' : 'not ready'}</td>
                 <td className="muted">{w.image}</td>
+                <td className="row-actions">
+                  <button type="button" className="btn btn-small" aria-label={`Logs of ${w.name}`} onClick={() => void followLogs(env.server, env.name, { worker: w.name })}>Logs</button>
+                  {serverId ? <button type="button" className="btn btn-small" aria-label={`Shell in ${w.name}`} onClick={() => void openTerminal(serverId, { kind: 'container', container: w.name })}>Shell</button> : null}
+                </td>
               </tr>
             ))}
-            {status.workers.length === 0 ? <tr><td colSpan={4} className="muted">No workers yet: the first deploy starts them.</td></tr> : null}
+            {status.workers.length === 0 ? <tr><td colSpan={5} className="muted">No workers yet: the first deploy starts them.</td></tr> : null}
           </tbody>
         </table>
       ) : <p className="muted">Reading the environment from the server…</p>}

@@ -1,8 +1,11 @@
 # Routes the lab tests use, declared the way an Odoo addon declares them.
+import logging
 import time
 
 from odoo import http
 from odoo.http import request
+
+_logger = logging.getLogger(__name__)
 
 
 class FlipdeckLab(http.Controller):
@@ -18,3 +21,11 @@ class FlipdeckLab(http.Controller):
             block[i] = 1
         FlipdeckLab._kept = getattr(FlipdeckLab, '_kept', []) + [block]
         return request.make_response('holding %d MiB' % (sum(len(b) for b in FlipdeckLab._kept) // (1024 * 1024)))
+
+    @http.route('/flipdeck_lab/log', type='http', auth='none')
+    def log(self, level='info', n='1', msg='lab line', **kw):
+        count = max(0, min(int(n), 100000))
+        lvl = getattr(logging, level.upper(), logging.INFO)
+        for i in range(count):
+            _logger.log(lvl, '%s %d', msg, i)
+        return request.make_response('logged %d' % count)
