@@ -142,6 +142,18 @@ test('audit history: filters, a command with its output, and the exported deploy
   const download = page.waitForEvent('download');
   await page.getByRole('link', { name: /Download flipdeck-lab-docktest-/ }).click();
   expect((await download).suggestedFilename()).toBe(path.basename(file));
+  // Keyboard first: the command palette switches the theme and opens an environment's deploy wizard.
+  await page.keyboard.press('Control+K');
+  const palette = page.getByRole('dialog', { name: 'Command palette' });
+  await palette.getByRole('combobox').fill('theme dark');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.keyboard.press('Control+K');
+  await palette.getByRole('combobox').fill(`deploy ${ENV}`);
+  await expect(palette.getByRole('option')).toHaveCount(1);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog', { name: `Deploy lab/${ENV}` })).toBeVisible();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dock-4-dark-theme-wizard.png') });
   await page.goto(`file://${file}`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'audit-3-report-file.png'), fullPage: true });
 });

@@ -6,6 +6,9 @@ import { AddServerDialog } from './features/servers/AddServerDialog';
 import { HostKeyDialog } from './features/servers/HostKeyDialog';
 import { ServerPane } from './features/containers/ServerPane';
 import { Dock } from './features/dock/Dock';
+import { CommandPalette } from './features/palette/CommandPalette';
+import { applyTheme, useUi } from './stores/ui';
+import { useDock } from './stores/dock';
 
 export function App() {
   const load = useFleet((s) => s.load);
@@ -17,9 +20,32 @@ export function App() {
   const [adding, setAdding] = useState(false);
   const [dismissedKey, setDismissedKey] = useState<string | null>(null);
 
+  const paletteOpen = useUi((s) => s.paletteOpen);
+  const setPalette = useUi((s) => s.setPalette);
+  const theme = useUi((s) => s.theme);
+
   useEffect(() => {
     void load();
   }, [load]);
+  useEffect(() => applyTheme(theme), [theme]);
+  useEffect(() => {
+    // Window-wide shortcuts; a focused terminal keeps every other key to itself.
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && !e.shiftKey && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setPalette(true);
+      } else if (mod && e.shiftKey && e.key.toLowerCase() === 'a') {
+        e.preventDefault();
+        useDock.getState().setActive('audit');
+      } else if (mod && e.shiftKey && e.key.toLowerCase() === 'l') {
+        e.preventDefault();
+        useDock.getState().setActive('logs');
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [setPalette]);
 
   const server = inventory.servers.find((s) => s.id === selected) ?? null;
   const client = server ? inventory.clients.find((c) => c.id === server.clientId) : undefined;
@@ -40,6 +66,7 @@ export function App() {
       </main>
       <Dock auditVersion={auditVersion} />
       {adding ? <AddServerDialog onClose={() => setAdding(false)} /> : null}
+      {paletteOpen ? <CommandPalette onAddServer={() => setAdding(true)} /> : null}
       {server && keyPrompt ? (
         <HostKeyDialog serverId={server.id} serverName={server.name} host={server.host} outcome={keyPrompt} onClose={() => setDismissedKey(`${server.id}:${keyPrompt.kind}`)} />
       ) : null}

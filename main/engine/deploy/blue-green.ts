@@ -22,6 +22,7 @@ import { PoolOps, type WorkerInfo } from './pool-ops';
 import { realClock, waitUntilReady, type Clock, type ReadinessTiming } from './readiness';
 import { audited, retryTransient, type AuditSink, type ServerLink } from './server-link';
 import { StepFailure } from './step-failure';
+import { edgeSeesUp, waitEdgeUp } from './edge-readiness';
 
 export interface DeployTiming {
   readiness: ReadinessTiming;
@@ -54,9 +55,6 @@ export interface DeployOptions {
   adminGid?: number;
   clock?: Clock;
 }
-
-/** The edge's status of a server whose health check passes, in or out of rotation ("DRAIN"). */
-const checkPassing = (status: string) => /^(UP|DRAIN)/.test(status) && !/DOWN|MAINT/.test(status);
 
 export class BlueGreenDeploy {
   private readonly pools: PoolOps;
@@ -213,7 +211,7 @@ export class BlueGreenDeploy {
       this.pools.requireRunning(workers, pool);
       // The kept pool stayed health-checked (drain, not maint): when the edge sees every worker UP,
       // that is the check; probing each worker again would only delay an emergency rollback.
-      if (await this.edgeSeesUp(pool)) {
+      if (await edgeSeesUp(this.edge.admin, pool, this.o.env.replicas)) {
         this.log('green_ready', `the edge sees every ${pool} worker UP`);
         return;
       }
@@ -230,7 +228,7 @@ export class BlueGreenDeploy {
       throw new StepFailure({ kind: 'command', argv: ['docker', 'start', w.name], exitCode: w.exitCode, stderr: `${w.name} crashed (exit code ${w.exitCode}) while starting:\n${await this.pools.tail(w.name)}` });
     }
     if (!outcome.ready) throw new StepFailure({ kind: 'timeout', waitedMs: outcome.waitedMs, lastProbes: outcome.lastProbes });
-    await this.waitEdgeUp(pool, slot);
+    await waitEdgeUp(this.edge.admin, this.clock, { env: this.o.env.name, pool, checkIntervalMs: this.o.timing.edge.checkIntervalMs, ...(slot !== undefined ? { slot } : {}) });
   }
 
   private async openWorker(w: WorkerInfo, port: number) {
@@ -248,25 +246,6 @@ export class BlueGreenDeploy {
       if (dead) return { dead: true, worker: dead };
     }
     return new Promise(() => undefined);
-  }
-
-  private async edgeSeesUp(pool: Pool): Promise<boolean> {
-    const health = await this.edge.admin.poolHealth(pool).catch(() => ({}));
-    const states = Object.values(health);
-    return states.length === this.o.env.replicas && states.every(checkPassing);
-  }
-
-  private async waitEdgeUp(pool: Pool, slot?: number): Promise<void> {
-    const only = slot === undefined ? null : envNames(this.o.env.name).edgeServer(pool, slot);
-    const deadline = this.clock.now() + Math.max(5000, this.o.timing.edge.checkIntervalMs * 10);
-    let last: Record<string, string> = {};
-    while (this.clock.now() < deadline) {
-      last = Object.fromEntries(Object.entries(await this.edge.admin.poolHealth(pool)).filter(([k]) => only === null || k === only));
-      if (Object.keys(last).length > 0 && Object.values(last).every(checkPassing)) return;
-      // The edge re-checks a DOWN server every 250 ms (downinter): poll often, it is one admin command.
-      await this.clock.sleep(Math.min(100, this.o.timing.edge.checkIntervalMs));
-    }
-    throw new StepFailure({ kind: 'error', message: `the edge does not see the ${pool} pool as UP: ${Object.entries(last).map(([k, v]) => `${k} ${v}`).join(', ')}` });
   }
 
   private async flip(): Promise<void> {

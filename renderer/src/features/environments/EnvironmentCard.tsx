@@ -6,6 +6,7 @@ import { envKey, useEnvironments } from '../../stores/environments';
 import { useDeploys } from '../../stores/deploys';
 import { useDock } from '../../stores/dock';
 import { useFleet } from '../../stores/fleet';
+import { useUi } from '../../stores/ui';
 import { DeployWizard } from '../deploy/DeployWizard';
 import { phaseOf } from '../deploy/deploy-view';
 import { RollbackDialog } from './RollbackDialog';
@@ -31,6 +32,15 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
   const followLogs = useDock((s) => s.followLogs);
   const [dialog, setDialog] = useState<'deploy' | 'rollback' | 'resources' | null>(null);
   const [now, setNow] = useState(Date.now());
+
+  // The command palette asks for this card's deploy wizard or rollback confirm.
+  const request = useUi((s) => s.request);
+  const consumeRequest = useUi((s) => s.consumeRequest);
+  useEffect(() => {
+    if (!request || request.server !== env.server || request.env !== env.name) return;
+    consumeRequest();
+    setDialog(request.kind);
+  }, [request, consumeRequest, env.server, env.name]);
 
   useEffect(() => {
     void refresh(env.server, env.name);
