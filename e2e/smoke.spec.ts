@@ -48,6 +48,16 @@ test('add the lab server and see its containers', async ({ page, flipdeck }) => 
   const inv = await flipdeck.services.handlers['inventory.get']({}, { transport: 'test' });
   expect(inv.servers[0]?.hostKey).toBe(lab.ssh.hostKeySha256);
   await expect(page.getByRole('table', { name: 'Audit history' })).toContainText('host-key.trust');
+
+  // The fleet overview: the server healthy at a glance (Docker, host load and memory).
+  await page.getByRole('button', { name: 'Fleet overview' }).click();
+  const row = page.getByTestId('fleet-row-lab-1');
+  await expect(row).toHaveAttribute('data-state', 'ok', { timeout: 20_000 });
+  await expect(row).toContainText(/Docker \d+/);
+  await expect(row).toContainText(/\d+\.\d\d \/ \d+ CPU/);
+  await expect(row).toContainText(/MiB of|GiB of/);
+  await expect(page.getByTestId('fleet-progress')).toContainText('1 of 1 servers checked');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'smoke-5-fleet.png') });
 });
 
 test('a bad host is refused with the field named, and nothing is lost', async ({ page }) => {

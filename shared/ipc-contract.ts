@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type {
   AppInfo, AuditRecord, AuditVerification, Client, ConnectOutcome, ConnectionState, ContainerSummary,
-  Inventory, Server, SshConfigHost,
+  Inventory, Server, ServerHealth, SshConfigHost,
 } from './model';
 import type { DeployStreamEvent, EnvironmentStatus, EnvironmentSummary, PoolResources, PreflightCheck } from './deploy';
 import type { LogsEvent, TerminalEvent } from './streams';
@@ -73,6 +73,7 @@ export const requestSchemas = {
   'audit.record': z.object({ seq: z.number().int().min(1) }).strict(),
   'audit.report': z.object({ server: displayName, env: z.string().max(40), deployId: z.string().regex(/^[0-9a-f-]{6,40}$/, 'not a deploy id') }).strict(),
   'audit.verify': z.object({}).strict(),
+  'fleet.health': z.object({ server: id }).strict(),
   'environments.list': z.object({ server: displayName.optional() }).strict(),
   'environments.status': envRef,
   'deploy.preflight': envRef,
@@ -124,6 +125,7 @@ export interface Responses {
   /** The deploy report, written under the Flipdeck home; `html` too, for the browser host to download. */
   'audit.report': { path: string; html: string; fileName: string };
   'audit.verify': AuditVerification;
+  'fleet.health': ServerHealth;
   'environments.list': EnvironmentSummary[];
   'environments.status': EnvironmentStatus;
   'deploy.preflight': PreflightCheck[];

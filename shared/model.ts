@@ -134,3 +134,18 @@ export interface AppInfo {
   /** Offered as "This computer" when the inventory is empty and the socket answers. */
   localDocker: { socket: string; reachable: boolean } | null;
 }
+
+/** One server at a glance, for the fleet view: read from the server each time, never remembered. */
+export interface ServerHealth {
+  server: ServerId;
+  reachable: boolean;
+  /** The host key is unknown or changed: the fleet view asks before connecting. */
+  needsTrust?: boolean;
+  docker?: { version: string; supported: boolean };
+  /** Load and memory of the host itself (the server's /proc; os for this computer). */
+  host?: { cpus: number; load1: number; memoryTotal: number; memoryUsed: number };
+  environments: { name: string; live: 'blue' | 'green' | null; kept: boolean; lastDeploy: { at: string; kind: string; outcome: string; by: string } | null }[];
+  error?: { code: string; message: string; fix?: string };
+  checkedAt: string;
+  ms: number;
+}

@@ -39,6 +39,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   const log = opts.log ?? ((s: string) => console.log(`lab: ${s}`));
   const started = Date.now();
   mkdirSync(RUN_DIR, { recursive: true });
+  // OpenSSH listens on at most 16 addresses; the 100-server fleet benchmark forwards more itself.
   const ssh = await setupSsh(opts.fleet ?? 10);
   await startDockerd();
   await clearLeftovers(log);

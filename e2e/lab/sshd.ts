@@ -106,7 +106,15 @@ export async function startSshd(): Promise<void> {
   mkdirSync(RUN_DIR, { recursive: true });
   const k = (n: string) => path.join(paths.sshDir, n);
   for (const [cfg, pidFile, port, name] of [[k('sshd_config'), paths.sshdPid, PORTS.ssh, 'sshd'], [k('sshd_jump_config'), paths.jumpPid, PORTS.jump, 'jump sshd']] as const) {
-    if (runningPid(pidFile)) continue;
+    const pid = runningPid(pidFile);
+    if (pid) {
+      // Already running: SIGHUP makes sshd re-exec with the config just written (new fleet addresses).
+      await run('/usr/sbin/sshd', ['-t', '-f', cfg]);
+      process.kill(pid, 'SIGHUP');
+      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(name, () => portOpen('127.0.0.1', port), 10_000);
+      continue;
+    }
     await run('/usr/sbin/sshd', ['-t', '-f', cfg]);
     // sshd daemonises and writes its own PidFile.
     await run('/usr/sbin/sshd', ['-f', cfg, '-E', path.join(RUN_DIR, `${path.basename(cfg)}.log`)]);

@@ -6,18 +6,22 @@ import type { EnvironmentStore } from '../store/environments';
 import type { Deployments } from './deployments';
 import type { DeployStreams } from './deploy-streams';
 import type { Handlers } from './dispatch';
+import type { InventoryStore } from '../store/inventory';
+import type { ServerSessions } from './server-sessions';
+import { serverHealth } from './fleet-health';
 import { basicPreflight, environmentStatus, poolResources, updateResources } from './env-ops';
 
-export type EnvironmentChannels = 'environments.list' | 'environments.status' | 'deploy.preflight' | 'deploy.start' | 'deploy.confirmFlip' | 'deploy.cancel' | 'resources.get' | 'resources.update';
+export type EnvironmentChannels = 'fleet.health' | 'environments.list' | 'environments.status' | 'deploy.preflight' | 'deploy.start' | 'deploy.confirmFlip' | 'deploy.cancel' | 'resources.get' | 'resources.update';
 
 export function summaryOf(e: Environment): EnvironmentSummary {
   return { server: e.server, name: e.name, strategy: e.strategy, replicas: e.replicas, publicBind: e.public_bind ?? null, domains: e.domains, source: e.source ?? null, image: e.image ?? null };
 }
 
-export function createEnvironmentHandlers(d: { deployments: Deployments; environments: EnvironmentStore; streams: DeployStreams }): Pick<Handlers, EnvironmentChannels> {
+export function createEnvironmentHandlers(d: { deployments: Deployments; environments: EnvironmentStore; streams: DeployStreams; sessions: ServerSessions; inventory: InventoryStore }): Pick<Handlers, EnvironmentChannels> {
   const ref = (r: { server: string; env: string }) => `${r.server}/${r.env}`;
   const reaping = new Set<string>();
   return {
+    'fleet.health': async ({ server }) => serverHealth(d, server),
     'environments.list': async ({ server }) => {
       const all = await d.environments.list();
       const picked = all.filter((e) => server === undefined || e.server === server);

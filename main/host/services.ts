@@ -75,7 +75,7 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
   const logs = new LogStreams({ deployments, emit });
   const handlers: Handlers = {
     ...baseHandlers,
-    ...createEnvironmentHandlers({ deployments, environments, streams }),
+    ...createEnvironmentHandlers({ deployments, environments, streams, sessions, inventory }),
     ...createStreamHandlers({ home, inventory, audit, terminals, logs }),
   };
 

@@ -8,6 +8,19 @@ import { defaultHome } from './home';
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'flipdeck-inv-'));
 
 describe('inventory', () => {
+  it('keeps every change made at once (each one applies to the latest data), and refuses a duplicate among them', async () => {
+    const home = tmp();
+    const a = new InventoryStore(home);
+    await a.load();
+    const names = Array.from({ length: 12 }, (_, i) => `Client ${i}`);
+    const results = await Promise.allSettled([...names, 'Client 3'].map((name) => a.addClient({ name })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(12);
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    const b = new InventoryStore(home);
+    await b.load();
+    expect(b.get().clients.map((c) => c.name).sort()).toEqual([...names].sort());
+  });
+
   it('round-trips clients and servers through the file, and searches them', async () => {
     const home = tmp();
     const a = new InventoryStore(home);

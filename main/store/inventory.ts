@@ -67,65 +67,77 @@ export class InventoryStore {
   }
 
   async addClient(input: { name: string; tags?: string[] }): Promise<Client> {
-    const r = clientSchema.omit({ id: true }).safeParse(input);
-    if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error));
-    if (this.data.clients.some((c) => c.name.toLowerCase() === r.data.name.toLowerCase())) {
-      throw new FlipdeckError('bad_input', `a client named ${r.data.name} already exists`, { fix: 'pick another name, or add the server to the existing client' });
-    }
-    const client: Client = { id: newId(), name: r.data.name, tags: r.data.tags };
-    await this.commit({ ...this.data, clients: [...this.data.clients, client] });
-    return client;
+    return this.serial(async () => {
+      const r = clientSchema.omit({ id: true }).safeParse(input);
+      if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error));
+      if (this.data.clients.some((c) => c.name.toLowerCase() === r.data.name.toLowerCase())) {
+        throw new FlipdeckError('bad_input', `a client named ${r.data.name} already exists`, { fix: 'pick another name, or add the server to the existing client' });
+      }
+      const client: Client = { id: newId(), name: r.data.name, tags: r.data.tags };
+      await this.commit({ ...this.data, clients: [...this.data.clients, client] });
+      return client;
+    });
   }
 
   async updateClient(clientId: string, patch: { name?: string | undefined; tags?: string[] | undefined }): Promise<Client> {
-    const current = this.client(clientId);
-    const next = { ...current, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.tags !== undefined ? { tags: patch.tags } : {}) };
-    const r = clientSchema.safeParse(next);
-    if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error));
-    if (this.data.clients.some((c) => c.id !== clientId && c.name.toLowerCase() === r.data.name.toLowerCase())) {
-      throw new FlipdeckError('bad_input', `a client named ${r.data.name} already exists`);
-    }
-    await this.commit({ ...this.data, clients: this.data.clients.map((c) => (c.id === clientId ? r.data : c)) });
-    return r.data;
+    return this.serial(async () => {
+      const current = this.client(clientId);
+      const next = { ...current, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.tags !== undefined ? { tags: patch.tags } : {}) };
+      const r = clientSchema.safeParse(next);
+      if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error));
+      if (this.data.clients.some((c) => c.id !== clientId && c.name.toLowerCase() === r.data.name.toLowerCase())) {
+        throw new FlipdeckError('bad_input', `a client named ${r.data.name} already exists`);
+      }
+      await this.commit({ ...this.data, clients: this.data.clients.map((c) => (c.id === clientId ? r.data : c)) });
+      return r.data;
+    });
   }
 
   async removeClient(clientId: string): Promise<void> {
-    const c = this.client(clientId);
-    const servers = this.data.servers.filter((s) => s.clientId === clientId);
-    if (servers.length > 0) {
-      throw new FlipdeckError('refused', `${c.name} still has ${servers.length} server(s): ${servers.map((s) => s.name).join(', ')}`, { fix: 'remove or move its servers first' });
-    }
-    await this.commit({ ...this.data, clients: this.data.clients.filter((x) => x.id !== clientId) });
+    return this.serial(async () => {
+      const c = this.client(clientId);
+      const servers = this.data.servers.filter((s) => s.clientId === clientId);
+      if (servers.length > 0) {
+        throw new FlipdeckError('refused', `${c.name} still has ${servers.length} server(s): ${servers.map((s) => s.name).join(', ')}`, { fix: 'remove or move its servers first' });
+      }
+      await this.commit({ ...this.data, clients: this.data.clients.filter((x) => x.id !== clientId) });
+    });
   }
 
   async addServer(input: NewServer | z.input<typeof newServerSchema>): Promise<Server> {
-    const r = newServerSchema.safeParse(input);
-    if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error), { fix: 'correct the named fields' });
-    this.client(r.data.clientId);
-    this.assertUniqueName(r.data.clientId, r.data.name);
-    const server = { ...r.data, id: newId() } as Server;
-    await this.commit({ ...this.data, servers: [...this.data.servers, server] });
-    return structuredClone(server);
+    return this.serial(async () => {
+      const r = newServerSchema.safeParse(input);
+      if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error), { fix: 'correct the named fields' });
+      this.client(r.data.clientId);
+      this.assertUniqueName(r.data.clientId, r.data.name);
+      const server = { ...r.data, id: newId() } as Server;
+      await this.commit({ ...this.data, servers: [...this.data.servers, server] });
+      return structuredClone(server);
+    });
   }
 
   async updateServer(serverId: string, patch: Partial<z.input<typeof newServerSchema>>): Promise<Server> {
-    const current = this.server(serverId);
-    const { id: _id, ...rest } = current;
-    const r = newServerSchema.safeParse({ ...rest, ...patch });
-    if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error), { fix: 'correct the named fields' });
-    this.client(r.data.clientId);
-    if (r.data.name !== current.name || r.data.clientId !== current.clientId) this.assertUniqueName(r.data.clientId, r.data.name, serverId);
-    // A new address is a new machine: its host key must be confirmed again.
-    const moved = r.data.host !== current.host || r.data.port !== current.port;
-    const next = { ...r.data, id: serverId, ...(moved && !('hostKey' in patch) ? { hostKey: undefined } : {}) } as Server;
-    if (next.hostKey === undefined) delete next.hostKey;
-    await this.commit({ ...this.data, servers: this.data.servers.map((s) => (s.id === serverId ? next : s)) });
-    return structuredClone(next);
+    return this.serial(async () => {
+      const current = this.server(serverId);
+      const { id: _id, ...rest } = current;
+      const r = newServerSchema.safeParse({ ...rest, ...patch });
+      if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error), { fix: 'correct the named fields' });
+      this.client(r.data.clientId);
+      if (r.data.name !== current.name || r.data.clientId !== current.clientId) this.assertUniqueName(r.data.clientId, r.data.name, serverId);
+      // A new address is a new machine: its host key must be confirmed again.
+      const moved = r.data.host !== current.host || r.data.port !== current.port;
+      const next = { ...r.data, id: serverId, ...(moved && !('hostKey' in patch) ? { hostKey: undefined } : {}) } as Server;
+      if (next.hostKey === undefined) delete next.hostKey;
+      await this.commit({ ...this.data, servers: this.data.servers.map((s) => (s.id === serverId ? next : s)) });
+      return structuredClone(next);
+    });
   }
 
   async removeServer(serverId: string): Promise<void> {
-    this.server(serverId);
-    await this.commit({ ...this.data, servers: this.data.servers.filter((s) => s.id !== serverId) });
+    return this.serial(async () => {
+      this.server(serverId);
+      await this.commit({ ...this.data, servers: this.data.servers.filter((s) => s.id !== serverId) });
+    });
   }
 
   async pinHostKey(serverId: string, fp: string): Promise<Server> {
@@ -138,6 +150,15 @@ export class InventoryStore {
     if (this.data.servers.some((s) => s.clientId === clientId && s.id !== except && s.name.toLowerCase() === name.toLowerCase())) {
       throw new FlipdeckError('bad_input', `this client already has a server named ${name}`, { fix: 'pick another name' });
     }
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Changes run one after another, each on the latest data: two at once would lose one. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private async commit(next: InventoryFile): Promise<void> {

@@ -1,5 +1,6 @@
 // JSON state files: validated on every read, written atomically (temp file, fsync, rename, fsync the
 // directory). A corrupt file is never silently reset: the error names it and a copy is kept.
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -44,7 +45,7 @@ export async function readJsonFile<S extends z.ZodType>(file: string, schema: S,
 
 export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);

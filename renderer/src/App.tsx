@@ -5,6 +5,7 @@ import { EmptyState } from './features/fleet/EmptyState';
 import { AddServerDialog } from './features/servers/AddServerDialog';
 import { HostKeyDialog } from './features/servers/HostKeyDialog';
 import { ServerPane } from './features/containers/ServerPane';
+import { FleetOverview } from './features/fleet/FleetOverview';
 import { Dock } from './features/dock/Dock';
 import { CommandPalette } from './features/palette/CommandPalette';
 import { applyTheme, useUi } from './stores/ui';
@@ -63,6 +64,7 @@ export function App() {
         ) : null}
         {loaded && !loadError && inventory.servers.length === 0 ? <EmptyState onAdd={() => setAdding(true)} /> : null}
         {server ? <ServerPane server={server} clientName={client?.name ?? ''} /> : null}
+        {!server && loaded && inventory.servers.length > 0 ? <FleetOverview /> : null}
       </main>
       <Dock auditVersion={auditVersion} />
       {adding ? <AddServerDialog onClose={() => setAdding(false)} /> : null}

@@ -72,8 +72,6 @@ export const useFleet = create<FleetState>((set, get) => ({
     try {
       const [info, inventory] = await Promise.all([api.call('app.info', {}), api.call('inventory.get', { search: get().search || undefined })]);
       set({ info, inventory, loaded: true, loadError: null });
-      const sel = get().selected;
-      if (!sel && inventory.servers[0]) get().select(inventory.servers[0].id);
     } catch (err) {
       set({ loaded: true, loadError: wireErrorOf(err) });
     }

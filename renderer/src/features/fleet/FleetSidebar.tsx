@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useFleet, visibleGroups } from '../../stores/fleet';
 import { StatusBadge } from '../../ui/StatusBadge';
+import { statusFromHealth, useFleetHealth } from '../../stores/fleet-health';
 
 export function FleetSidebar({ onAdd }: { onAdd(): void }) {
   const inventory = useFleet((s) => s.inventory);
@@ -10,12 +11,14 @@ export function FleetSidebar({ onAdd }: { onAdd(): void }) {
   const selected = useFleet((s) => s.selected);
   const select = useFleet((s) => s.select);
   const status = useFleet((s) => s.status);
+  const health = useFleetHealth((s) => s.health);
   return (
     <nav className="sidebar" aria-label="Fleet">
       <div className="sidebar-head">
         <h1 className="brand">Flipdeck</h1>
         <button type="button" className="btn btn-primary" onClick={onAdd}>Add server</button>
       </div>
+      <button type="button" className={`server-row fleet-link${selected === null ? ' selected' : ''}`} onClick={() => select(null)}>Fleet overview</button>
       <label className="search">
         <span className="visually-hidden">Search servers</span>
         <input type="search" placeholder="Search clients, servers, tags" value={search} onChange={(e) => setSearch(e.target.value)} />
@@ -29,7 +32,7 @@ export function FleetSidebar({ onAdd }: { onAdd(): void }) {
                 <li key={s.id} role="treeitem" aria-selected={selected === s.id}>
                   <button type="button" className={`server-row${selected === s.id ? ' selected' : ''}`} onClick={() => select(s.id)}>
                     <span className="server-name">{s.name}</span>
-                    <StatusBadge status={status[s.id]} />
+                    <StatusBadge status={status[s.id] ?? statusFromHealth(health[s.id])} />
                   </button>
                 </li>
               ))}

@@ -7,6 +7,9 @@ import { logBuffer, useDock } from '../../stores/dock';
 import { createXterm, type XtermHandle } from '../terminal/xterm-setup';
 import { SearchBox } from '../terminal/SearchBox';
 
+/** Enough for 60k lines/s at 60 frames/s; a burst (the tail, a resume) spreads over a few frames. */
+const LINES_PER_FRAME = 1000;
+
 export function LogView({ visible }: { visible: boolean }) {
   const session = useDock((s) => s.logs);
   const stop = useDock((s) => s.stopLogs);
@@ -26,7 +29,7 @@ export function LogView({ visible }: { visible: boolean }) {
     setLevels([]);
     let frame = 0;
     const pump = () => {
-      const text = logBuffer.current.takePending();
+      const text = logBuffer.current.takePending(LINES_PER_FRAME);
       if (text) x.term.write(text);
       frame = requestAnimationFrame(pump);
     };

@@ -22,8 +22,11 @@ describe('the log pane buffer', () => {
     expect(text).toContain('line 249');
     expect(text).not.toContain('line 149\r');
     expect(b.takePending()).toBe('');
+    b.push(Array.from({ length: 5 }, (_, i) => ({ worker: 'w-blue-1', text: `more ${i}` })));
+    expect(strip(b.takePending(3)).split('\r\n').filter(Boolean).map((l) => l.split(' │ ')[1])).toEqual(['more 0', 'more 1', 'more 2']);
+    expect(strip(b.takePending(3)).split('\r\n').filter(Boolean).map((l) => l.split(' │ ')[1])).toEqual(['more 3', 'more 4']);
     expect(b.size).toBe(100);
-    expect(b.lines()[0]!.text).toBe('line 150');
+    expect(b.lines()[0]!.text).toBe('line 155');
   });
 
   it('holds lines back while paused and shows them on resume', () => {

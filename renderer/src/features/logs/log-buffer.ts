@@ -61,12 +61,13 @@ export class LogBuffer {
     if (this.pending.length > this.capacity) this.pending.splice(0, this.pending.length - this.capacity);
   }
 
-  /** What to write to the terminal now ('' when nothing), as one string. */
-  takePending(): string {
+  /** What to write to the terminal now ('' when nothing), as one string; at most `max` lines, so one
+   *  frame never carries a burst (the rest waits for the next frame). */
+  takePending(max = Infinity): string {
     if (this.pending.length === 0) return '';
-    const text = this.pending.join('\r\n') + '\r\n';
-    this.pending = [];
-    return text;
+    const take = this.pending.length <= max ? this.pending : this.pending.slice(0, max);
+    this.pending = take === this.pending ? [] : this.pending.slice(max);
+    return take.join('\r\n') + '\r\n';
   }
 
   setPaused(paused: boolean): void {
