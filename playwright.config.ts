@@ -11,6 +11,12 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list']],
+  // The same journeys twice: through the browser host (always) and through Electron (skipped, saying
+  // why, where no Electron binary exists — as on these machines).
+  projects: [
+    { name: 'browser', testIgnore: /electron\// },
+    { name: 'electron', use: { target: 'electron' } as never },
+  ],
   use: {
     viewport: { width: 1280, height: 800 },
     screenshot: 'only-on-failure',

@@ -21,6 +21,18 @@ if (playwrightFile && existsSync(playwrightFile)) {
   failed += s.unexpected ?? 0;
   skipped += s.skipped ?? 0;
   if (Array.isArray(r.errors) && r.errors.length) failed += r.errors.length;
+  // Every skip says why: list the reasons, each with how many journeys it covers.
+  const reasons = new Map();
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? []) for (const t of spec.tests ?? []) {
+      if (t.status !== 'skipped') continue;
+      const why = (t.annotations ?? []).find((a) => a.type === 'skip')?.description ?? '(no reason given)';
+      reasons.set(why, (reasons.get(why) ?? 0) + 1);
+    }
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const suite of r.suites ?? []) walk(suite);
+  for (const [why, n] of reasons) console.log(`skipped ${n}: ${why}`);
 } else { missing++; console.error(`no playwright report at ${playwrightFile}`); }
 
 failed += missing;

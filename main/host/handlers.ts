@@ -52,7 +52,10 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
         localDocker: empty ? await d.probeLocalDocker() : null,
       };
     },
-    'inventory.get': async (q) => inventory.search(q),
+    'inventory.get': async (q) => {
+      await inventory.reloadIfChanged();
+      return inventory.search(q);
+    },
     'clients.add': (r) => recorded('client.add', { name: r.name }, undefined, () => inventory.addClient(r)),
     'clients.update': ({ id, ...patch }) => recorded('client.update', { id, ...patch }, undefined, () => inventory.updateClient(id, patch)),
     'clients.remove': ({ id }) => recorded('client.remove', { id }, undefined, () => inventory.removeClient(id)),

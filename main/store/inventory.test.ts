@@ -8,6 +8,19 @@ import { defaultHome } from './home';
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'flipdeck-inv-'));
 
 describe('inventory', () => {
+  it('reads the file again when another process changed it (the CLI while the app runs)', async () => {
+    const home = tmp();
+    const app = new InventoryStore(home);
+    await app.load();
+    await app.addClient({ name: 'Acme' });
+    const cli = new InventoryStore(home);
+    await cli.load();
+    await cli.addClient({ name: 'Globex' });
+    expect(app.get().clients.map((c) => c.name)).toEqual(['Acme']);
+    await app.reloadIfChanged();
+    expect(app.get().clients.map((c) => c.name).sort()).toEqual(['Acme', 'Globex']);
+  });
+
   it('keeps every change made at once (each one applies to the latest data), and refuses a duplicate among them', async () => {
     const home = tmp();
     const a = new InventoryStore(home);

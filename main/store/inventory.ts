@@ -1,5 +1,6 @@
 // The inventory of clients and their servers, in <home>/inventory.json.
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Client, Inventory, NewServer, Server } from '../../shared/model';
@@ -25,6 +26,21 @@ export class InventoryStore {
 
   async load(): Promise<void> {
     this.data = await readJsonFile(this.file, fileSchema, { fallback: () => ({ version: 1 as const, clients: [], servers: [] }) });
+    this.seen = await this.stamp();
+  }
+
+  /** The CLI (or another window) may change the file while the app runs: read it again when it did. */
+  async reloadIfChanged(): Promise<void> {
+    await this.serial(async () => {
+      if ((await this.stamp()) !== this.seen) await this.load();
+    });
+  }
+
+  private seen = '';
+
+  private async stamp(): Promise<string> {
+    const st = await stat(this.file).catch(() => null);
+    return st ? `${st.mtimeMs}:${st.size}` : '';
   }
 
   get(): Inventory {
@@ -165,5 +181,6 @@ export class InventoryStore {
     const checked = fileSchema.parse(next);
     await writeJsonFileAtomic(this.file, checked);
     this.data = checked;
+    this.seen = await this.stamp();
   }
 }
