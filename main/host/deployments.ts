@@ -2,7 +2,7 @@
 // server, its environment, secrets and the link, then hands the engine what it needs. Secrets are
 // resolved here, in main, and only ever reach the server.
 import { randomBytes } from 'node:crypto';
-import { stat, statfs } from 'node:fs/promises';
+import { readFile, stat, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { describeFailure, type DeployProgress } from '../../shared/deploy';
 import { FlipdeckError } from '../../shared/errors';
@@ -42,6 +42,8 @@ export interface Target {
   link: ServerLink;
   /** Free bytes on the filesystem holding `path` on the server (df over SSH, statfs for this computer). */
   freeBytes(path: string): Promise<number | null>;
+  /** A small host file (/proc, /sys) of the server: `cat` over SSH, or read here for this computer. */
+  readHostFile(path: string): Promise<string | null>;
 }
 
 export function parseRef(ref: string): { server: string; env: string } {
@@ -70,7 +72,12 @@ export class Deployments {
       const avail = Number(r.stdout.trim().split('\n').pop()?.split(/\s+/)[3]);
       return r.exitCode === 0 && Number.isFinite(avail) ? avail * 1024 : null;
     };
-    return { server, environment, link, freeBytes };
+    const readHostFile = async (p: string): Promise<string | null> => {
+      if (server.kind === 'local') return readFile(p, 'utf8').catch(() => null);
+      const r = await (await this.d.sessions.ssh(server.id)).exec(['cat', p], { timeoutMs: 10_000 });
+      return r.exitCode === 0 ? r.stdout : null;
+    };
+    return { server, environment, link, freeBytes, readHostFile };
   }
 
   /** Records the engine's remote actions; a deploy's carry its id, so its report can gather them. */

@@ -9,7 +9,8 @@ import type { Handlers } from './dispatch';
 import type { InventoryStore } from '../store/inventory';
 import type { ServerSessions } from './server-sessions';
 import { serverHealth } from './fleet-health';
-import { basicPreflight, environmentStatus, poolResources, updateResources } from './env-ops';
+import { fullPreflight } from './odoo-preflight';
+import { environmentStatus, poolResources, updateResources } from './env-ops';
 
 export type EnvironmentChannels = 'fleet.health' | 'environments.list' | 'environments.status' | 'deploy.preflight' | 'deploy.start' | 'deploy.confirmFlip' | 'deploy.cancel' | 'resources.get' | 'resources.update';
 
@@ -36,7 +37,7 @@ export function createEnvironmentHandlers(d: { deployments: Deployments; environ
       }
       return status;
     },
-    'deploy.preflight': async (r) => basicPreflight(await d.deployments.target(ref(r))),
+    'deploy.preflight': async (r) => fullPreflight(d.deployments, ref(r)),
     'deploy.start': async (r) => d.streams.start({ server: r.server, env: r.env, kind: r.kind, confirmFlip: r.confirmFlip, ...(r.ref ? { ref: r.ref } : {}) }),
     'deploy.confirmFlip': async ({ stream }) => d.streams.confirmFlip(stream),
     'deploy.cancel': async ({ stream }) => d.streams.cancel(stream),

@@ -45,7 +45,7 @@ export class TerminalStreams {
     const argv = req.target.kind === 'server'
       ? ['ssh', '-t', `${server.user}@${server.host}`, '-p', String(server.port)]
       : ['docker', 'exec', '-it', req.target.container, ...CONTAINER_SHELL];
-    let opened: Omit<Session, 'server' | 'serverName' | 'argv' | 'openedAt' | 'bytesIn' | 'bytesOut' | 'ended'> & { output: Duplex; exitCode: () => Promise<number | null> };
+    let opened: Omit<Session, 'server' | 'serverName' | 'argv' | 'openedAt' | 'bytesIn' | 'bytesOut' | 'ended'> & { output: Duplex; exitCode: () => Promise<number | null>; endOn: ('end' | 'close')[] };
     try {
       opened = req.target.kind === 'server'
         ? await this.sshShell(req.server, server.kind, server.name, req.cols, req.rows)
@@ -57,7 +57,7 @@ export class TerminalStreams {
     await this.d.audit.append({ action: 'terminal.open', server: server.name, argv, ok: true, exitCode: 0, durationMs: Date.now() - started });
     const session: Session = { server: req.server, serverName: server.name, argv, input: opened.input, resize: opened.resize, close: opened.close, openedAt: Date.now(), bytesIn: 0, bytesOut: 0, ended: false };
     this.sessions.set(stream, session);
-    this.pump(stream, session, opened.output, opened.exitCode);
+    this.pump(stream, session, opened.output, opened.exitCode, opened.endOn);
     const title = req.target.kind === 'server' ? `${server.name}` : `${server.name}: ${req.target.container}`;
     return { stream, title };
   }
@@ -92,7 +92,7 @@ export class TerminalStreams {
   }
 
   /** Output → batched data events; the end → one end event and one audit record with the exit status. */
-  private pump(stream: string, s: Session, output: Duplex, exitCode: () => Promise<number | null>): void {
+  private pump(stream: string, s: Session, output: Duplex, exitCode: () => Promise<number | null>, endOn: ('end' | 'close')[]): void {
     const decoder = new StringDecoder('utf8');
     let pending = '';
     let timer: NodeJS.Timeout | null = null;
@@ -126,8 +126,7 @@ export class TerminalStreams {
         detail: { bytesIn: s.bytesIn, bytesOut: s.bytesOut, ...(why ? { reason: why } : {}) },
       }).catch(() => undefined);
     };
-    output.on('close', () => void finish());
-    output.on('end', () => void finish());
+    for (const ev of endOn) output.on(ev, () => void finish());
   }
 
   private async sshShell(serverId: string, kind: string, name: string, cols: number, rows: number) {
@@ -142,6 +141,8 @@ export class TerminalStreams {
       resize: async (c: number, r: number) => void ch.setWindow(r, c, 0, 0),
       close: () => ch.close(),
       exitCode: async () => code,
+      // The exit status arrives after the output's end but before the channel's close: wait for close.
+      endOn: ['close'] as ('end' | 'close')[],
     };
   }
 
@@ -161,6 +162,7 @@ export class TerminalStreams {
       resize: async (w: number, h: number) => void (await exec.resize({ h, w })),
       close: () => duplex.destroy(),
       exitCode: async () => (await exec.inspect()).ExitCode ?? null,
+      endOn: ['end', 'close'] as ('end' | 'close')[],
     };
   }
 }

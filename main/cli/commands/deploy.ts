@@ -9,7 +9,8 @@ import { FlipdeckError } from '../../../shared/errors';
 import { gitRef } from '../../engine/environment';
 import { isGitUrl } from '../../engine/deploy/git-source';
 import type { DeployResult } from '../../engine/deploy/driver';
-import { basicPreflight, environmentStatus, followLogs, updateResources } from '../../host/env-ops';
+import { environmentStatus, followLogs, updateResources } from '../../host/env-ops';
+import { fullPreflight } from '../../host/odoo-preflight';
 import { Exit, type ExitCode } from '../exit-codes';
 import type { CliContext } from '../context';
 import { UsageError } from './server';
@@ -113,7 +114,7 @@ export function registerDeployCommands(program: Command, run: Run): void {
 
   program.command('preflight <ref>').description('check SERVER/ENV before a deploy').option('--json', 'one JSON document on stdout')
     .action((ref: string, o: { json?: boolean }) => run(async (ctx) => {
-      const checks = await basicPreflight(await ctx.services.deployments.target(ref));
+      const checks = await fullPreflight(ctx.services.deployments, ref);
       if (o.json) ctx.out(JSON.stringify({ checks }));
       else for (const c of checks) ctx.out(`${c.status.toUpperCase().padEnd(4)}  ${c.id}: ${c.message}${c.fix ? `\n      fix: ${c.fix}` : ''}`);
       return checks.some((c) => c.status === 'fail') ? Exit.failed : Exit.ok;
@@ -123,7 +124,7 @@ export function registerDeployCommands(program: Command, run: Run): void {
     .option('--ref <ref>', 'git ref to build').option('--yes', 'accept pre-flight warnings').option('--json', 'one JSON document on stdout')
     .action((ref: string, o: { ref?: string; yes?: boolean; json?: boolean }) => run(async (ctx) => {
       if (o.ref !== undefined && !gitRef.safeParse(o.ref).success) throw new UsageError(`--ref ${JSON.stringify(o.ref.slice(0, 80))} is not a branch, tag or commit`);
-      const checks = await basicPreflight(await ctx.services.deployments.target(ref));
+      const checks = await fullPreflight(ctx.services.deployments, ref);
       for (const c of checks) if (c.status !== 'pass') ctx.err(`${c.status === 'fail' ? '✗' : '!'} preflight ${c.id}: ${c.message}${c.fix ? ` — ${c.fix}` : ''}`);
       const failed = checks.filter((c) => c.status === 'fail' && c.id !== 'lock');
       if (failed.length) {

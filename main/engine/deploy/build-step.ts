@@ -9,6 +9,10 @@ import type { PoolOps } from './pool-ops';
 import { builtImageRepo } from './reaper';
 import { audited, type AuditSink, type ServerLink } from './server-link';
 import { StepFailure } from './step-failure';
+import { readSourceFacts, type SourceFacts } from '../preflight/source-facts';
+import { moduleStamp } from '../preflight/checks/modules';
+import { manifestDependencyCheck } from '../preflight/checks/odoo-source';
+import { imageAddons, MODULES_LABEL } from '../preflight/server-facts';
 import type { CommandOutcome } from './step-runner';
 
 export interface BuildRequest {
@@ -98,15 +102,38 @@ export async function buildStep(r: BuildRequest): Promise<{ image: string; commi
 async function buildDir(r: BuildRequest, source: string): Promise<string> {
   const e = r.env;
   const tag = `${builtImageRepo(e.name)}:${r.deployId}`;
+  const facts = readSourceFacts(source, e.dockerfile);
+  await dependencyTrap(r, facts);
+  const labels = { [MODULES_LABEL]: JSON.stringify(moduleStamp(facts.addons)) };
   const argv = ['docker', 'build', '-f', e.dockerfile, '-t', tag, source];
   const started = Date.now();
   const lines: string[] = [];
   try {
-    const image = await buildFromDirectory({ docker: r.link.docker, source, dockerfile: e.dockerfile, tag, signal: r.signal, onLine: (l) => (lines.push(l), r.log(l)) });
+    const image = await buildFromDirectory({ docker: r.link.docker, source, dockerfile: e.dockerfile, tag, labels, signal: r.signal, onLine: (l) => (lines.push(l), r.log(l)) });
     await r.audit({ action: 'docker.build', argv, ok: true, exitCode: 0, durationMs: Date.now() - started, output: lines.join('\n') });
     return image;
   } catch (err) {
     await r.audit({ action: 'docker.build', argv, ok: false, exitCode: 1, durationMs: Date.now() - started, output: lines.join('\n') });
     throw err;
   }
+}
+
+/**
+ * The missing-dependency trap, checked on what is about to be built (a git source is only readable
+ * after its fetch): every `depends` must resolve to the source or the base image, else Odoo would
+ * skip the addon silently. The database's installed modules are the pre-flight's business.
+ */
+async function dependencyTrap(r: BuildRequest, facts: SourceFacts): Promise<void> {
+  if (facts.addons.length === 0 || !facts.baseImage || facts.baseImage.includes('$')) return;
+  const own = new Set(facts.addons.map((a) => a.name));
+  const needsImage = facts.addons.some((a) => a.installable && a.depends.some((d) => !own.has(d)));
+  if (!needsImage) return;
+  const fromImage = await imageAddons(r.link.docker, r.audit, facts.baseImage);
+  if (!fromImage) {
+    r.warn(`could not list the addons of ${facts.baseImage}: dependencies were not checked before the build`);
+    return;
+  }
+  const check = manifestDependencyCheck(facts, fromImage, null);
+  if (check.status === 'fail') throw new StepFailure({ kind: 'refused', why: `${check.message}${check.fix ? ` — ${check.fix}` : ''}` });
+  r.log(check.message);
 }

@@ -10,6 +10,8 @@ export interface BuildRequest {
   source: string;
   dockerfile: string;
   tag: string;
+  /** Labels the built image carries (the module stamp the next deploy compares against). */
+  labels?: Record<string, string>;
   onLine(line: string): void;
   signal?: AbortSignal;
 }
@@ -32,6 +34,7 @@ export async function buildFromDirectory(req: BuildRequest): Promise<string> {
     dockerfile: req.dockerfile,
     rm: true,
     forcerm: true,
+    ...(req.labels ? { labels: req.labels } : {}),
     ...(req.signal ? { abortSignal: req.signal } : {}),
   });
   const error = await new Promise<string | null>((resolve, reject) => {

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Pool } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
 import { assertCommandOk, batch, frontendTotals, livePoolFrom, parseShowStat, poolStateCommands, shutdownSessions, type AdminState, type ServerStat } from './runtime-api';
-import { BACKENDS } from './haproxy-config';
+import { BACKENDS, MAINTENANCE } from './haproxy-config';
 import { envNames } from '../names';
 
 export type OpenAdminSocket = () => Promise<Duplex>;
@@ -113,6 +113,11 @@ export class EdgeAdmin {
     const out: Record<string, string> = {};
     for (const s of await this.stats()) if (s.backend === BACKENDS.http && mine.has(s.server)) out[s.server] = s.status;
     return out;
+  }
+
+  /** The short cutover: every request gets the maintenance page (503 + Retry-After) while on. */
+  async maintenance(on: boolean): Promise<void> {
+    await this.run([`set server ${MAINTENANCE.backend}/${MAINTENANCE.server} state ${on ? 'ready' : 'maint'}`]);
   }
 
   /** `show servers state`, to persist so a restarted edge comes back with the same live pool. */

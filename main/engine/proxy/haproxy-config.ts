@@ -36,6 +36,8 @@ export const EDGE_STATE_DIR = '/var/lib/flipdeck-edge';
 export const EDGE_STATE_FILE = `${EDGE_STATE_DIR}/server-state`;
 export const EDGE_LISTEN_PORT = 8080;
 export const BACKENDS = { http: 'odoo', websocket: 'odoo_ws' } as const;
+/** A switch, not a pool: its one server in rotation means "answer 503 + Retry-After" (a short cutover). */
+export const MAINTENANCE = { backend: 'flipdeck_maintenance', server: 'on', retryAfterSeconds: 30 } as const;
 export const POOLS: readonly Pool[] = ['blue', 'green'];
 
 export function renderEdgeConfig(spec: EdgeSpec): string {
@@ -91,6 +93,8 @@ export function renderEdgeConfig(spec: EdgeSpec): string {
           '  http-request deny deny_status 404 if !known_domain',
         ]
       : []),
+    // The short cutover of a schema-changing deploy: flipped at runtime, never a reload.
+    `  http-request return status 503 content-type "text/html; charset=utf-8" string "<!doctype html><title>Maintenance</title><h1>Back in a moment</h1><p>This site is being updated.</p>" hdr Retry-After ${MAINTENANCE.retryAfterSeconds} if { nbsrv(${MAINTENANCE.backend}) gt 0 }`,
     `  use_backend ${BACKENDS.websocket} if is_websocket`,
     `  default_backend ${BACKENDS.http}`,
     '',
@@ -113,6 +117,7 @@ export function renderEdgeConfig(spec: EdgeSpec): string {
       lines.push(`  server ${s} ${names.worker(pool, i)}:${spec.geventPort} track ${BACKENDS.http}/${s} no-check disabled`);
     }
   }
+  lines.push('', `backend ${MAINTENANCE.backend}`, `  server ${MAINTENANCE.server} 127.0.0.1:9 no-check disabled`);
   lines.push('');
   return lines.join('\n');
 }

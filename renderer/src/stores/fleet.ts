@@ -121,8 +121,9 @@ export const useFleet = create<FleetState>((set, get) => ({
       ...(form.dockerSocket.trim() ? { dockerSocket: form.dockerSocket.trim() } : {}),
     };
     const server = await api.call('servers.add', request);
-    await get().load();
+    // Selected first: the new server's own pane asks about its host key, nothing else connects to it.
     get().select(server.id);
+    await get().load();
     return server;
   },
 

@@ -1,0 +1,53 @@
+// Checks on what the source holds: the missing-dependency trap, queue_job's wiring, and how Flipdeck
+// runs the database filter and proxy mode for the edge.
+import type { PreflightCheck } from '../../../../shared/deploy';
+import type { SourceFacts } from '../source-facts';
+
+/**
+ * Every `depends` of every installable addon resolves to an addon of the source, of the image (Odoo's
+ * core and addons paths) or one installed in the database. A missing one makes Odoo skip the addon
+ * silently (it stays "to install"/uninstallable and its features vanish), so it fails here, by name.
+ */
+export function manifestDependencyCheck(src: SourceFacts, imageAddons: Set<string> | null, installed: Set<string> | null): PreflightCheck {
+  const id = 'manifest_dependencies';
+  const own = new Set(src.addons.map((a) => a.name));
+  const missing: string[] = [];
+  for (const a of src.addons.filter((x) => x.installable)) {
+    for (const d of a.depends) if (!own.has(d) && !imageAddons?.has(d) && !installed?.has(d)) missing.push(`${a.name} needs ${d}`);
+  }
+  const where = ['the source', imageAddons ? `the image (${imageAddons.size} addons)` : null, installed ? `the database (${installed.size} installed)` : null].filter(Boolean).join(', ');
+  if (missing.length > 0) {
+    return { id, status: 'fail', message: `missing dependencies: ${missing.join('; ')} — found in none of ${where}. Odoo would skip these addons without an error.`, fix: 'add the missing addons to the source (or the image), or remove them from `depends`' };
+  }
+  if (!imageAddons) return { id, status: 'warn', message: `${src.addons.length} addon(s): dependencies resolve within ${where}; the image's own addons could not be listed`, fix: 'check that the base image exists on the server' };
+  return { id, status: 'pass', message: `every dependency of ${src.addons.length} addon(s) resolves (${where})` };
+}
+
+/**
+ * OCA queue_job: its job runner starts only from `server_wide_modules`, in one process. Flipdeck loads
+ * it in the environment's cron runner (never in web workers), dispatching to the live pool.
+ */
+export function queueJobCheck(src: SourceFacts, imageAddons: Set<string> | null): PreflightCheck {
+  const id = 'queue_job';
+  const present = src.addons.some((a) => a.name === 'queue_job') || !!imageAddons?.has('queue_job');
+  if (!present) return { id, status: 'pass', message: 'no queue_job in the source or the image: nothing to wire' };
+  const conf = src.conf?.serverWideModules;
+  if (conf && !conf.includes('queue_job')) {
+    return { id, status: 'warn', message: `${src.confPath} sets server_wide_modules = ${conf.join(',')} without queue_job: Flipdeck adds it for the cron runner only (web workers must not run the job runner)`, fix: 'nothing to do; add queue_job there too to make it explicit' };
+  }
+  return { id, status: 'pass', message: 'queue_job found: the cron runner loads it (server_wide_modules) and its runner sends jobs to the live pool through the edge; web workers never run it' };
+}
+
+/** Flipdeck runs workers with --proxy-mode and --db-filter ^DB$; a conf that fights that is worth a word. */
+export function dbfilterCheck(src: SourceFacts | null, database: string, domains: string[]): PreflightCheck {
+  const id = 'dbfilter';
+  const conf = src?.conf;
+  const pinned = `workers run with --db-filter ^${database}$ and --proxy-mode (the edge sets X-Forwarded-Host/-Proto)`;
+  if (conf?.dbfilter && conf.dbfilter !== `^${database}$`) {
+    return { id, status: 'warn', message: `${src!.confPath} sets dbfilter = ${conf.dbfilter}; Flipdeck's command line wins: ${pinned}`, fix: `remove dbfilter from ${src!.confPath}, or set it to ^${database}$` };
+  }
+  if (conf?.proxyMode === false) {
+    return { id, status: 'warn', message: `${src!.confPath} sets proxy_mode = False; Flipdeck turns it on, as Odoo behind a proxy needs`, fix: `remove proxy_mode from ${src!.confPath}` };
+  }
+  return { id, status: 'pass', message: `${pinned}${domains.length ? `; every domain (${domains.join(', ')}) reaches database ${database}` : ''}` };
+}

@@ -1,0 +1,87 @@
+// The Odoo pre-flight against the real lab: every check runs once on the lab server (its /proc,
+// the stand-in image's addons, the managed database, the edge), passing on a clean environment and
+// failing or warning where the source or the server says so. Facts the lab machine cannot produce
+// (little free memory, a low inotify limit) are injected.
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PreflightCheck } from '../../shared/deploy';
+import { ADDONS } from '../../e2e/lab/standin-kit';
+import { applyEnv, cleanEnv, cli, L, labHome } from '../cli/testing/lab-cli';
+import { sourceDir } from '../engine/testing/lab-deploy';
+import { openContext, type CliContext } from '../cli/context';
+import { fullPreflight } from './odoo-preflight';
+
+const ENV = 'pftest';
+const PORT = 18_970;
+let work: string;
+let ctx: CliContext;
+
+const byId = (checks: PreflightCheck[]) => Object.fromEntries(checks.map((c) => [c.id, c]));
+const preflight = async (over = {}) => byId(await fullPreflight(ctx.services.deployments, `lab/${ENV}`, over));
+
+beforeAll(async () => {
+  await cleanEnv(ENV);
+  work = await labHome('preflight');
+  ctx = await openContext({ out: () => undefined, err: () => undefined });
+});
+afterAll(async () => {
+  await ctx?.services.close();
+  await cleanEnv(ENV);
+});
+
+describe('the Odoo pre-flight on the lab', () => {
+  it('passes every check for a clean source, reading the server, the image and the database', async () => {
+    await applyEnv(work, ENV, PORT, sourceDir(L, 'pf-1'), ['domains: [shop.lab.test]']);
+    const c = await preflight();
+    for (const id of ['odoo_memory', 'memory_room', 'domains', 'dbfilter', 'inotify', 'public_port', 'sessions', 'manifest_dependencies', 'queue_job', 'modules']) {
+      expect(c[id], id).toBeDefined();
+      expect(c[id]!.status, `${id}: ${c[id]!.message}`).toBe('pass');
+    }
+    expect(c['manifest_dependencies']!.message).toMatch(/the image \(\d+ addons\)/);
+    expect(c['memory_room']!.message).toMatch(/MiB available on the server/);
+    const audit = await ctx.call('audit.list', { kinds: ['preflight'], limit: 10 });
+    expect(audit.map((r) => r.action)).toContain('preflight.inspect_image');
+  });
+
+  it('fails the missing-dependency trap by name, and the build step refuses it too', async () => {
+    const src = sourceDir(L, 'pf-missing');
+    cpSync(path.join(ADDONS.missingDep, 'flipdeck_needs_missing'), path.join(src, 'addons', 'flipdeck_needs_missing'), { recursive: true });
+    await applyEnv(work, ENV, PORT, src);
+    const c = await preflight();
+    expect(c['manifest_dependencies']).toMatchObject({ status: 'fail', message: expect.stringContaining('flipdeck_needs_missing needs flipdeck_does_not_exist') });
+    const deploy = await cli(['deploy', `lab/${ENV}`, '--json']);
+    expect(deploy.code).not.toBe(0);
+    expect(JSON.parse(deploy.out)).toMatchObject({ ok: false, failedStep: 'preflight' });
+    // Straight to the engine (no pre-flight): the build step refuses before building.
+    const r = await ctx.services.deployments.run(`lab/${ENV}`, 'deploy');
+    expect(r).toMatchObject({ ok: false, failedStep: 'build', reason: { kind: 'refused', why: expect.stringContaining('flipdeck_needs_missing needs flipdeck_does_not_exist') } });
+  });
+
+  it('after a deploy: the public port answers, domains are routed, and a changed addon is listed for -u', async () => {
+    const v1 = sourceDir(L, 'pf-2');
+    await applyEnv(work, ENV, PORT, v1, ['domains: [shop.lab.test]']);
+    expect((await ctx.services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
+    let c = await preflight();
+    expect(c['public_port']).toMatchObject({ status: 'pass', message: expect.stringContaining('answers') });
+    expect(c['domains']).toMatchObject({ status: 'pass', message: expect.stringContaining('routes every domain') });
+    expect(c['modules']).toMatchObject({ status: 'pass', message: expect.stringContaining('code-only') });
+    // The same source with one addon file changed: schema-changing, only that module.
+    writeFileSync(path.join(v1, 'addons', 'flipdeck_lab', 'controllers', 'extra.py'), '# changed\n');
+    c = await preflight();
+    expect(c['modules']).toMatchObject({ status: 'warn', message: expect.stringContaining('update flipdeck_lab') });
+  });
+
+  it('wires queue_job, and judges injected facts the lab cannot produce (little memory, a low inotify limit)', async () => {
+    const src = sourceDir(L, 'pf-qj');
+    mkdirSync(path.join(src, 'addons', 'queue_job'));
+    writeFileSync(path.join(src, 'addons', 'queue_job', '__manifest__.py'), "{'name': 'Job Queue', 'version': '17.0.2.3.0', 'depends': ['base']}\n");
+    writeFileSync(path.join(src, 'odoo.conf'), '[options]\nserver_wide_modules = base,web\n');
+    await applyEnv(work, ENV, PORT, src, ['resources: {memory: 2g}']);
+    const c = await preflight({ memAvailableBytes: 1024 ** 3, inotifyMaxUserWatches: 8192 });
+    expect(c['queue_job']).toMatchObject({ status: 'warn', message: expect.stringContaining('server_wide_modules = base,web') });
+    expect(c['odoo_memory']).toMatchObject({ status: 'pass', message: expect.stringContaining('Odoo 17.0') });
+    expect(c['memory_room']).toMatchObject({ status: 'fail', message: expect.stringContaining('MiB missing') });
+    expect(c['inotify']).toMatchObject({ status: 'warn' });
+  });
+});
