@@ -4,6 +4,7 @@
 // never a failed pre-flight. Tests may inject facts the lab cannot produce (a full disk, low limits).
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { PreflightCheck } from '../../shared/deploy';
 import { isGitUrl } from '../engine/deploy/git-source';
 import { envNames } from '../engine/names';
@@ -20,7 +21,7 @@ import type { AuditSink } from '../engine/deploy/server-link';
 import type { Deployments, Target } from './deployments';
 import { basicPreflight } from './env-ops';
 
-function tcpAnswers(open: () => Promise<net.Socket | import('node:stream').Duplex>, timeoutMs = 3000): Promise<boolean> {
+function tcpAnswers(open: () => Promise<Duplex>, timeoutMs = 3000): Promise<boolean> {
   return Promise.race([
     open().then((s) => (s.destroy(), true), () => false),
     new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs)),
