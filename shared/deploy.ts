@@ -1,7 +1,8 @@
 // Deploy vocabulary shared by the engine, the CLI's JSON and the UI: step ids, pools, progress
 // events and failure reasons. Pure data.
 
-export const DEPLOY_STEPS = ['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live'] as const;
+/** Every step id. `migrating` (backup, rehearsal, the module update) runs only when a live pool exists. */
+export const DEPLOY_STEPS = ['preflight', 'build', 'migrating', 'green_starting', 'green_ready', 'flipping', 'draining', 'live'] as const;
 export type StepId = (typeof DEPLOY_STEPS)[number];
 
 export type Pool = 'blue' | 'green';
@@ -40,7 +41,11 @@ export type DeployProgress =
   /** Read from the edge's frontend counters between the flip and the end of the drain. */
   | { kind: 'counters'; deploy: string; requests: number; failed: number }
   /** The edge took the flip: `commandMs` is the admin command's round trip (the flip latency's floor). */
-  | { kind: 'flipped'; deploy: string; to: Pool; commandMs: number };
+  | { kind: 'flipped'; deploy: string; to: Pool; commandMs: number }
+  /** The steps this run will take, sent first (a first deploy has no migration, a rollback no build). */
+  | { kind: 'plan'; deploy: string; steps: StepId[] }
+  /** What the migrating step found and did: which modules, the backup, how the update ran and for how long. */
+  | { kind: 'migration'; deploy: string; changes: { kind: 'code-only' | 'schema-changing' | 'unknown'; update: string[]; install: string[] }; backup?: string; mode?: 'online' | 'cutover'; updateMs?: number; cutoverMs?: number };
 
 export interface PreflightCheck {
   id: string;
@@ -82,7 +87,8 @@ export interface DeployHistoryItem {
 export interface EnvironmentStatus {
   live: Pool | null;
   workers: WorkerStatus[];
-  kept: { pool: Pool; until: string } | null;
+  /** `migrated`: a deploy since updated the database's modules; `backup`: the dump taken before. */
+  kept: { pool: Pool; until: string; migrated?: boolean; backup?: string } | null;
   lock: { holder: string; since: string } | null;
   history?: DeployHistoryItem[];
   /** The kept pool's window is over: Flipdeck removes it the next time it looks. */

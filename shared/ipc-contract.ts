@@ -82,6 +82,8 @@ export const requestSchemas = {
     ref: z.string().max(200).regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._/@+-]+$/, 'must be a branch, tag or commit').optional(),
     /** Pause before the flip until deploy.confirmFlip (the wizard's deliberate confirm). */
     confirmFlip: z.boolean().default(true),
+    /** How a schema-changing deploy runs its module update; the environment's choice when absent. */
+    updateMode: z.enum(['online', 'cutover']).optional(),
   }).strict(),
   'deploy.confirmFlip': z.object({ stream: streamId }).strict(),
   'deploy.cancel': z.object({ stream: streamId }).strict(),

@@ -69,8 +69,9 @@ describe('strategy: restart', () => {
   }, 240_000);
 
   it('a failed restart deploy brings the stopped pool back', async () => {
-    const src = sourceDir(L, 's3-broken', { dockerfileExtra: 'COPY broken /mnt/extra-addons/flipdeck_broken' });
-    cpSync(`${ADDONS.broken}/flipdeck_broken`, `${src}/broken`, { recursive: true });
+    const src = sourceDir(L, 's3-broken', { dockerfileExtra: 'COPY .broken /mnt/extra-addons/flipdeck_broken' });
+    // Hidden from the source's module stamp (a dot dir): the deploy stays code-only and green crashes at boot.
+    cpSync(`${ADDONS.broken}/flipdeck_broken`, `${src}/.broken`, { recursive: true });
     await applyEnv(work, RST.name, RST.port, src, ['strategy: restart']);
     const r = await cli(['deploy', `lab/${RST.name}`, '--json']);
     expect(r.code).toBe(1);

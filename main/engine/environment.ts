@@ -80,6 +80,12 @@ export const environmentSchema = z.object({
   edge_image: z.string().max(300).regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be a Docker image reference').default('haproxy:2.6'),
   db_image: z.string().max(300).regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be a Docker image reference').default('postgres:16'),
   odoo_version: z.string().regex(/^(1[4-9])\.0$/, 'must be 14.0 … 19.0').optional(),
+  /** How a schema-changing deploy runs its module update: beside the live pool, or behind a 503 page. */
+  update_mode: z.enum(['online', 'cutover']).default('online'),
+  /** Rehearse a module update on a copy of the database first (only a passing rehearsal goes on). */
+  rehearse: z.boolean().default(true),
+  /** Database backups (pg_dump, kept on the server) to keep; older ones are removed. */
+  backups_keep: z.number().int().min(1).max(100).default(5),
 }).strict().superRefine((e, ctx) => {
   if (!e.source === !e.image) ctx.addIssue({ code: 'custom', path: ['source'], message: 'give exactly one of `source` (a local dir or git URL) or `image`' });
   if (!e.public_bind && e.domains.length === 0) ctx.addIssue({ code: 'custom', path: ['public_bind'], message: 'give `public_bind` or at least one entry in `domains`, or nobody can reach the environment' });

@@ -19,7 +19,7 @@ export class DeployStreams {
 
   constructor(private readonly deployments: Deployments, private readonly emit: EmitEvent) {}
 
-  start(req: { server: string; env: string; kind: 'deploy' | 'rollback'; ref?: string; confirmFlip: boolean }): { stream: string } {
+  start(req: { server: string; env: string; kind: 'deploy' | 'rollback'; ref?: string; confirmFlip: boolean; updateMode?: 'online' | 'cutover' }): { stream: string } {
     for (const r of this.running.values()) {
       if (r.server === req.server && r.env === req.env) throw new FlipdeckError('refused', `${req.server}/${req.env} already has a deploy running in this app`, { fix: 'follow it, or cancel it first' });
     }
@@ -35,6 +35,7 @@ export class DeployStreams {
       : undefined;
     void this.deployments.run(`${req.server}/${req.env}`, req.kind, {
       ...(req.ref ? { gitRef: req.ref } : {}),
+      ...(req.updateMode ? { updateMode: req.updateMode } : {}),
       signal: run.ctrl.signal,
       onProgress: (progress) => send({ kind: 'progress', progress }),
       ...(confirmFlip ? { confirmFlip } : {}),

@@ -124,8 +124,9 @@ export class Deployments {
     return { host: names.db, port: 5432, user: 'odoo', password, name: t.environment.name };
   }
 
-  async run(ref: string, kind: 'deploy' | 'rollback', o: { image?: string; gitRef?: string; onProgress?: (p: DeployProgress) => void; signal?: AbortSignal; confirmFlip?: () => Promise<void> } = {}): Promise<DeployResult> {
+  async run(ref: string, kind: 'deploy' | 'rollback', o: { image?: string; gitRef?: string; updateMode?: 'online' | 'cutover'; onProgress?: (p: DeployProgress) => void; signal?: AbortSignal; confirmFlip?: () => Promise<void> } = {}): Promise<DeployResult> {
     const t = await this.target(ref);
+    if (o.updateMode) t.environment = { ...t.environment, update_mode: o.updateMode };
     let actualKind = kind;
     let image = o.image;
     let note: string | undefined;
@@ -138,7 +139,10 @@ export class Deployments {
         image = previous;
         note = `the keep window is over: redeploying the previous image ${previous} as a normal blue-green deploy`;
       }
-      if (state.migratedSinceKept) note = `${note ? `${note}; ` : ''}the database was migrated since the kept pool was live: rolling back the code does not undo the migration`;
+      if (state.migratedSinceKept) {
+        const backup = state.history.find((h) => h.deployId === state.kept?.deployId)?.backup;
+        note = `${note ? `${note}; ` : ''}the database was migrated since the kept pool was live: rolling back the code does not undo the migration${backup ? `; the backup taken before it is ${backup} on the server (restore it with pg_restore if the old code cannot run on the new schema)` : ''}`;
+      }
     }
     if (note) o.onProgress?.({ kind: 'notice', deploy: '-', message: note });
     const deployId = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;

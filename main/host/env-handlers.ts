@@ -38,7 +38,7 @@ export function createEnvironmentHandlers(d: { deployments: Deployments; environ
       return status;
     },
     'deploy.preflight': async (r) => fullPreflight(d.deployments, ref(r)),
-    'deploy.start': async (r) => d.streams.start({ server: r.server, env: r.env, kind: r.kind, confirmFlip: r.confirmFlip, ...(r.ref ? { ref: r.ref } : {}) }),
+    'deploy.start': async (r) => d.streams.start({ server: r.server, env: r.env, kind: r.kind, confirmFlip: r.confirmFlip, ...(r.ref ? { ref: r.ref } : {}), ...(r.updateMode ? { updateMode: r.updateMode } : {}) }),
     'deploy.confirmFlip': async ({ stream }) => d.streams.confirmFlip(stream),
     'deploy.cancel': async ({ stream }) => d.streams.cancel(stream),
     'resources.get': async (r) => poolResources(await d.deployments.target(ref(r)), r.pool),

@@ -34,7 +34,10 @@ export async function environmentStatus(t: Target, opts: { history?: boolean } =
     return { name: w.name, pool: w.pool, ready: w.running && /^(UP|DRAIN)/.test(health[slot] ?? ''), image: w.image };
   });
   const lock = await new DeployLock(t.link.docker, name, t.environment.edge_image).read();
-  const kept = state.kept && Date.parse(state.kept.until) > Date.now() ? { pool: state.kept.pool, until: state.kept.until } : null;
+  const backup = state.history.find((h) => h.deployId === state.kept?.deployId)?.backup;
+  const kept = state.kept && Date.parse(state.kept.until) > Date.now()
+    ? { pool: state.kept.pool, until: state.kept.until, ...(state.migratedSinceKept ? { migrated: true, ...(backup ? { backup } : {}) } : {}) }
+    : null;
   const liveLock = lock && lockVerdict(lock, Date.now(), thisProcess()).live ? { holder: lock.holder, since: lock.since } : null;
   const base = { live, workers, kept, lock: liveLock };
   if (!opts.history) return base;

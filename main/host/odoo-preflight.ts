@@ -102,7 +102,7 @@ export async function odooPreflight(t: Target, audit: AuditSink, over: Partial<S
     checks.push(
       safe('manifest_dependencies', () => manifestDependencyCheck(src, facts.imageAddons, facts.installedModules)),
       safe('queue_job', () => queueJobCheck(src, facts.imageAddons)),
-      safe('modules', () => modulesCheck(moduleChanges(facts.liveModules, moduleStamp(src.addons)))),
+      safe('modules', () => modulesCheck(moduleChanges(facts.liveModules, moduleStamp(src.addons), facts.installedModules))),
     );
   } else {
     const why = e.image ? `a prebuilt image (${e.image})` : 'a git source, read after its fetch in the build step';

@@ -33,6 +33,10 @@ export function progressLine(p: DeployProgress): string | null {
       return `! ${p.message}`;
     case 'counters':
       return `  edge: ${p.requests} request(s) served since the flip, ${p.failed} failed`;
+    case 'plan':
+      return `  steps: ${p.steps.join(' → ')}`;
+    case 'migration':
+      return `  modules: ${p.changes.kind}${p.changes.update.length ? `; -u ${p.changes.update.join(',')}` : ''}${p.changes.install.length ? `; -i ${p.changes.install.join(',')}` : ''}${p.backup ? `; backup ${p.backup}` : ''}${p.updateMs !== undefined ? `; update ${p.mode} took ${(p.updateMs / 1000).toFixed(1)} s` : ''}${p.cutoverMs !== undefined ? ` (maintenance page for ${(p.cutoverMs / 1000).toFixed(1)} s)` : ''}`;
     case 'flipped':
       return `  edge: new requests go to ${p.to} (the command took ${p.commandMs} ms)`;
   }
@@ -48,7 +52,7 @@ function resultJson(r: DeployResult): Record<string, unknown> {
   };
 }
 
-async function runDeploy(ctx: CliContext, ref: string, kind: 'deploy' | 'rollback', o: { json?: boolean; ref?: string }): Promise<ExitCode> {
+async function runDeploy(ctx: CliContext, ref: string, kind: 'deploy' | 'rollback', o: { json?: boolean; ref?: string; updateMode?: string }): Promise<ExitCode> {
   const ctrl = new AbortController();
   const onSignal = () => {
     ctx.err('! cancelling: green is removed if the flip has not started');
@@ -58,6 +62,7 @@ async function runDeploy(ctx: CliContext, ref: string, kind: 'deploy' | 'rollbac
   try {
     const result = await ctx.services.deployments.run(ref, kind, {
       ...(o.ref ? { gitRef: o.ref } : {}),
+      ...(o.updateMode === 'online' || o.updateMode === 'cutover' ? { updateMode: o.updateMode } : {}),
       signal: ctrl.signal,
       onProgress: (p) => {
         const line = progressLine(p);
@@ -121,8 +126,9 @@ export function registerDeployCommands(program: Command, run: Run): void {
     }));
 
   program.command('deploy <ref>').description('blue-green deploy of SERVER/ENV (progress on stderr)')
-    .option('--ref <ref>', 'git ref to build').option('--yes', 'accept pre-flight warnings').option('--json', 'one JSON document on stdout')
-    .action((ref: string, o: { ref?: string; yes?: boolean; json?: boolean }) => run(async (ctx) => {
+    .option('--ref <ref>', 'git ref to build').option('--update-mode <mode>', 'online or cutover: how a schema-changing deploy runs its module update').option('--yes', 'accept pre-flight warnings').option('--json', 'one JSON document on stdout')
+    .action((ref: string, o: { ref?: string; yes?: boolean; json?: boolean; updateMode?: string }) => run(async (ctx) => {
+      if (o.updateMode !== undefined && o.updateMode !== 'online' && o.updateMode !== 'cutover') throw new UsageError(`--update-mode must be online or cutover, not ${JSON.stringify(o.updateMode.slice(0, 40))}`);
       if (o.ref !== undefined && !gitRef.safeParse(o.ref).success) throw new UsageError(`--ref ${JSON.stringify(o.ref.slice(0, 80))} is not a branch, tag or commit`);
       const checks = await fullPreflight(ctx.services.deployments, ref);
       for (const c of checks) if (c.status !== 'pass') ctx.err(`${c.status === 'fail' ? '✗' : '!'} preflight ${c.id}: ${c.message}${c.fix ? ` — ${c.fix}` : ''}`);

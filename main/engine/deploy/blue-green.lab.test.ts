@@ -28,7 +28,7 @@ function environment(source: string, over: Record<string, unknown> = {}): Enviro
   });
 }
 
-async function deploy(env: Environment, kind: 'deploy' | 'rollback', onProgress?: (p: DeployProgress) => void) {
+async function deploy(env: Environment, kind: 'deploy' | 'rollback', onProgress?: (p: DeployProgress) => void, confirmFlip?: () => Promise<void>) {
   const gid = (await conn.exec(['stat', '-c', '%g', L.dockerSocket])).stdout.trim();
   const events: DeployProgress[] = [];
   const opts: DeployOptions = {
@@ -43,6 +43,7 @@ async function deploy(env: Environment, kind: 'deploy' | 'rollback', onProgress?
     resolveEnv: async () => Object.fromEntries(Object.entries(env.env).map(([k, v]) => [k, String(v)])),
     resolveDb: async () => ({ host: envNames(ENV).db, port: 5432, user: 'odoo', password: 'lab-db-pw', name: ENV }),
     adminGid: Number(gid),
+    ...(confirmFlip ? { confirmFlip } : {}),
   };
   const result = await new BlueGreenDeploy(opts).run();
   return { result, events };
@@ -99,11 +100,12 @@ describe('blue-green deploy on the lab', () => {
     let flipStarted = 0;
     let flippedAt = 0;
     const { result, events } = await deploy(environment(sourceDir(L, 'v2')), 'deploy', (p) => {
-      if (p.kind === 'step' && p.step === 'flipping' && p.state === 'running') {
-        flipStarted = Date.now();
-        for (let i = 0; i < 3; i++) longs.push(longRequest(url('/flipdeck_lab/slow?seconds=3')));
-      }
+      if (p.kind === 'step' && p.step === 'flipping' && p.state === 'running') flipStarted = Date.now();
       if (p.kind === 'step' && p.step === 'flipping' && p.state === 'done') flippedAt = Date.now();
+    }, async () => {
+      // Green is ready, blue still serves: long requests start now and are in flight on blue at the flip.
+      for (let i = 0; i < 3; i++) longs.push(longRequest(url('/flipdeck_lab/slow?seconds=3')));
+      await new Promise((r) => setTimeout(r, 500));
     });
     await new Promise((r) => setTimeout(r, 1000));
     const hits = await load.stop();
@@ -158,10 +160,11 @@ describe('blue-green deploy on the lab', () => {
   }, 120_000);
 
   it('a crashing green (import error) fails fast with its output; a failed build fails at build', async () => {
-    const src = sourceDir(L, 'v4-broken', { dockerfileExtra: 'COPY broken /mnt/extra-addons/flipdeck_broken' });
+    const src = sourceDir(L, 'v4-broken', { dockerfileExtra: 'COPY .broken /mnt/extra-addons/flipdeck_broken' });
     const { cpSync } = await import('node:fs');
     const { ADDONS } = await import('../../../e2e/lab/standin-kit');
-    cpSync(`${ADDONS.broken}/flipdeck_broken`, `${src}/broken`, { recursive: true });
+    // Hidden from the source's module stamp (a dot dir): the deploy stays code-only and green crashes at boot.
+    cpSync(`${ADDONS.broken}/flipdeck_broken`, `${src}/.broken`, { recursive: true });
     const crashed = await deploy(environment(src), 'deploy');
     expect(crashed.result).toMatchObject({ ok: false, failedStep: 'green_ready', reason: { kind: 'command' } });
     expect(JSON.stringify(crashed.result.reason)).toMatch(/ModuleNotFoundError/);

@@ -22,6 +22,8 @@ import { PoolOps, type WorkerInfo } from './pool-ops';
 import { realClock, waitUntilReady, type Clock, type ReadinessTiming } from './readiness';
 import { audited, retryTransient, type AuditSink, type ServerLink } from './server-link';
 import { StepFailure } from './step-failure';
+import { migrate } from './migration';
+import { historyEntry } from './history-entry';
 import { edgeSeesUp, waitEdgeUp } from './edge-readiness';
 
 export interface DeployTiming {
@@ -74,6 +76,9 @@ export class BlueGreenDeploy {
   private countersAtFlip: { requests: number; http5xx: number } | null = null;
   /** The commit a git source resolved to, for the history. */
   private commit: string | undefined;
+  /** This deploy updated modules in the database (the kept pool then runs on a migrated schema). */
+  private migrated = false;
+  private backup: string | undefined;
 
   constructor(private readonly o: DeployOptions) {
     const docker = o.link.docker;
@@ -125,6 +130,7 @@ export class BlueGreenDeploy {
     switch (step) {
       case 'preflight': return this.preflight();
       case 'build': return this.build(signal);
+      case 'migrating': return this.migrateStep();
       case 'green_starting': return this.startTarget();
       case 'green_ready':
         await this.waitReady(signal, this.rolling ? 1 : undefined);
@@ -181,7 +187,7 @@ export class BlueGreenDeploy {
     this.log('green_starting', `edge ${how}`);
     // A new edge beside a live pool (someone removed the old one): put the live pool back first.
     if (how === 'created' && this.state.live) await this.edge.admin.setPool(this.state.live, 'ready');
-    this.ctx = { env: e, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db, resolvedEnv: await this.o.resolveEnv() };
+    this.ctx = await this.context(db);
     await this.store.update((s) => recordHistory(s, this.history('running')));
     // A first deploy initialises the database, managed or external, only when it holds no Odoo yet.
     if (this.state.live === null && !(await database.holdsOdoo(this.ctx))) await database.initialise(this.ctx);
@@ -197,6 +203,21 @@ export class BlueGreenDeploy {
     // Out of rotation but health-checked: the edge's own view of readiness.
     await this.edge.admin.setPool(this.plan.target, 'drain');
     this.log('green_starting', `${e.replicas} ${this.plan.target} worker(s) started from ${this.image}`);
+  }
+
+  private async context(db?: DbConnection): Promise<WorkerContext> {
+    this.ctx ??= { env: this.o.env, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db: db ?? await this.o.resolveDb(), resolvedEnv: await this.o.resolveEnv() };
+    return this.ctx;
+  }
+
+  /** Backup, rehearsal and module update when modules changed (migration.ts); nothing for code-only. */
+  private async migrateStep(): Promise<void> {
+    const out = await migrate({
+      ctx: await this.context(), liveImage: this.state.liveImage, pools: this.pools, edge: this.edge.admin, audit: this.o.audit, clock: this.clock,
+      docker: this.o.link.docker, emit: this.o.emit, log: (l) => this.log('migrating', l),
+    });
+    this.migrated = out.migrated;
+    if (out.backup) this.backup = out.backup;
   }
 
   /** Waits for the target pool (or one slot of it, rolling) to answer, then for the edge to see it UP. */
@@ -269,7 +290,7 @@ export class BlueGreenDeploy {
       live: this.plan.target,
       liveImage: this.image,
       kept: keeps && this.plan.live && previous ? { pool: this.plan.live, image: previous, until: keepUntil, deployId: this.o.deployId } : null,
-      migratedSinceKept: false,
+      migratedSinceKept: this.migrated,
     }));
     await saved;
   }
@@ -316,8 +337,7 @@ export class BlueGreenDeploy {
     if (old && this.o.kind === 'deploy' && this.o.env.strategy !== 'blue-green') await this.pools.removePool(old, { keepCron: true });
     // Cron handover: never two runners. Stop the old one (bounded wait for jobs), then start the new.
     await this.pools.stopCron(otherPool(this.plan.target), this.o.timing.cronGraceSeconds);
-    if (!this.ctx) this.ctx = { env: this.o.env, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db: await this.o.resolveDb(), resolvedEnv: await this.o.resolveEnv() };
-    await this.pools.startCron(this.ctx, this.plan.target);
+    await this.pools.startCron(await this.context(), this.plan.target);
   }
 
   /** Ends an expired keep window and prunes old images; never fails the deploy. */
@@ -333,29 +353,15 @@ export class BlueGreenDeploy {
   }
 
   private async finish(): Promise<void> {
-    // A rollback builds nothing: there is nothing new to prune.
-    if (this.o.kind === 'deploy') await this.reap('live');
+    if (this.o.kind === 'deploy') await this.reap('live'); // a rollback built nothing to prune
     this.log('live', `${this.plan.target} is live; ${this.plan.live ?? 'no'} pool kept for ${Math.round(this.o.env.keep_window / 1000)} s`);
   }
 
   private history(outcome: HistoryEntry['outcome'], st?: DeployState): HistoryEntry {
-    const phase = st?.phase;
-    return {
-      deployId: this.o.deployId,
-      kind: this.o.kind,
-      strategy: this.o.env.strategy,
-      by: this.o.actor.holder,
-      at: this.startedAt,
-      ...(this.o.ref ?? this.o.env.ref ?? this.commit ? { ref: [this.o.ref ?? this.o.env.ref, this.commit?.slice(0, 12)].filter(Boolean).join('@') } : {}),
-      image: this.image,
-      ...(this.state.liveImage ? { previousImage: this.state.liveImage } : {}),
-      pool: this.plan.target,
-      outcome,
-      ...(phase?.kind === 'failed' ? { failedStep: phase.step } : {}),
-      steps: (st?.steps ?? []).filter((s) => s.ms !== undefined).map((s) => ({ id: s.id, ms: s.ms!, ok: !!s.ok })),
-      dbMigrated: false,
-      ...(this.downtimeMs !== undefined ? { downtimeMs: this.downtimeMs } : {}),
-    };
+    return historyEntry({
+      deployId: this.o.deployId, kind: this.o.kind, strategy: this.o.env.strategy, by: this.o.actor.holder, at: this.startedAt, ref: this.o.ref ?? this.o.env.ref,
+      commit: this.commit, image: this.image, previousImage: this.state.liveImage, pool: this.plan.target, outcome, state: st, migrated: this.migrated, backup: this.backup, downtimeMs: this.downtimeMs,
+    });
   }
 
   private async effect(e: Exclude<Effect, { kind: 'run_step' }>, st: DeployState): Promise<void> {

@@ -30,7 +30,7 @@ describe('deploy driver', () => {
     const { h, ran, effects } = hooks();
     const r = await drive('d1', deployPlan('blue'), h);
     expect(r.ok).toBe(true);
-    expect(ran).toEqual(['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
+    expect(ran).toEqual(['preflight', 'build', 'migrating', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
     expect(r.steps.every((s) => s.ms === 10 && s.ok)).toBe(true);
     expect(effects).toEqual(['release_lock', 'record:live']);
   });

@@ -16,6 +16,7 @@ export type DeployResult = DeploySummaryResult;
 
 export async function drive(deployId: string, plan: Plan, hooks: DriverHooks, signal?: AbortSignal): Promise<DeployResult> {
   let t = start(deployId, plan, hooks.now());
+  hooks.emit({ kind: 'plan', deploy: deployId, steps: plan.steps });
   const inner = new AbortController();
   let cancelRequested = false;
   signal?.addEventListener('abort', () => {

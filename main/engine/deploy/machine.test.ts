@@ -14,6 +14,12 @@ function runTo(state: DeployState, upTo: StepId): DeployState {
 const fail = (step: StepId): DeployEvent => ({ kind: 'step_failed', step, at: 999, reason: { kind: 'command', argv: ['docker', 'build'], exitCode: 1, stderr: 'boom' } });
 
 describe('deploy state machine', () => {
+  it('plans a migration step only over a live pool (a first deploy initialises the database instead)', () => {
+    expect(deployPlan(null).steps).not.toContain('migrating');
+    expect(deployPlan('green').steps.slice(0, 4)).toEqual(['preflight', 'build', 'migrating', 'green_starting']);
+  });
+
+
   it('walks every step in order to live, timing each', () => {
     let { state, effects } = start('d1', deployPlan('blue'), 0);
     const ran: StepId[] = [];
@@ -22,7 +28,7 @@ describe('deploy state machine', () => {
       ran.push(...effects.filter((e): e is Extract<Effect, { kind: 'run_step' }> => e.kind === 'run_step').map((e) => e.step));
       ({ state, effects } = advance(state, { kind: 'step_succeeded', step: state.phase.step, at: (at += 100) }));
     }
-    expect(ran).toEqual(['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
+    expect(ran).toEqual(['preflight', 'build', 'migrating', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
     expect(state.phase).toEqual({ kind: 'live' });
     expect(effects).toEqual([{ kind: 'release_lock' }, { kind: 'record_outcome', outcome: 'live' }]);
     expect(state.steps.every((s) => s.ok === true && s.ms === 100)).toBe(true);

@@ -123,7 +123,9 @@ function closeStep(steps: StepRecord[], id: StepId, at: number, ok: boolean): St
 /** The plans Flipdeck runs. */
 export function deployPlan(live: Pool | null): Plan {
   const target: Pool = live === 'blue' ? 'green' : 'blue';
-  return { steps: ['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live'], target, live, removeTargetOnFailure: true };
+  // Over a live pool the database may need its modules updated (backup, rehearsal, update) before green starts.
+  const steps: StepId[] = live ? ['preflight', 'build', 'migrating', 'green_starting', 'green_ready', 'flipping', 'draining', 'live'] : ['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live'];
+  return { steps, target, live, removeTargetOnFailure: true };
 }
 
 export function rollbackPlan(live: Pool, kept: Pool): Plan {

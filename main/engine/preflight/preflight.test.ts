@@ -125,6 +125,8 @@ describe('changed modules (-u only what changed)', () => {
     expect(moduleChanges(live, stamp({ sale_x: ['1.0', 'aaa'], stock_x: ['1.0', 'bbb'], gone_x: ['1.0', 'ccc'] })).kind).toBe('code-only');
     expect(moduleChanges(stamp({ a: ['1.0', 'x'] }), stamp({ a: ['1.0', 'y'] })).update).toEqual(['a']);
     expect(moduleChanges(null, next).kind).toBe('unknown');
+    // Not installed: Odoo would ignore -u, so it is not an update.
+    expect(moduleChanges(live, next, new Set(['sale_x'])).update).toEqual([]);
     expect(moduleStamp([{ name: 'a', dir: 'a', version: '1', depends: [], installable: true, hash: 'h' }, { name: 'b', dir: 'b', version: '1', depends: [], installable: false, hash: 'h' }])).toEqual({ a: { version: '1', hash: 'h' } });
   });
 });

@@ -24,6 +24,8 @@ const historyEntry = z.object({
   steps: z.array(z.object({ id: z.enum(DEPLOY_STEPS), ms: z.number(), ok: z.boolean() })).default([]),
   /** Whether this deploy changed the database schema (module updates); rollback must say so. */
   dbMigrated: z.boolean().default(false),
+  /** The pg_dump taken before a module update (on the server, in the data volume). */
+  backup: z.string().optional(),
   /** The restart strategy's measured outage (old pool stopped → new pool in rotation). */
   downtimeMs: z.number().optional(),
 });

@@ -12,7 +12,7 @@ interface DeploysState {
   /** The stream shown for each environment (the latest one started here). */
   current: Record<string, string | undefined>;
   startError: Record<string, WireError | undefined>;
-  start(server: string, env: string, kind: 'deploy' | 'rollback', ref?: string): Promise<void>;
+  start(server: string, env: string, kind: 'deploy' | 'rollback', ref?: string, updateMode?: 'online' | 'cutover'): Promise<void>;
   confirmFlip(stream: string): Promise<void>;
   cancel(stream: string): Promise<void>;
   dismiss(server: string, env: string): void;
@@ -39,12 +39,12 @@ export const useDeploys = create<DeploysState>((set, get) => {
     views: {},
     current: {},
     startError: {},
-    async start(server, env, kind, ref) {
+    async start(server, env, kind, ref, updateMode) {
       subscribe();
       const key = envKey(server, env);
       set((s) => ({ startError: { ...s.startError, [key]: undefined } }));
       try {
-        const { stream } = await api.call('deploy.start', { server, env, kind, confirmFlip: kind === 'deploy', ...(ref ? { ref } : {}) });
+        const { stream } = await api.call('deploy.start', { server, env, kind, confirmFlip: kind === 'deploy', ...(ref ? { ref } : {}), ...(updateMode ? { updateMode } : {}) });
         set((s) => ({ current: { ...s.current, [key]: stream }, views: { ...s.views, [stream]: { ...(s.views[stream] ?? newDeployView(stream, server, env, kind, Date.now())), kind } } }));
       } catch (err) {
         set((s) => ({ startError: { ...s.startError, [key]: wireErrorOf(err) } }));

@@ -21,7 +21,8 @@ export interface ModuleChanges {
   kind: 'code-only' | 'schema-changing' | 'unknown';
 }
 
-export function moduleChanges(live: ModuleStamp | null, next: ModuleStamp): ModuleChanges {
+/** `installed`, when known: a changed module that is not installed needs no update (Odoo would ignore -u). */
+export function moduleChanges(live: ModuleStamp | null, next: ModuleStamp, installed?: Set<string> | null): ModuleChanges {
   if (!live) return { update: [], added: Object.keys(next).sort(), removed: [], unchanged: [], kind: 'unknown' };
   const update: string[] = [];
   const added: string[] = [];
@@ -29,7 +30,7 @@ export function moduleChanges(live: ModuleStamp | null, next: ModuleStamp): Modu
   for (const [name, n] of Object.entries(next)) {
     const l = live[name];
     if (!l) added.push(name);
-    else if (l.hash !== n.hash || l.version !== n.version) update.push(name);
+    else if ((l.hash !== n.hash || l.version !== n.version) && (!installed || installed.has(name))) update.push(name);
     else unchanged.push(name);
   }
   const removed = Object.keys(live).filter((n) => !(n in next));

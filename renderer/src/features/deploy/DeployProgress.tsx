@@ -29,7 +29,8 @@ export function DeployProgress({ view, onRetry }: { view: DeployView; onRetry?()
   useEffect(() => {
     logRef.current?.scrollTo({ top: logRef.current.scrollHeight });
   }, [view.log.length]);
-  const steps = view.kind === 'rollback' ? DEPLOY_STEPS.filter((s) => s !== 'preflight' && s !== 'build' && s !== 'green_starting') : DEPLOY_STEPS;
+  // The engine says which steps this run takes; until it has, the usual ones for its kind.
+  const steps = view.plan ?? (view.kind === 'rollback' ? DEPLOY_STEPS.filter((s) => s !== 'preflight' && s !== 'build' && s !== 'green_starting' && s !== 'migrating') : DEPLOY_STEPS.filter((s) => s !== 'migrating'));
   const beforeFlip = view.steps.flipping.state === 'pending';
   const left = drainSecondsLeft(view, now);
 
@@ -61,6 +62,16 @@ export function DeployProgress({ view, onRetry }: { view: DeployView; onRetry?()
             ))}
           </tbody>
         </table>
+      ) : null}
+
+      {view.migration ? (
+        <div className={`callout ${view.migration.changes.kind === 'schema-changing' ? 'notice' : ''}`} data-testid="migration">
+          <strong>{view.migration.changes.kind === 'schema-changing' ? 'Schema-changing deploy' : view.migration.changes.kind === 'code-only' ? 'Code-only deploy: no module update' : 'Modules not compared (no stamp on the live image)'}</strong>
+          {view.migration.changes.update.length ? <p>Updated (-u): <code>{view.migration.changes.update.join(', ')}</code></p> : null}
+          {view.migration.changes.install.length ? <p>Installed (-i): <code>{view.migration.changes.install.join(', ')}</code></p> : null}
+          {view.migration.backup ? <p>Database backup: <code>{view.migration.backup}</code></p> : null}
+          {view.migration.updateMs !== undefined ? <p>The update ran {view.migration.mode === 'cutover' ? 'behind the maintenance page' : 'online (the live pool kept serving)'} for {secs(view.migration.updateMs)}{view.migration.cutoverMs !== undefined ? `; visitors saw the maintenance page (503 + Retry-After) for ${secs(view.migration.cutoverMs)}` : ''}.</p> : null}
+        </div>
       ) : null}
 
       {phase === 'awaiting_flip' ? (

@@ -16,6 +16,7 @@ export function DeployWizard({ server, env, onClose }: { server: string; env: st
   const startError = useDeploys((s) => s.startError[key]);
   const [ref, setRef] = useState('');
   const [acceptWarnings, setAcceptWarnings] = useState(false);
+  const [updateMode, setUpdateMode] = useState<'online' | 'cutover'>('online');
 
   useEffect(() => {
     if (!stream) void runPreflight(server, env);
@@ -25,6 +26,7 @@ export function DeployWizard({ server, env, onClose }: { server: string; env: st
   const failed = checks.some((c) => c.status === 'fail' && c.id !== 'lock');
   const warned = checks.some((c) => c.status === 'warn');
   const canStart = !!preflight?.checks && !failed && (!warned || acceptWarnings);
+  const schemaChanging = checks.some((c) => c.id === 'modules' && /schema-changing/.test(c.message));
 
   return (
     <div className="dialog-backdrop">
@@ -42,6 +44,14 @@ export function DeployWizard({ server, env, onClose }: { server: string; env: st
             {preflight?.running ? <p className="muted">Checking the server…</p> : null}
             {preflight?.error ? <div className="callout callout-bad" role="alert"><strong>{preflight.error.message}</strong>{preflight.error.fix ? <p>{preflight.error.fix}</p> : null}</div> : null}
             {preflight?.checks ? <PreflightList checks={preflight.checks} /> : null}
+            {schemaChanging ? (
+              <fieldset className="update-mode" data-testid="update-mode">
+                <legend>This deploy changes the database: how should the module update run?</legend>
+                <label><input type="radio" name="update-mode" checked={updateMode === 'online'} onChange={() => setUpdateMode('online')} /> <strong>Online</strong> — the live pool keeps serving during the update; writes to the changed models may hit the old code on the new schema for its duration.</label>
+                <label><input type="radio" name="update-mode" checked={updateMode === 'cutover'} onChange={() => setUpdateMode('cutover')} /> <strong>Short cutover</strong> — visitors get a maintenance page (503 + Retry-After) for exactly the update; its length is measured and reported.</label>
+                <p className="hint">Either way: a database backup first, and the update rehearsed on a copy before it runs for real.</p>
+              </fieldset>
+            ) : null}
             {failed ? <p className="error-text" role="alert">A check failed: fix it, then run pre-flight again.</p> : null}
             {warned ? (
               <label className="field-inline"><input type="checkbox" checked={acceptWarnings} onChange={(e) => setAcceptWarnings(e.target.checked)} /> I have read the warnings and want to deploy anyway</label>
@@ -49,7 +59,7 @@ export function DeployWizard({ server, env, onClose }: { server: string; env: st
             {startError ? <div className="callout callout-bad" role="alert"><strong>{startError.message}</strong>{startError.fix ? <p>{startError.fix}</p> : null}</div> : null}
             <div className="dialog-actions">
               <button type="button" className="btn" onClick={() => void runPreflight(server, env)}>Run pre-flight again</button>
-              <button type="button" className="btn btn-primary" disabled={!canStart} onClick={() => void start(server, env, 'deploy', ref.trim() || undefined)}>Start deploy</button>
+              <button type="button" className="btn btn-primary" disabled={!canStart} onClick={() => void start(server, env, 'deploy', ref.trim() || undefined, schemaChanging ? updateMode : undefined)}>Start deploy</button>
             </div>
           </>
         )}

@@ -21,6 +21,9 @@ export interface DeployView {
   counters: { requests: number; failed: number } | null;
   /** The edge's flip command round trip. */
   flipMs: number | null;
+  /** The steps this run takes (from the engine's plan event). */
+  plan: StepId[] | null;
+  migration: Omit<Extract<DeployProgress, { kind: 'migration' }>, 'kind' | 'deploy'> | null;
   awaitingFlip: boolean;
   result: DeploySummaryResult | null;
   error: { code: string; message: string; fix?: string } | null;
@@ -30,7 +33,7 @@ export const LOG_LIMIT = 2000;
 
 export function newDeployView(stream: string, server: string, env: string, kind: 'deploy' | 'rollback', now: number): DeployView {
   const steps = Object.fromEntries(DEPLOY_STEPS.map((s) => [s, { state: 'pending' as StepState }])) as DeployView['steps'];
-  return { stream, server, env, kind, startedAt: now, steps, log: [], probes: {}, drain: null, notices: [], failure: null, counters: null, flipMs: null, awaitingFlip: false, result: null, error: null };
+  return { stream, server, env, kind, startedAt: now, steps, log: [], probes: {}, drain: null, notices: [], failure: null, counters: null, flipMs: null, plan: null, migration: null, awaitingFlip: false, result: null, error: null };
 }
 
 function progress(v: DeployView, p: DeployProgress): DeployView {
@@ -55,6 +58,10 @@ function progress(v: DeployView, p: DeployProgress): DeployView {
       return { ...v, counters: { requests: p.requests, failed: p.failed } };
     case 'flipped':
       return { ...v, flipMs: p.commandMs };
+    case 'plan':
+      return { ...v, plan: p.steps };
+    case 'migration':
+      return { ...v, migration: { changes: p.changes, ...(p.backup ? { backup: p.backup } : {}), ...(p.mode ? { mode: p.mode } : {}), ...(p.updateMs !== undefined ? { updateMs: p.updateMs } : {}), ...(p.cutoverMs !== undefined ? { cutoverMs: p.cutoverMs } : {}) } };
   }
 }
 

@@ -3,6 +3,7 @@ import type { StepId } from '../../../../shared/deploy';
 const LABELS: Record<StepId, string> = {
   preflight: 'Pre-flight',
   build: 'Build',
+  migrating: 'Migrate database',
   green_starting: 'Start new pool',
   green_ready: 'Readiness',
   flipping: 'Flip',

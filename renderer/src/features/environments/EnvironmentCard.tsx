@@ -109,7 +109,7 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
       ) : null}
       {dialog === 'deploy' ? <DeployWizard server={env.server} env={env.name} onClose={close} /> : null}
       {dialog === 'resources' && status?.live ? <ResourcesDialog server={env.server} env={env.name} pool={status.live} onClose={() => setDialog(null)} /> : null}
-      {dialog === 'rollback' && kept ? <RollbackDialog server={env.server} env={env.name} keptPool={kept.pool} onClose={close} /> : null}
+      {dialog === 'rollback' && kept ? <RollbackDialog server={env.server} env={env.name} keptPool={kept.pool} migrated={kept.migrated} backup={kept.backup} onClose={close} /> : null}
     </article>
   );
 }

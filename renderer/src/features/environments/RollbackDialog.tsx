@@ -4,7 +4,7 @@ import { envKey } from '../../stores/environments';
 import { useDeploys } from '../../stores/deploys';
 import { DeployProgress } from '../deploy/DeployProgress';
 
-export function RollbackDialog({ server, env, keptPool: keptAtOpen, onClose }: { server: string; env: string; keptPool: string; onClose(): void }) {
+export function RollbackDialog({ server, env, keptPool: keptAtOpen, migrated, backup, onClose }: { server: string; env: string; keptPool: string; migrated?: boolean | undefined; backup?: string | undefined; onClose(): void }) {
   // The kept pool changes once the rollback is done (the other pool is kept then): keep the title steady.
   const [keptPool] = useState(keptAtOpen);
   const key = envKey(server, env);
@@ -20,7 +20,12 @@ export function RollbackDialog({ server, env, keptPool: keptAtOpen, onClose }: {
         {started && view ? <DeployProgress view={view} /> : (
           <>
             <p>Traffic flips back to the kept <strong>{keptPool}</strong> pool once Flipdeck has checked it answers; the current pool drains. Crons move back too.</p>
-            <p className="hint">If this deploy changed the database, rolling back the code does not undo it: Flipdeck says so when it knows.</p>
+            {migrated ? (
+              <div className="callout notice" role="note" data-testid="rollback-migrated">
+                <strong>The database was migrated since {keptPool} was live.</strong>
+                <p>Rolling back the code does not undo the module update: the {keptPool} pool will run on the new schema.{backup ? <> If it cannot, restore the backup taken before the update: <code>{backup}</code> (on the server).</> : null}</p>
+              </div>
+            ) : <p className="hint">The database was not migrated since {keptPool} was live: the rollback is code only.</p>}
             {startError ? <div className="callout callout-bad" role="alert"><strong>{startError.message}</strong>{startError.fix ? <p>{startError.fix}</p> : null}</div> : null}
             <div className="dialog-actions">
               <button type="button" className="btn" onClick={onClose}>Keep the current pool</button>
