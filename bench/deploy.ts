@@ -23,8 +23,15 @@ interface Figures {
   failed: number;
   longRequests: string;
   longestGapMs: number;
+  /** Flip command → first answer from the new pool, seen by a light probe (/web/health every 5 ms). */
   flipLatencyMs: number | null;
+  /** The same, for the rollback's flip command → first answer from blue. */
   rollbackLatencyMs: number | null;
+  /** The same two, seen by the load itself (/web/login, whose own service time adds to them). */
+  flipLatencyLoadMs: number | null;
+  rollbackLatencyLoadMs: number | null;
+  /** The probe's median answer time: what the latency figures include beside the flip itself. */
+  probeMedianMs: number;
   /** From the rollback command (lock, state, the edge's view of the kept pool) to the first blue answer. */
   rollbackTotalMs: number | null;
   /** The edge admin command's round trip at the flip, and the load's median request time: the floor under the latencies. */
@@ -58,6 +65,14 @@ function longestGap(hits: Hit[], from: number, to: number): number {
 
 const poolOf = (h: Hit) => /-(blue|green)-\d+$/.exec(h.worker)?.[1] ?? '';
 
+/** Time from `since` to the first answer from `pool` to a request sent after `since`. */
+function firstAnswer(hits: Hit[], pool: string, since: number): number | null {
+  const t = hits.filter((h) => h.status === 200 && poolOf(h) === pool && h.at >= since).map((h) => h.at + h.ms).sort((a, b) => a - b)[0];
+  return t === undefined ? null : t - since;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
 async function scenario(work: string, name: string, port: number, strategy: 'restart' | 'blue-green'): Promise<Figures> {
   await cleanEnv(name);
   const lab = (await import('../e2e/lab/lab')).readLabState();
@@ -75,6 +90,9 @@ async function scenario(work: string, name: string, port: number, strategy: 'res
   const ctx = await openContext(quiet);
   const url = `http://127.0.0.1:${port}`;
   const load = steadyLoad(`${url}/web/login`, 4, 240_000, 40_000, 100);
+  // A light probe, one request at a time every 5 ms (bounded: 240 s, 30k requests), to see when the
+  // edge's answers change pool without the load's own service time in the way.
+  const probe = steadyLoad(`${url}/web/health`, 1, 240_000, 30_000, 0, 5);
   const longs = Array.from({ length: 3 }, () => longRequest(`${url}/flipdeck_lab/slow?seconds=${LONG_SECONDS}`));
   await new Promise((r) => setTimeout(r, 1000));
   const events: { at: number; p: DeployProgress }[] = [];
@@ -108,6 +126,7 @@ async function scenario(work: string, name: string, port: number, strategy: 'res
   if (!back.ok) throw new Error(`${strategy} rollback failed at ${back.failedStep}`);
   await new Promise((r) => setTimeout(r, 1000));
   const hits = await load.stop();
+  const probes = await probe.stop();
   const long = await Promise.all(longs);
   const firstBack = hits.filter((h) => h.status === 200 && poolOf(h) === 'blue' && h.at >= r0).map((h) => h.at + h.ms).sort((a, b) => a - b)[0];
   const times = hits.filter((h) => h.status === 200).map((h) => h.ms).sort((a, b) => a - b);
@@ -119,8 +138,11 @@ async function scenario(work: string, name: string, port: number, strategy: 'res
     failed: hits.filter((h) => h.status !== 200).length + long.filter((h) => h.status !== 200).length,
     longRequests: `${long.filter((h) => h.status === 200).length}/${long.length} ok`,
     longestGapMs: longestGap(hits, t0, deployEnd),
-    flipLatencyMs: flipStart && firstNew ? firstNew - flipStart : null,
-    rollbackLatencyMs: firstBack ? firstBack - (backFlip?.start ?? r0) : null,
+    flipLatencyMs: flipStart ? firstAnswer(probes, newPool, flipStart) : null,
+    rollbackLatencyMs: firstAnswer(probes, 'blue', backFlip?.start ?? r0),
+    flipLatencyLoadMs: flipStart && firstNew ? firstNew - flipStart : null,
+    rollbackLatencyLoadMs: firstBack ? firstBack - (backFlip?.start ?? r0) : null,
+    probeMedianMs: median(probes.filter((h) => h.status === 200).map((h) => h.ms)),
     rollbackTotalMs: firstBack ? firstBack - r0 : null,
     flipCommandMs: flip?.ms ?? null,
     medianRequestMs: times[Math.floor(times.length / 2)] ?? 0,
@@ -143,8 +165,8 @@ async function run() {
   const rows = [await scenario(work, 'bench-naive', 18_800, 'restart'), await scenario(work, 'bench-bg', 18_801, 'blue-green')];
   const f = (v: number | null) => (v === null ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(2)} s`);
   const table = [
-    ['', 'requests', 'failed', `long (${LONG_SECONDS} s)`, 'longest gap', 'flip latency', 'rollback latency', 'rollback total', 'deploy', 'overhead', 'flip command', 'median request'],
-    ...rows.map((r) => [r.strategy, String(r.requests), String(r.failed), r.longRequests, f(r.longestGapMs), f(r.flipLatencyMs), f(r.rollbackLatencyMs), f(r.rollbackTotalMs), f(r.deployMs), f(r.overheadMs), f(r.flipCommandMs), f(r.medianRequestMs)]),
+    ['', 'requests', 'failed', `long (${LONG_SECONDS} s)`, 'longest gap', 'flip latency', 'rollback latency', 'rollback total', 'deploy', 'overhead', 'flip command', 'probe answer', 'flip (load)', 'rollback (load)', 'load median'],
+    ...rows.map((r) => [r.strategy, String(r.requests), String(r.failed), r.longRequests, f(r.longestGapMs), f(r.flipLatencyMs), f(r.rollbackLatencyMs), f(r.rollbackTotalMs), f(r.deployMs), f(r.overheadMs), f(r.flipCommandMs), f(r.probeMedianMs), f(r.flipLatencyLoadMs), f(r.rollbackLatencyLoadMs), f(r.medianRequestMs)]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  '));

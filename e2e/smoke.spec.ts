@@ -1,4 +1,6 @@
 // Smoke journey: open the app → add the lab server → accept its host key → see its containers.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { readLabState } from './lab/lab';
@@ -72,4 +74,31 @@ test('a bad host is refused with the field named, and nothing is lost', async ({
   await expect(dialog.getByLabel('Host')).toHaveAttribute('aria-invalid', 'true');
   await expect(dialog.getByLabel('Host')).toHaveValue('host;touch /tmp/flipdeck-marker');
   await page.screenshot({ path: path.join(ARTIFACTS, 'smoke-4-bad-input.png') });
+});
+
+test.describe('import from an ssh config', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-sshcfg-'));
+  const file = path.join(dir, 'config');
+  writeFileSync(file, [
+    'Host *', '  ServerAliveInterval 30', '',
+    'Host lab-imported', `  HostName ${lab.fleetAddresses[1]}`, `  Port ${lab.ssh.port}`, `  User ${lab.ssh.user}`, `  IdentityFile ${lab.ssh.identity}`, '',
+    'Host other-box', '  HostName 127.0.0.9', '  User nobody', '',
+  ].join('\n'));
+  test.use({ hostEnv: { FLIPDECK_SSH_CONFIG: file } });
+
+  test('lists the hosts (wildcards left out), imports the chosen one into a client, and asks for its host key on first contact', async ({ page }) => {
+    await page.getByRole('button', { name: 'Import from ~/.ssh/config' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import from ~/.ssh/config' });
+    const table = dialog.getByRole('table', { name: 'Hosts in ~/.ssh/config' });
+    await expect(table.getByRole('row')).toHaveCount(3); // header + two hosts; `Host *` is not a server
+    await dialog.getByLabel('Client').fill('Imported client');
+    await dialog.getByRole('checkbox', { name: 'Import lab-imported' }).check();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'smoke-6-import.png') });
+    await dialog.getByRole('button', { name: 'Import 1' }).click();
+    await expect(dialog.getByTestId('import-result')).toContainText('Imported 1 server(s): lab-imported');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('tree', { name: 'Clients and servers' }).getByText('lab-imported', { exact: true }).click();
+    const prompt = page.getByRole('dialog', { name: /First connection to lab-imported/ });
+    await expect(prompt.getByTestId('host-key-fingerprint')).toHaveText(lab.ssh.hostKeySha256);
+  });
 });

@@ -40,7 +40,8 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
     }
   }
 
-  const sshConfigPath = (p?: string) => p ?? path.join(os.homedir(), '.ssh', 'config');
+  // FLIPDECK_SSH_CONFIG: another default file (a shared team config; the e2e journeys' own).
+  const sshConfigPath = (p?: string) => p ?? d.env.FLIPDECK_SSH_CONFIG ?? path.join(os.homedir(), '.ssh', 'config');
 
   return {
     'app.info': async () => {

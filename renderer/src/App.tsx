@@ -3,6 +3,7 @@ import { useFleet } from './stores/fleet';
 import { FleetSidebar } from './features/fleet/FleetSidebar';
 import { EmptyState } from './features/fleet/EmptyState';
 import { AddServerDialog } from './features/servers/AddServerDialog';
+import { ImportSshConfigDialog } from './features/servers/ImportSshConfigDialog';
 import { HostKeyDialog } from './features/servers/HostKeyDialog';
 import { ServerPane } from './features/containers/ServerPane';
 import { FleetOverview } from './features/fleet/FleetOverview';
@@ -19,6 +20,7 @@ export function App() {
   const selected = useFleet((s) => s.selected);
   const status = useFleet((s) => s.status);
   const [adding, setAdding] = useState(false);
+  const [importing, setImporting] = useState(false);
   const [dismissedKey, setDismissedKey] = useState<string | null>(null);
 
   const paletteOpen = useUi((s) => s.paletteOpen);
@@ -62,13 +64,14 @@ export function App() {
         {loadError ? (
           <div className="callout callout-bad pane" role="alert"><strong>{loadError.message}</strong>{loadError.fix ? <p>{loadError.fix}</p> : null}</div>
         ) : null}
-        {loaded && !loadError && inventory.servers.length === 0 ? <EmptyState onAdd={() => setAdding(true)} /> : null}
+        {loaded && !loadError && inventory.servers.length === 0 ? <EmptyState onAdd={() => setAdding(true)} onImport={() => setImporting(true)} /> : null}
         {server ? <ServerPane server={server} clientName={client?.name ?? ''} /> : null}
         {!server && loaded && inventory.servers.length > 0 ? <FleetOverview /> : null}
       </main>
       <Dock auditVersion={auditVersion} />
       {adding ? <AddServerDialog onClose={() => setAdding(false)} /> : null}
-      {paletteOpen ? <CommandPalette onAddServer={() => setAdding(true)} /> : null}
+      {paletteOpen ? <CommandPalette onAddServer={() => setAdding(true)} onImport={() => setImporting(true)} /> : null}
+      {importing ? <ImportSshConfigDialog onClose={() => setImporting(false)} /> : null}
       {server && keyPrompt ? (
         <HostKeyDialog serverId={server.id} serverName={server.name} host={server.host} outcome={keyPrompt} onClose={() => setDismissedKey(`${server.id}:${keyPrompt.kind}`)} />
       ) : null}

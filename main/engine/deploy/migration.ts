@@ -82,7 +82,9 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
   const deploy = ctx.deployId;
   const next = await liveModuleStamp(r.docker, ctx.image);
   const live = await liveModuleStamp(r.docker, r.liveImage);
-  const changes = next ? moduleChanges(live, next, await installedModules(r, ctx)) : { update: [], added: [], removed: [], unchanged: [], kind: 'unknown' as const };
+  // Asking the database (a one-off container) only when files changed keeps code-only deploys fast.
+  const raw = next ? moduleChanges(live, next) : { update: [], added: [], removed: [], unchanged: [], kind: 'unknown' as const };
+  const changes = next && raw.kind === 'schema-changing' ? moduleChanges(live, next, await installedModules(r, ctx)) : raw;
   const summary = { kind: changes.kind, update: changes.update, install: live ? changes.added : [] };
   if (changes.kind !== 'schema-changing') {
     r.log(changes.kind === 'code-only' ? 'code-only deploy: no module changed, nothing to update' : 'the live image carries no module stamp: modules are not compared, nothing is updated');

@@ -36,7 +36,8 @@ export interface Hit {
 }
 
 /** Steady load from `concurrency` loops until stopped, bounded in count and time. */
-export function steadyLoad(url: string, concurrency: number, maxMs: number, maxRequests = 50_000, pauseOnErrorMs = 0) {
+/** `pauseMs`: a gap between one loop's requests (a light probe rather than a load). */
+export function steadyLoad(url: string, concurrency: number, maxMs: number, maxRequests = 50_000, pauseOnErrorMs = 0, pauseMs = 0) {
   const hits: Hit[] = [];
   let stop = false;
   const deadline = Date.now() + maxMs;
@@ -49,6 +50,7 @@ export function steadyLoad(url: string, concurrency: number, maxMs: number, maxR
         hits.push({ at: t0, status: r.status, worker: r.headers.get('x-flipdeck-worker') ?? '', ms: Date.now() - t0 });
         // A client that got an error waits a little before trying again, as browsers and scripts do.
         if (r.status !== 200 && pauseOnErrorMs > 0) await new Promise((res) => setTimeout(res, pauseOnErrorMs));
+        else if (pauseMs > 0) await new Promise((res) => setTimeout(res, pauseMs));
       } catch (err) {
         hits.push({ at: t0, status: 0, worker: '', ms: Date.now() - t0, error: (err as Error).message });
       }

@@ -40,6 +40,7 @@ interface FleetState {
   trust(serverId: string): Promise<void>;
   addServer(form: NewServerForm): Promise<Server>;
   useThisComputer(): Promise<void>;
+  importSshConfig(clientName: string, aliases: string[]): Promise<{ added: string[]; skipped: { alias: string; reason: string }[] }>;
 }
 
 async function ensureClient(name: string): Promise<string> {
@@ -125,6 +126,13 @@ export const useFleet = create<FleetState>((set, get) => ({
     get().select(server.id);
     await get().load();
     return server;
+  },
+
+  async importSshConfig(clientName, aliases) {
+    const clientId = await ensureClient(clientName);
+    const r = await api.call('servers.importSshConfig', { clientId, aliases });
+    await get().load();
+    return { added: r.added.map((s) => s.name), skipped: r.skipped };
   },
 
   async useThisComputer() {

@@ -7,6 +7,8 @@ import { useDeploys } from '../../stores/deploys';
 import { useDock } from '../../stores/dock';
 import { useFleet } from '../../stores/fleet';
 import { useUi } from '../../stores/ui';
+import { useContainers } from '../../stores/containers';
+import { formatMiB } from '../../ui/format';
 import { DeployWizard } from '../deploy/DeployWizard';
 import { phaseOf } from '../deploy/deploy-view';
 import { RollbackDialog } from './RollbackDialog';
@@ -29,6 +31,8 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
   const dismiss = useDeploys((s) => s.dismiss);
   const serverId = useFleet((s) => s.inventory.servers.find((x) => x.name === env.server)?.id);
   const openTerminal = useDock((s) => s.openTerminal);
+  // Uptime, memory and CPU of each worker: from the server's container list (refreshed by the server pane).
+  const containers = useContainers((s) => (serverId ? s.byServer[serverId]?.list : undefined));
   const followLogs = useDock((s) => s.followLogs);
   const [dialog, setDialog] = useState<'deploy' | 'rollback' | 'resources' | null>(null);
   const [now, setNow] = useState(Date.now());
@@ -81,21 +85,27 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
       {status?.lock ? <p className="callout">Locked by {status.lock.holder} since {new Date(status.lock.since).toLocaleTimeString()}</p> : null}
       {status ? (
         <table className="data" aria-label={`Workers of ${env.name}`}>
-          <thead><tr><th>Worker</th><th>Pool</th><th>State</th><th>Image</th><th><span className="visually-hidden">Actions</span></th></tr></thead>
+          <thead><tr><th>Worker</th><th>Pool</th><th>State</th><th>Up</th><th className="num">Memory</th><th className="num">CPU</th><th>Image</th><th><span className="visually-hidden">Actions</span></th></tr></thead>
           <tbody>
-            {status.workers.map((w) => (
+            {status.workers.map((w) => {
+              const c = containers?.find((x) => x.name === w.name);
+              return (
               <tr key={w.name} className={w.pool === status.live ? 'row-live' : ''}>
                 <td><code>{w.name}</code></td>
                 <td><span className={`pool-chip pool-${w.pool}`}>{w.pool}{w.pool === status.live ? ' (live)' : kept?.pool === w.pool ? ' (kept)' : ''}</span></td>
                 <td>{w.ready ? 'ready' : 'not ready'}</td>
+                <td className="muted">{c ? c.status.replace(/^Up /, '') : '—'}</td>
+                <td className="num">{c?.stats ? `${formatMiB(c.stats.memoryBytes)}${c.stats.memoryLimitBytes && c.stats.memoryLimitBytes < 2 ** 50 ? ` / ${formatMiB(c.stats.memoryLimitBytes)}` : ''}` : '—'}</td>
+                <td className="num">{c?.stats ? `${c.stats.cpuPercent.toFixed(1)} %` : '—'}</td>
                 <td className="muted">{w.image}</td>
                 <td className="row-actions">
                   <button type="button" className="btn btn-small" aria-label={`Logs of ${w.name}`} onClick={() => void followLogs(env.server, env.name, { worker: w.name })}>Logs</button>
                   {serverId ? <button type="button" className="btn btn-small" aria-label={`Shell in ${w.name}`} onClick={() => void openTerminal(serverId, { kind: 'container', container: w.name })}>Shell</button> : null}
                 </td>
               </tr>
-            ))}
-            {status.workers.length === 0 ? <tr><td colSpan={5} className="muted">No workers yet: the first deploy starts them.</td></tr> : null}
+              );
+            })}
+            {status.workers.length === 0 ? <tr><td colSpan={8} className="muted">No workers yet: the first deploy starts them.</td></tr> : null}
           </tbody>
         </table>
       ) : <p className="muted">Reading the environment from the server…</p>}

@@ -1,6 +1,6 @@
 import { useFleet } from '../../stores/fleet';
 
-export function EmptyState({ onAdd }: { onAdd(): void }) {
+export function EmptyState({ onAdd, onImport }: { onAdd(): void; onImport(): void }) {
   const local = useFleet((s) => s.info?.localDocker);
   const useThisComputer = useFleet((s) => s.useThisComputer);
   return (
@@ -9,6 +9,7 @@ export function EmptyState({ onAdd }: { onAdd(): void }) {
       <p>Add a client&apos;s server: Flipdeck reaches it over SSH and drives its Docker Engine through that connection. Nothing is installed on the server.</p>
       <div className="empty-actions">
         <button type="button" className="btn btn-primary" onClick={onAdd}>Add server</button>
+        <button type="button" className="btn" onClick={onImport}>Import from ~/.ssh/config</button>
         {local?.reachable ? (
           <button type="button" className="btn" onClick={() => void useThisComputer()}>Use this computer</button>
         ) : null}

@@ -6,7 +6,7 @@ import { useFleet } from '../../stores/fleet';
 import { useUi } from '../../stores/ui';
 import { buildCommands, filterCommands, type CommandAction } from './commands';
 
-export function CommandPalette({ onAddServer }: { onAddServer(): void }) {
+export function CommandPalette({ onAddServer, onImport }: { onAddServer(): void; onImport(): void }) {
   const inventory = useFleet((s) => s.inventory);
   const select = useFleet((s) => s.select);
   const envs = useEnvironments((s) => s.byServer);
@@ -37,6 +37,7 @@ export function CommandPalette({ onAddServer }: { onAddServer(): void }) {
       }
       case 'audit': return dock.setActive('audit');
       case 'add-server': return onAddServer();
+      case 'import-ssh-config': return onImport();
       case 'theme': return setTheme(a.theme);
     }
   };

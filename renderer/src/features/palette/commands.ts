@@ -10,6 +10,7 @@ export type CommandAction =
   | { kind: 'logs'; serverId: string; server: string; env: string }
   | { kind: 'audit' }
   | { kind: 'add-server' }
+  | { kind: 'import-ssh-config' }
   | { kind: 'theme'; theme: 'system' | 'light' | 'dark' };
 
 export interface Command {
@@ -37,7 +38,8 @@ export function buildCommands(inv: Inventory, envs: Record<string, EnvironmentSu
   }
   out.push(
     { id: 'audit', label: 'Show the audit history', group: 'Actions', keywords: 'log history report', shortcut: 'Ctrl+Shift+A', action: { kind: 'audit' } },
-    { id: 'add-server', label: 'Add a server…', group: 'Actions', keywords: 'new import ssh', action: { kind: 'add-server' } },
+    { id: 'add-server', label: 'Add a server…', group: 'Actions', keywords: 'new ssh', action: { kind: 'add-server' } },
+    { id: 'import-ssh-config', label: 'Import servers from ~/.ssh/config…', group: 'Actions', keywords: 'new ssh hosts', action: { kind: 'import-ssh-config' } },
     { id: 'theme:light', label: 'Theme: light', group: 'Actions', keywords: 'appearance colour', action: { kind: 'theme', theme: 'light' } },
     { id: 'theme:dark', label: 'Theme: dark', group: 'Actions', keywords: 'appearance colour night', action: { kind: 'theme', theme: 'dark' } },
     { id: 'theme:system', label: 'Theme: follow the system', group: 'Actions', keywords: 'appearance colour auto', action: { kind: 'theme', theme: 'system' } },
