@@ -58,7 +58,7 @@ describe('the Odoo pre-flight on the lab', () => {
     expect(r).toMatchObject({ ok: false, failedStep: 'build', reason: { kind: 'refused', why: expect.stringContaining('flipdeck_needs_missing needs flipdeck_does_not_exist') } });
   });
 
-  it('after a deploy: the public port answers, domains are routed, and a changed addon is listed for -u', async () => {
+  it('after a deploy: the public port answers, domains are routed; an uninstalled change needs nothing, a new addon is listed to install', async () => {
     const v1 = sourceDir(L, 'pf-2');
     await applyEnv(work, ENV, PORT, v1, ['domains: [shop.lab.test]']);
     expect((await ctx.services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
@@ -66,10 +66,16 @@ describe('the Odoo pre-flight on the lab', () => {
     expect(c['public_port']).toMatchObject({ status: 'pass', message: expect.stringContaining('answers') });
     expect(c['domains']).toMatchObject({ status: 'pass', message: expect.stringContaining('routes every domain') });
     expect(c['modules']).toMatchObject({ status: 'pass', message: expect.stringContaining('code-only') });
-    // The same source with one addon file changed: schema-changing, only that module.
+    // A changed addon that the database has not installed needs no -u (Odoo would ignore it) …
     writeFileSync(path.join(v1, 'addons', 'flipdeck_lab', 'controllers', 'extra.py'), '# changed\n');
     c = await preflight();
-    expect(c['modules']).toMatchObject({ status: 'warn', message: expect.stringContaining('update flipdeck_lab') });
+    expect(c['modules']).toMatchObject({ status: 'pass', message: expect.stringContaining('code-only') });
+    // … a new addon is installed: schema-changing, only that module.
+    mkdirSync(path.join(v1, 'addons', 'flipdeck_extra'));
+    writeFileSync(path.join(v1, 'addons', 'flipdeck_extra', '__manifest__.py'), "{'name': 'Extra', 'version': '1.0', 'depends': ['base']}\n");
+    c = await preflight();
+    expect(c['modules']).toMatchObject({ status: 'warn', message: expect.stringContaining('new flipdeck_extra') });
+    expect(c['modules']!.message).not.toContain('flipdeck_lab');
   });
 
   it('wires queue_job, and judges injected facts the lab cannot produce (little memory, a low inotify limit)', async () => {

@@ -11,7 +11,7 @@ import type { WorkerContext } from '../docker/specs';
 import { moduleChanges, type ModuleChanges } from '../preflight/checks/modules';
 import { liveModuleStamp } from '../preflight/server-facts';
 import type { EdgeAdmin } from '../proxy/edge-admin';
-import type { PoolOps } from './pool-ops';
+import { shortScript, type PoolOps } from './pool-ops';
 import type { Clock } from './readiness';
 import { audited, type AuditSink } from './server-link';
 import { StepFailure } from './step-failure';
@@ -150,7 +150,7 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
 /** A fixed script in a one-off container of the new image, on the environment's network. */
 async function tool(r: MigrationRequest, name: string, command: string[]): Promise<string> {
   const out = await r.pools.runOnce(r.ctx, name, [], 10 * 60_000, { command });
-  if (out.exitCode !== 0) throw new StepFailure({ kind: 'command', argv: command.filter((_, i) => i !== 2), exitCode: out.exitCode, stderr: out.output.split('\n').slice(-20).join('\n') });
+  if (out.exitCode !== 0) throw new StepFailure({ kind: 'command', argv: command.map(shortScript), exitCode: out.exitCode, stderr: out.output.split('\n').slice(-20).join('\n') });
   return out.output;
 }
 

@@ -5,7 +5,7 @@
 import type Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
 import { LABEL, envNames } from '../names';
-import { demux } from '../deploy/pool-ops';
+import { demux, shortScript } from '../deploy/pool-ops';
 import type { AuditSink } from '../deploy/server-link';
 import type { ModuleStamp } from './checks/modules';
 
@@ -53,7 +53,7 @@ export function parseMeminfoAvailable(text: string): number | null {
 /** Runs a fixed command in a throwaway container of `image` (no network), audited; null when it cannot. */
 export async function runTool(docker: Docker, audit: AuditSink, image: string, entrypoint: string[], timeoutMs = 60_000): Promise<string | null> {
   const started = Date.now();
-  const argv = ['docker', 'run', '--rm', '--network', 'none', '--entrypoint', entrypoint[0]!, image, ...entrypoint.slice(1)];
+  const argv = ['docker', 'run', '--rm', '--network', 'none', '--entrypoint', entrypoint[0]!, image, ...entrypoint.slice(1).map(shortScript)];
   let c: Docker.Container | null = null;
   try {
     c = await docker.createContainer({ Image: image, Entrypoint: [entrypoint[0]!], Cmd: entrypoint.slice(1), User: '', Labels: { [LABEL.managed]: 'true', [LABEL.role]: 'preflight' }, HostConfig: { NetworkMode: 'none', AutoRemove: false } });
@@ -86,10 +86,12 @@ export async function installedModules(docker: Docker, audit: AuditSink, env: st
   const info = await container.inspect().catch(() => null);
   if (!info?.State.Running) return null;
   const sql = "SELECT name FROM ir_module_module WHERE state = 'installed'";
-  const argv = ['psql', '-U', 'odoo', '-d', database, '-tAc', sql];
+  const argv = ['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', database, '-tAc', sql];
+  // The password lives where it must anyway, in the database container; it goes to psql's env only.
+  const password = info.Config.Env?.find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice('POSTGRES_PASSWORD='.length);
   const started = Date.now();
   try {
-    const exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+    const exec = await container.exec({ Cmd: argv, ...(password ? { Env: [`PGPASSWORD=${password}`] } : {}), AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false }) as unknown as Duplex;
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve) => {

@@ -1,0 +1,65 @@
+// A schema-changing deploy through the wizard: the pre-flight names the modules, the operator picks
+// the short cutover, and the summary reports the backup and the measured maintenance window.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { dispatch } from '../main/host/dispatch';
+import type { HostServices } from '../main/host/services';
+import { cleanEnv } from '../main/cli/testing/lab-cli';
+import { sourceDir } from '../main/engine/testing/lab-deploy';
+import { readLabState } from './lab/lab';
+import { ARTIFACTS, expect, test } from './fixtures/host';
+
+const lab = readLabState();
+const ENV = 'uimig';
+const PORT = 18_985;
+
+test.use({ hostEnv: { FLIPDECK_TIMING: 'fast' } });
+test.describe.configure({ timeout: 240_000 });
+test.beforeAll(async () => cleanEnv(ENV));
+test.afterAll(async () => cleanEnv(ENV));
+
+async function call(services: HostServices, channel: string, request: unknown) {
+  const r = await dispatch(services.handlers, channel, request, { transport: 'test' });
+  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
+  return r.value as { id: string };
+}
+
+const apply = (services: HostServices, source: string) => services.environments.apply({
+  server: 'lab', name: ENV, source, replicas: 1, public_bind: `127.0.0.1:${PORT}`, drain_timeout: '5s', ready_timeout: '40s', keep_window: '10m',
+  edge_image: lab.images.proxy, db_image: lab.images.postgres,
+});
+
+test('a schema-changing deploy: modules named, short cutover chosen, backup and maintenance window reported', async ({ page, flipdeck }) => {
+  const client = await call(flipdeck.services, 'clients.add', { name: 'Lab client' });
+  await call(flipdeck.services, 'servers.add', { clientId: client.id, name: 'lab', host: lab.ssh.host, port: lab.ssh.port, user: lab.ssh.user, identityFile: lab.ssh.identity, dockerSocket: lab.dockerSocket, hostKey: lab.ssh.hostKeySha256 });
+  // Live without any addon of ours; the next source brings one, so the deploy installs it.
+  const base = sourceDir(lab, 'uimig-base');
+  rmSync(path.join(base, 'addons', 'flipdeck_lab'), { recursive: true });
+  writeFileSync(path.join(base, 'addons', '.keep'), '');
+  await apply(flipdeck.services, base);
+  expect((await flipdeck.services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
+  const next = sourceDir(lab, 'uimig-next');
+  mkdirSync(path.join(next, 'addons'), { recursive: true });
+  await apply(flipdeck.services, next);
+
+  await page.goto(flipdeck.host.url);
+  await page.getByRole('tree', { name: 'Clients and servers' }).getByText('lab', { exact: true }).click();
+  const card = page.getByTestId(`env-${ENV}`);
+  await expect(card.getByTestId('live-pool')).toHaveText(/live/, { timeout: 30_000 });
+  await card.getByRole('button', { name: 'Deploy…' }).click();
+  const wizard = page.getByRole('dialog', { name: `Deploy lab/${ENV}` });
+  await expect(wizard.getByTestId('check-modules')).toContainText('schema-changing deploy: new flipdeck_lab', { timeout: 30_000 });
+  const mode = wizard.getByTestId('update-mode');
+  await mode.getByRole('radio', { name: /Short cutover/ }).check();
+  await wizard.getByRole('checkbox', { name: /I have read the warnings/ }).check();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'migration-1-preflight.png') });
+  await wizard.getByRole('button', { name: 'Start deploy' }).click();
+  await wizard.getByRole('button', { name: 'Flip traffic now' }).click({ timeout: 120_000 });
+  await expect(wizard.getByTestId('deploy-summary')).toBeVisible({ timeout: 120_000 });
+  const migration = wizard.getByTestId('migration');
+  await expect(migration).toContainText('Schema-changing deploy');
+  await expect(migration).toContainText('Installed (-i): flipdeck_lab');
+  await expect(migration).toContainText(/Database backup: .*flipdeck-backups\/uimig-.*\.dump/);
+  await expect(migration).toContainText(/maintenance page \(503 \+ Retry-After\) for \d+\.\d s/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'migration-2-summary.png') });
+});
