@@ -9,6 +9,7 @@ import { cleanEnv, servingPool } from '../main/cli/testing/lab-cli';
 import { sourceDir, steadyLoad } from '../main/engine/testing/lab-deploy';
 import { readLabState } from './lab/lab';
 import { ARTIFACTS, expect, test } from './fixtures/host';
+import { addLabServer } from './fixtures/lab-server';
 
 const lab = readLabState();
 const ENV = 'uitest';
@@ -23,16 +24,9 @@ test.afterAll(async () => {
   await cleanEnv(ENV);
 });
 
-async function call(services: HostServices, channel: string, request: unknown) {
-  const r = await dispatch(services.handlers, channel, request, { transport: 'test' });
-  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
-  return r.value as { id: string };
-}
-
 /** The lab server (host key pinned) and the environment definition, in this run's Flipdeck home. */
 async function addLabAndEnv(services: HostServices, version: string, over: Record<string, unknown> = {}) {
-  const client = await call(services, 'clients.add', { name: 'Lab client' });
-  await call(services, 'servers.add', { clientId: client.id, name: 'lab', host: lab.ssh.host, port: lab.ssh.port, user: lab.ssh.user, identityFile: lab.ssh.identity, dockerSocket: lab.dockerSocket, hostKey: lab.ssh.hostKeySha256 });
+  await addLabServer(services);
   await applyVersion(services, version, over);
 }
 

@@ -4,12 +4,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { dispatch } from '../main/host/dispatch';
 import type { HostServices } from '../main/host/services';
 import { cleanEnv } from '../main/cli/testing/lab-cli';
 import { sourceDir } from '../main/engine/testing/lab-deploy';
 import { readLabState } from './lab/lab';
 import { ARTIFACTS, expect, test } from './fixtures/host';
+import { addLabServer, call } from './fixtures/lab-server';
 
 const lab = readLabState();
 const ENV = 'docktest';
@@ -24,16 +24,9 @@ test.afterAll(async () => {
   await cleanEnv(ENV);
 });
 
-async function call<T = { id: string }>(services: HostServices, channel: string, request: unknown): Promise<T> {
-  const r = await dispatch(services.handlers, channel, request, { transport: 'test' });
-  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
-  return r.value as T;
-}
-
 /** The lab server and a live environment (deployed outside the UI when none is live yet). */
 async function labWithLiveEnv(services: HostServices) {
-  const client = await call(services, 'clients.add', { name: 'Lab client' });
-  await call(services, 'servers.add', { clientId: client.id, name: 'lab', host: lab.ssh.host, port: lab.ssh.port, user: lab.ssh.user, identityFile: lab.ssh.identity, dockerSocket: lab.dockerSocket, hostKey: lab.ssh.hostKeySha256 });
+  await addLabServer(services);
   await services.environments.apply({
     server: 'lab', name: ENV, source: sourceDir(lab, 'dock-1'), replicas: 2, public_bind: `127.0.0.1:${PORT}`,
     drain_timeout: '5s', ready_timeout: '40s', keep_window: '10m', edge_image: lab.images.proxy, db_image: lab.images.postgres,

@@ -2,12 +2,12 @@
 // the short cutover, and the summary reports the backup and the measured maintenance window.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { dispatch } from '../main/host/dispatch';
 import type { HostServices } from '../main/host/services';
 import { cleanEnv } from '../main/cli/testing/lab-cli';
 import { sourceDir } from '../main/engine/testing/lab-deploy';
 import { readLabState } from './lab/lab';
 import { ARTIFACTS, expect, test } from './fixtures/host';
+import { addLabServer } from './fixtures/lab-server';
 
 const lab = readLabState();
 const ENV = 'uimig';
@@ -18,20 +18,13 @@ test.describe.configure({ timeout: 240_000 });
 test.beforeAll(async () => cleanEnv(ENV));
 test.afterAll(async () => cleanEnv(ENV));
 
-async function call(services: HostServices, channel: string, request: unknown) {
-  const r = await dispatch(services.handlers, channel, request, { transport: 'test' });
-  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
-  return r.value as { id: string };
-}
-
 const apply = (services: HostServices, source: string) => services.environments.apply({
   server: 'lab', name: ENV, source, replicas: 1, public_bind: `127.0.0.1:${PORT}`, drain_timeout: '5s', ready_timeout: '40s', keep_window: '10m',
   edge_image: lab.images.proxy, db_image: lab.images.postgres,
 });
 
 test('a schema-changing deploy: modules named, short cutover chosen, backup and maintenance window reported', async ({ page, flipdeck }) => {
-  const client = await call(flipdeck.services, 'clients.add', { name: 'Lab client' });
-  await call(flipdeck.services, 'servers.add', { clientId: client.id, name: 'lab', host: lab.ssh.host, port: lab.ssh.port, user: lab.ssh.user, identityFile: lab.ssh.identity, dockerSocket: lab.dockerSocket, hostKey: lab.ssh.hostKeySha256 });
+  await addLabServer(flipdeck.services);
   // Live without any addon of ours; the next source brings one, so the deploy installs it.
   const base = sourceDir(lab, 'uimig-base');
   rmSync(path.join(base, 'addons', 'flipdeck_lab'), { recursive: true });

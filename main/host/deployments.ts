@@ -18,7 +18,7 @@ import type { DbConnection } from '../engine/docker/specs';
 import { envNames } from '../engine/names';
 import { EDGE_TIMING, FAST_EDGE_TIMING } from '../engine/proxy/haproxy-config';
 import { StateStore } from '../engine/state/state-store';
-import { keptPoolUsable, previousLiveImage } from '../engine/state/server-state';
+import { keptBackup, keptPoolUsable, previousLiveImage } from '../engine/state/server-state';
 import type { AuditLog } from '../store/audit-log';
 import type { EnvironmentStore } from '../store/environments';
 import type { InventoryStore } from '../store/inventory';
@@ -140,7 +140,7 @@ export class Deployments {
         note = `the keep window is over: redeploying the previous image ${previous} as a normal blue-green deploy`;
       }
       if (state.migratedSinceKept) {
-        const backup = state.history.find((h) => h.deployId === state.kept?.deployId)?.backup;
+        const backup = keptBackup(state);
         note = `${note ? `${note}; ` : ''}the database was migrated since the kept pool was live: rolling back the code does not undo the migration${backup ? `; the backup taken before it is ${backup} on the server (restore it with pg_restore if the old code cannot run on the new schema)` : ''}`;
       }
     }

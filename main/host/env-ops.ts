@@ -9,6 +9,7 @@ import { EdgeOps } from '../engine/deploy/edge-ops';
 import { PoolOps } from '../engine/deploy/pool-ops';
 import { followWorkerLogs } from './log-follow';
 import { StateStore } from '../engine/state/state-store';
+import { keptBackup } from '../engine/state/server-state';
 import { statsFrom } from '../remote/docker-client';
 import type { Deployments, Target } from './deployments';
 
@@ -34,7 +35,7 @@ export async function environmentStatus(t: Target, opts: { history?: boolean } =
     return { name: w.name, pool: w.pool, ready: w.running && /^(UP|DRAIN)/.test(health[slot] ?? ''), image: w.image };
   });
   const lock = await new DeployLock(t.link.docker, name, t.environment.edge_image).read();
-  const backup = state.history.find((h) => h.deployId === state.kept?.deployId)?.backup;
+  const backup = keptBackup(state);
   const kept = state.kept && Date.parse(state.kept.until) > Date.now()
     ? { pool: state.kept.pool, until: state.kept.until, ...(state.migratedSinceKept ? { migrated: true, ...(backup ? { backup } : {}) } : {}) }
     : null;

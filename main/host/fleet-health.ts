@@ -27,16 +27,15 @@ export async function serverHealth(d: { sessions: ServerSessions; inventory: Inv
   const started = Date.now();
   const server = d.inventory.server(serverId);
   const base = { server: serverId, environments: [] as ServerHealth['environments'], checkedAt: new Date().toISOString() };
+  // First contact is the user's decision, made where they can read the fingerprint: a background
+  // check never connects to a server whose host key is not pinned yet.
+  if (server.kind !== 'local' && (!server.hostKey || (server.jump && !server.jump.hostKey))) {
+    return { ...base, reachable: false, needsTrust: true, ms: Date.now() - started };
+  }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new FlipdeckError('unreachable', `${server.name} did not answer within ${timeoutMs / 1000} s`, { fix: 'check the network and that sshd runs; the rest of the fleet is not held up' })), timeoutMs);
   });
-  // First contact is the user's decision, made where they can read the fingerprint: a background
-  // check never connects to a server whose host key is not pinned yet.
-  if (server.kind !== 'local' && (!server.hostKey || (server.jump && !server.jump.hostKey))) {
-    clearTimeout(timer);
-    return { ...base, reachable: false, needsTrust: true, ms: Date.now() - started };
-  }
   try {
     return await Promise.race([timeout, (async (): Promise<ServerHealth> => {
       const outcome = await d.sessions.connect(serverId);

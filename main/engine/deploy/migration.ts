@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import type { DeployProgress } from '../../../shared/deploy';
 import type { WorkerContext } from '../docker/specs';
 import { moduleChanges, type ModuleChanges } from '../preflight/checks/modules';
-import { liveModuleStamp } from '../preflight/server-facts';
+import { INSTALLED_MODULES_SQL, liveModuleStamp, parseModuleNames } from '../preflight/server-facts';
 import type { EdgeAdmin } from '../proxy/edge-admin';
 import { shortScript, type PoolOps } from './pool-ops';
 import type { Clock } from './readiness';
@@ -157,7 +157,7 @@ async function tool(r: MigrationRequest, name: string, command: string[]): Promi
 /** The database's installed modules (psql from the new image, with the environment's own credentials). */
 async function installedModules(r: MigrationRequest, ctx: WorkerContext): Promise<Set<string> | null> {
   const db = ctx.db;
-  const command = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tAc', "SELECT name FROM ir_module_module WHERE state = 'installed'"];
+  const command = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tAc', INSTALLED_MODULES_SQL];
   const out = await r.pools.runOnce(ctx, 'installed', [], 60_000, { command, env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=10'] });
-  return out.exitCode === 0 ? new Set(out.output.split('\n').map((l) => l.trim()).filter((l) => /^[a-z0-9_]+$/.test(l))) : null;
+  return out.exitCode === 0 ? parseModuleNames(out.output) : null;
 }

@@ -11,6 +11,13 @@ import type { ModuleStamp } from './checks/modules';
 
 export const MODULES_LABEL = 'io.flipdeck.modules';
 
+/** What Odoo has installed; read by the pre-flight (managed database) and the migrating step (any). */
+export const INSTALLED_MODULES_SQL = "SELECT name FROM ir_module_module WHERE state = 'installed'";
+
+export function parseModuleNames(output: string): Set<string> {
+  return new Set(output.split('\n').map((l) => l.trim()).filter((l) => /^[a-z0-9_]+$/.test(l)));
+}
+
 export interface ServerFacts {
   memAvailableBytes: number | null;
   inotifyMaxUserWatches: number | null;
@@ -85,8 +92,7 @@ export async function installedModules(docker: Docker, audit: AuditSink, env: st
   const container = docker.getContainer(envNames(env).db);
   const info = await container.inspect().catch(() => null);
   if (!info?.State.Running) return null;
-  const sql = "SELECT name FROM ir_module_module WHERE state = 'installed'";
-  const argv = ['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', database, '-tAc', sql];
+  const argv = ['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', database, '-tAc', INSTALLED_MODULES_SQL];
   // The password lives where it must anyway, in the database container; it goes to psql's env only.
   const password = info.Config.Env?.find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice('POSTGRES_PASSWORD='.length);
   const started = Date.now();
@@ -105,7 +111,7 @@ export async function installedModules(docker: Docker, audit: AuditSink, env: st
     await audit({ action: 'preflight.installed_modules', argv: ['docker', 'exec', envNames(env).db, ...argv], ok: code === 0, exitCode: code, output: output.slice(0, 2000), durationMs: Date.now() - started });
     // A database without Odoo yet (relation does not exist) has nothing installed.
     if (code !== 0) return /does not exist/.test(output) ? new Set() : null;
-    return new Set(output.split('\n').map((l) => l.trim()).filter(Boolean));
+    return parseModuleNames(output);
   } catch {
     return null;
   }

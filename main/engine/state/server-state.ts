@@ -92,3 +92,8 @@ export function imagesToKeep(state: ServerState, n = 3): Set<string> {
   }
   return keep;
 }
+
+/** The backup taken by the deploy that made the kept pool "kept" (the one to restore after a migration). */
+export function keptBackup(s: ServerState): string | undefined {
+  return s.history.find((h) => h.deployId === s.kept?.deployId)?.backup;
+}
