@@ -9,6 +9,8 @@ export const ADDONS = {
   good: path.join(LAB_SRC, 'odoo-standin', 'test-addons', 'good'),
   missingDep: path.join(LAB_SRC, 'odoo-standin', 'test-addons', 'missing-dep'),
   broken: path.join(LAB_SRC, 'odoo-standin', 'test-addons', 'broken'),
+  /** OCA queue_job (stand-in) and flipdeck_lab_jobs, whose jobs record which worker ran them. */
+  queue: path.join(LAB_SRC, 'odoo-standin', 'test-addons', 'queue'),
 };
 
 export class StandinKit {

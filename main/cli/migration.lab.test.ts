@@ -7,11 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployProgress } from '../../shared/deploy';
 import { ADDONS } from '../../e2e/lab/standin-kit';
-import { envNames } from '../engine/names';
-import { demux } from '../engine/deploy/pool-ops';
 import { sourceDir, steadyLoad } from '../engine/testing/lab-deploy';
 import { openContext, type CliContext } from './context';
-import { applyEnv, cleanEnv, L, labDocker, labHome, servingPool } from './testing/lab-cli';
+import { applyEnv, cleanEnv, envSql, L, labDocker, labHome, servingPool } from './testing/lab-cli';
 
 const ENV = 'migtest';
 const PORT = 18_980;
@@ -33,18 +31,7 @@ function source(tag: string, version: string | null, extra?: string): string {
   return dir;
 }
 
-async function sql(query: string): Promise<string> {
-  const db = labDocker.getContainer(envNames(ENV).db);
-  const password = (await db.inspect()).Config.Env.find((e) => e.startsWith('POSTGRES_PASSWORD='))!.slice('POSTGRES_PASSWORD='.length);
-  const exec = await db.exec({ Cmd: ['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', ENV, '-tAc', query], Env: [`PGPASSWORD=${password}`], AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve());
-  });
-  return demux(Buffer.concat(chunks)).trim();
-}
+const sql = (query: string) => envSql(ENV, query);
 
 async function run(version: string | null, extraLines: string[] = [], extraAddon?: string) {
   await applyEnv(work, ENV, PORT, source(`mig-${version ?? 'none'}`, version, extraAddon), ['drain_timeout: 5s', ...extraLines]);

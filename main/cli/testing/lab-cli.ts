@@ -6,6 +6,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { readLabState } from '../../../e2e/lab/lab';
 import { envNames } from '../../engine/names';
+import { demux } from '../../engine/deploy/pool-ops';
 import { main } from '../index';
 
 export const L = readLabState();
@@ -59,4 +60,18 @@ export async function cleanEnv(env: string) {
   const n = envNames(env);
   for (const v of [n.dataVolume, n.dbVolume, n.edgeStateVolume]) await labDocker.getVolume(v).remove().catch(() => undefined);
   await labDocker.getNetwork(n.network).remove().catch(() => undefined);
+}
+
+/** A query in the environment's managed database (psql in its container, with its own password). */
+export async function envSql(env: string, query: string): Promise<string> {
+  const db = labDocker.getContainer(envNames(env).db);
+  const password = (await db.inspect()).Config.Env.find((e) => e.startsWith('POSTGRES_PASSWORD='))!.slice('POSTGRES_PASSWORD='.length);
+  const exec = await db.exec({ Cmd: ['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', env, '-tAc', query], Env: [`PGPASSWORD=${password}`], AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve());
+  });
+  return demux(Buffer.concat(chunks)).trim();
 }

@@ -14,6 +14,7 @@ import { moduleStamp } from '../preflight/checks/modules';
 import { manifestDependencyCheck } from '../preflight/checks/odoo-source';
 import { imageAddons, MODULES_LABEL } from '../preflight/server-facts';
 import type { CommandOutcome } from './step-runner';
+import { CRON_LOAD_LABEL, cronLoad, QUEUE_JOB } from '../odoo/queue-job';
 
 export interface BuildRequest {
   env: Environment;
@@ -103,8 +104,10 @@ async function buildDir(r: BuildRequest, source: string): Promise<string> {
   const e = r.env;
   const tag = `${builtImageRepo(e.name)}:${r.deployId}`;
   const facts = readSourceFacts(source, e.dockerfile);
-  await dependencyTrap(r, facts);
-  const labels = { [MODULES_LABEL]: JSON.stringify(moduleStamp(facts.addons)) };
+  const fromImage = await dependencyTrap(r, facts);
+  const load = cronLoad(facts.conf?.serverWideModules, facts.addons.some((a) => a.name === QUEUE_JOB) || !!fromImage?.has(QUEUE_JOB));
+  const labels = { [MODULES_LABEL]: JSON.stringify(moduleStamp(facts.addons)), [CRON_LOAD_LABEL]: load ? JSON.stringify(load) : '' };
+  if (load) r.log(`queue_job: the cron runner loads ${load.join(',')} and sends jobs through the edge`);
   const argv = ['docker', 'build', '-f', e.dockerfile, '-t', tag, source];
   const started = Date.now();
   const lines: string[] = [];
@@ -121,19 +124,21 @@ async function buildDir(r: BuildRequest, source: string): Promise<string> {
 /**
  * The missing-dependency trap, checked on what is about to be built (a git source is only readable
  * after its fetch): every `depends` must resolve to the source or the base image, else Odoo would
- * skip the addon silently. The database's installed modules are the pre-flight's business.
+ * skip the addon silently. The database's installed modules are the pre-flight's business. Returns
+ * the base image's addons when it listed them (queue_job may come from there).
  */
-async function dependencyTrap(r: BuildRequest, facts: SourceFacts): Promise<void> {
-  if (facts.addons.length === 0 || !facts.baseImage || facts.baseImage.includes('$')) return;
+async function dependencyTrap(r: BuildRequest, facts: SourceFacts): Promise<Set<string> | null> {
+  if (facts.addons.length === 0 || !facts.baseImage || facts.baseImage.includes('$')) return null;
   const own = new Set(facts.addons.map((a) => a.name));
   const needsImage = facts.addons.some((a) => a.installable && a.depends.some((d) => !own.has(d)));
-  if (!needsImage) return;
+  if (!needsImage) return null;
   const fromImage = await imageAddons(r.link.docker, r.audit, facts.baseImage);
   if (!fromImage) {
     r.warn(`could not list the addons of ${facts.baseImage}: dependencies were not checked before the build`);
-    return;
+    return null;
   }
   const check = manifestDependencyCheck(facts, fromImage, null);
   if (check.status === 'fail') throw new StepFailure({ kind: 'refused', why: `${check.message}${check.fix ? ` — ${check.fix}` : ''}` });
   r.log(check.message);
+  return fromImage;
 }

@@ -6,6 +6,7 @@ import { FlipdeckError } from '../../../shared/errors';
 import { LABEL, envNames } from '../names';
 import { cronSpec, workerSpec, type CreateSpec, type WorkerContext } from '../docker/specs';
 import { isDockerStatus } from '../docker/archive';
+import { cronLoadOf } from '../odoo/queue-job';
 import { audited, retryTransient, type AuditSink } from './server-link';
 
 export interface WorkerInfo {
@@ -151,7 +152,7 @@ export class PoolOps {
 
   /** Starts a pool's cron runner (recreating it from the pool's image). Call only after stopCron of the other pool. */
   async startCron(ctx: WorkerContext, pool: Pool): Promise<void> {
-    const spec = cronSpec(ctx, pool);
+    const spec = cronSpec(ctx, pool, await cronLoadOf(this.docker, this.audit, ctx.image));
     const existing = await this.docker.getContainer(spec.name).inspect().catch(() => null);
     if (existing && existing.Config.Image === ctx.image) {
       if (!existing.State.Running) await audited(this.audit, 'cron.start', ['docker', 'start', spec.name], () => startIfStopped(this.docker, spec.name));

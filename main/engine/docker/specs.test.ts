@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvironment } from '../environment';
 import { cronSpec, edgeSpec, workerSpec, type WorkerContext } from './specs';
+import { cronLoad, parseCronLoad } from '../odoo/queue-job';
 
 const env = parseEnvironment({ server: 'lab', name: 'shop', image: 'odoo:17', public_bind: '127.0.0.1:18100', resources: { memory: '2g', cpus: 1.5 } });
 const ctx: WorkerContext = {
@@ -25,6 +26,25 @@ describe('container specs', () => {
     expect(s.Cmd).toContain('--no-http');
     expect(s.Cmd?.slice(-2)).toEqual(['--max-cron-threads', '2']);
     expect(s.HostConfig?.RestartPolicy).toEqual({ Name: 'no' });
+  });
+
+  it('wires queue_job: the cron runner loads it and sends jobs to the edge; web workers keep its runner off', () => {
+    const withUserChannels = { ...ctx, resolvedEnv: { ODOO_QUEUE_JOB_CHANNELS: 'root:4' } };
+    const cron = cronSpec(withUserChannels, 'green', cronLoad(['base', 'web', 'session_redis'], true));
+    expect(cron.Cmd?.slice(-2)).toEqual(['--load', 'base,web,session_redis,queue_job']);
+    expect(cron.Env).toEqual(expect.arrayContaining(['ODOO_QUEUE_JOB_HOST=flipdeck-shop-edge', 'ODOO_QUEUE_JOB_PORT=8080', 'ODOO_QUEUE_JOB_CHANNELS=root:4']));
+    const web = workerSpec(withUserChannels, 'green', 1);
+    expect(web.Env?.filter((e) => e.startsWith('ODOO_QUEUE_JOB_'))).toEqual(['ODOO_QUEUE_JOB_CHANNELS=root:0']);
+    expect(web.Cmd).not.toContain('--load');
+    // No queue_job: Odoo's own defaults, no runner settings.
+    expect(cronLoad(undefined, false)).toBeNull();
+    expect(cronSpec(ctx, 'blue', null).Env?.some((e) => e.startsWith('ODOO_QUEUE_JOB_HOST'))).toBe(false);
+    expect(cronLoad(undefined, true)).toEqual(['base', 'web', 'queue_job']);
+    expect(cronLoad(['web', 'queue_job'], true)).toEqual(['web', 'queue_job']);
+    expect(parseCronLoad('')).toBeNull();
+    expect(parseCronLoad('["base","queue_job"]')).toEqual(['base', 'queue_job']);
+    expect(parseCronLoad('["base; rm -rf /"]')).toBeUndefined();
+    expect(parseCronLoad(undefined)).toBeUndefined();
   });
 
   it('publishes the edge only on the public bind', () => {

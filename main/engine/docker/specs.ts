@@ -5,6 +5,7 @@ import type { Pool } from '../../../shared/deploy';
 import type { Environment } from '../environment';
 import { LABEL, envNames, type Role } from '../names';
 import { EDGE_LISTEN_PORT, EDGE_RUN_DIR, EDGE_STATE_DIR } from '../proxy/haproxy-config';
+import { runnerEnv, WEB_WORKER_RUNNER_OFF } from '../odoo/queue-job';
 
 export type CreateSpec = Docker.ContainerCreateOptions & { name: string };
 
@@ -74,21 +75,29 @@ function common(ctx: WorkerContext, name: string, role: Role, extraLabels: Recor
   };
 }
 
-/** A web worker: HTTP on, crons always off (Odoo reads max_cron_threads at start-up only). */
+/**
+ * A web worker: HTTP on, crons always off (Odoo reads max_cron_threads at start-up only), and
+ * queue_job's runner off whatever the project's odoo.conf or environment says (the cron runner's job).
+ */
 export function workerSpec(ctx: WorkerContext, pool: Pool, index: number): CreateSpec {
   const name = envNames(ctx.env.name).worker(pool, index);
   const spec = common(ctx, name, 'web', { [LABEL.pool]: pool, [LABEL.worker]: String(index) });
   spec.Cmd = ['odoo', ...odooArgs(ctx), '--max-cron-threads', '0'];
-  spec.Env = [...(spec.Env ?? []), `FLIPDECK_POOL=${pool}`];
+  const off = WEB_WORKER_RUNNER_OFF.split('=')[0]!;
+  spec.Env = [...(spec.Env ?? []).filter((e) => !e.startsWith(`${off}=`)), `FLIPDECK_POOL=${pool}`, WEB_WORKER_RUNNER_OFF];
   return spec;
 }
 
-/** The one cron runner of a pool: HTTP off, crons (and queue_job's runner, when present) on. */
-export function cronSpec(ctx: WorkerContext, pool: Pool, cronThreads = 2): CreateSpec {
-  const name = envNames(ctx.env.name).cron(pool);
+/**
+ * The one cron runner of a pool: HTTP off, crons on. `load`: its server-wide modules when the image
+ * has queue_job (queue_job/odoo/queue-job.ts); its runner then sends jobs through the edge.
+ */
+export function cronSpec(ctx: WorkerContext, pool: Pool, load: string[] | null = null, cronThreads = 2): CreateSpec {
+  const names = envNames(ctx.env.name);
+  const name = names.cron(pool);
   const spec = common(ctx, name, 'cron', { [LABEL.pool]: pool });
-  spec.Cmd = ['odoo', ...odooArgs(ctx), '--no-http', '--max-cron-threads', String(cronThreads)];
-  spec.Env = [...(spec.Env ?? []), `FLIPDECK_POOL=${pool}`];
+  spec.Cmd = ['odoo', ...odooArgs(ctx), '--no-http', '--max-cron-threads', String(cronThreads), ...(load ? ['--load', load.join(',')] : [])];
+  spec.Env = [...(spec.Env ?? []), `FLIPDECK_POOL=${pool}`, ...(load ? runnerEnv(names.edge) : [])];
   // Crons must never overlap: the runner is started explicitly at the handover, not by the daemon.
   spec.HostConfig = { ...spec.HostConfig, RestartPolicy: { Name: 'no' } };
   return spec;

@@ -103,7 +103,8 @@ describe('the source against the image and the database', () => {
   it('wires queue_job into the cron runner only, and notices a conf that leaves it out', () => {
     expect(queueJobCheck(facts([{ name: 'shop', depends: [] }]), new Set()).message).toContain('nothing to wire');
     expect(queueJobCheck(facts([{ name: 'queue_job', depends: [] }]), new Set()).status).toBe('pass');
-    expect(queueJobCheck(facts([{ name: 'queue_job', depends: [] }], { serverWideModules: ['base', 'web'] }), null)).toMatchObject({ status: 'warn', message: expect.stringContaining('server_wide_modules = base,web') });
+    expect(queueJobCheck(facts([{ name: 'queue_job', depends: [] }], { serverWideModules: ['base', 'web', 'session_redis'] }), null)).toMatchObject({ status: 'pass', message: expect.stringContaining('--load base,web,session_redis,queue_job (odoo.conf leaves it out') });
+    expect(queueJobCheck(facts([{ name: 'shop', depends: [] }]), new Set(['queue_job'])).message).toContain('ODOO_QUEUE_JOB_CHANNELS=root:0');
   });
 
   it('warns when odoo.conf fights the database filter or proxy mode Flipdeck sets', () => {

@@ -89,7 +89,8 @@ export function renderEdgeConfig(spec: EdgeSpec): string {
     '  acl is_websocket path /websocket',
     ...(spec.domains.length > 0
       ? [
-          `  acl known_domain req.hdr(host),field(1,:),lower -m str ${spec.domains.map((d) => d.toLowerCase()).join(' ')}`,
+          // The edge's own name too: queue_job's runner (in the cron runner) sends jobs to it.
+          `  acl known_domain req.hdr(host),field(1,:),lower -m str ${[...spec.domains.map((d) => d.toLowerCase()), names.edge].join(' ')}`,
           '  http-request deny deny_status 404 if !known_domain',
         ]
       : []),

@@ -1,5 +1,6 @@
 // Checks on what the source holds: the missing-dependency trap, queue_job's wiring, and how Flipdeck
 // runs the database filter and proxy mode for the edge.
+import { cronLoad, QUEUE_JOB, WEB_WORKER_RUNNER_OFF } from '../../odoo/queue-job';
 import type { PreflightCheck } from '../../../../shared/deploy';
 import type { SourceFacts } from '../source-facts';
 
@@ -24,18 +25,21 @@ export function manifestDependencyCheck(src: SourceFacts, imageAddons: Set<strin
 }
 
 /**
- * OCA queue_job: its job runner starts only from `server_wide_modules`, in one process. Flipdeck loads
- * it in the environment's cron runner (never in web workers), dispatching to the live pool.
+ * OCA queue_job: its job runner starts in every Odoo that loads it server-wide, and a cron runner
+ * serves no HTTP. Flipdeck patches the command line rather than the project's odoo.conf: the cron
+ * runner gets `--load` with queue_job and sends jobs through the edge; web workers get root:0.
  */
 export function queueJobCheck(src: SourceFacts, imageAddons: Set<string> | null): PreflightCheck {
   const id = 'queue_job';
-  const present = src.addons.some((a) => a.name === 'queue_job') || !!imageAddons?.has('queue_job');
+  const present = src.addons.some((a) => a.name === QUEUE_JOB) || !!imageAddons?.has(QUEUE_JOB);
   if (!present) return { id, status: 'pass', message: 'no queue_job in the source or the image: nothing to wire' };
   const conf = src.conf?.serverWideModules;
-  if (conf && !conf.includes('queue_job')) {
-    return { id, status: 'warn', message: `${src.confPath} sets server_wide_modules = ${conf.join(',')} without queue_job: Flipdeck adds it for the cron runner only (web workers must not run the job runner)`, fix: 'nothing to do; add queue_job there too to make it explicit' };
-  }
-  return { id, status: 'pass', message: 'queue_job found: the cron runner loads it (server_wide_modules) and its runner sends jobs to the live pool through the edge; web workers never run it' };
+  const load = cronLoad(conf, true)!.join(',');
+  const patched = conf && !conf.includes(QUEUE_JOB) ? ` (${src.confPath} leaves it out of server_wide_modules; the cron runner adds it)` : '';
+  return {
+    id, status: 'pass',
+    message: `queue_job found: only the cron runner runs its job runner, with --load ${load}${patched}, sending jobs through the edge to the live pool; web workers run with ${WEB_WORKER_RUNNER_OFF}. The runner swaps with crons at the flip.`,
+  };
 }
 
 /** Flipdeck runs workers with --proxy-mode and --db-filter ^DB$; a conf that fights that is worth a word. */

@@ -1,11 +1,19 @@
 # -i / -u: install or update modules in the database, recording name, version and state in
-# ir_module_module (as Odoo does), dependencies first. Unknown names are ignored with Odoo's warning.
+# ir_module_module (as Odoo does), dependencies first; a newly installed module's post_init_hook runs. Unknown names are ignored with Odoo's warning.
+import importlib
 import logging
 
 from . import db
 from .modules import full_version
 
 _logger = logging.getLogger('odoo.modules.loading')
+
+
+class Env:
+    """What a post_init_hook receives (Odoo passes an Environment; hooks here only use env.cr)."""
+
+    def __init__(self, cr):
+        self.cr = cr
 
 
 def closure(names, loaded):
@@ -52,4 +60,7 @@ def run(conf, loaded, to_init, to_update):
             _logger.info('%s module %s %s', action, name, version)
             cr.execute('''INSERT INTO ir_module_module (name, latest_version, state, write_date) VALUES (%s, %s, 'installed', now())
                           ON CONFLICT (name) DO UPDATE SET latest_version = EXCLUDED.latest_version, state = 'installed', write_date = now()''', (name, version))
+            hook = loaded[name].get('post_init_hook')
+            if hook and action == 'installing':
+                getattr(importlib.import_module('odoo.addons.' + name), hook)(Env(cr))
     _logger.info('Modules loaded.')

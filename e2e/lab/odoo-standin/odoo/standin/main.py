@@ -1,5 +1,6 @@
 # The stand-in server: start-up as Odoo does it (config, addons, registry), HTTP on the http and
-# gevent ports, a cron thread honouring max_cron_threads, graceful SIGTERM.
+# gevent ports, a cron thread honouring max_cron_threads, queue_job's runner when it is loaded
+# server-wide, graceful SIGTERM.
 import logging
 import os
 import signal
@@ -11,7 +12,8 @@ import time
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 import odoo.release
-from . import config, db, install, modules, web, websocket
+import odoo.tools
+from . import config, db, install, modules, queue_runner, web, websocket
 
 _logger = logging.getLogger('odoo')
 
@@ -63,6 +65,7 @@ def cron_loop(state, stop):
 
 def run():
     conf = config.load(sys.argv[1:])
+    odoo.tools.config.update(conf)
     setup_logging(conf['log_level'])
     _DbFilter.dbname = str(conf['db_name'] or '?')
     _logger.info('Odoo version %s (stand-in)', odoo.release.version)
@@ -126,6 +129,8 @@ def run():
         if conf['max_cron_threads'] > 0:
             threading.Thread(target=cron_loop, args=(state, stop), daemon=True).start()
             _logger.info('cron runner started (%s thread(s))', conf['max_cron_threads'])
+        if queue_runner.enabled(conf, loaded):
+            threading.Thread(target=queue_runner.run, args=(conf, stop), daemon=True).start()
 
     stop.wait()
     for srv in servers:

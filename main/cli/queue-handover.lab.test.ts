@@ -1,0 +1,124 @@
+// Crons and queue_job across a deploy and a rollback, against the lab: a schema-changing deploy
+// installs queue_job; the cron runner (only it) runs queue_job's runner, which sends jobs through
+// the edge (by its own name, past the domain filter) to the live pool; while jobs keep coming, a
+// deploy and a rollback swap the runner: cron heartbeats never overlap, and every job takes effect
+// exactly once (none lost, none run twice).
+import { cpSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeployProgress } from '../../shared/deploy';
+import { ADDONS } from '../../e2e/lab/standin-kit';
+import { envNames } from '../engine/names';
+import { demux } from '../engine/deploy/pool-ops';
+import { sourceDir } from '../engine/testing/lab-deploy';
+import { openContext, type CliContext } from './context';
+import { applyEnv, cleanEnv, envSql, L, labDocker, labHome } from './testing/lab-cli';
+
+const ENV = 'qjtest';
+const PORT = 18_675;
+const DOMAIN = 'qj.lab.test';
+const names = envNames(ENV);
+let work: string;
+let ctx: CliContext;
+const sql = (query: string) => envSql(ENV, query);
+
+/** A request to the edge for the environment's domain (the edge refuses unknown hosts). */
+function get(pathAndQuery: string): Promise<{ status: number; body: string; worker: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port: PORT, path: pathAndQuery, headers: { host: DOMAIN }, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, worker: String(res.headers['x-flipdeck-worker'] ?? '') }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}
+
+function source(tag: string, withQueue: boolean): string {
+  const dir = sourceDir(L, tag);
+  if (withQueue) cpSync(ADDONS.queue, path.join(dir, 'addons'), { recursive: true });
+  return dir;
+}
+
+async function deploy(tag: string, kind: 'deploy' | 'rollback' = 'deploy') {
+  if (kind === 'deploy') {
+    await applyEnv(work, ENV, PORT, source(tag, tag !== 'qj-1'), [`domains: [${DOMAIN}]`, 'drain_timeout: 5s', 'rehearse: false', 'env:', '  ODOO_QUEUE_JOB_CHANNELS: root:2']);
+  }
+  const events: DeployProgress[] = [];
+  const result = await ctx.services.deployments.run(`lab/${ENV}`, kind, { onProgress: (p) => events.push(p) });
+  expect(result, JSON.stringify(result.reason)).toMatchObject({ ok: true });
+  return events;
+}
+
+async function waitJobsDone(uuids: string[], timeoutMs: number): Promise<void> {
+  const list = uuids.map((u) => `'${u}'`).join(',');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (Number(await sql(`SELECT count(*) FROM queue_job WHERE state = 'done' AND uuid IN (${list})`)) === uuids.length) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`jobs not done within ${timeoutMs} ms: ${await sql(`SELECT state, count(*) FROM queue_job WHERE uuid IN (${list}) GROUP BY state`)}`);
+}
+
+const logsOf = async (name: string) => demux((await labDocker.getContainer(name).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
+
+beforeAll(async () => {
+  await cleanEnv(ENV);
+  work = await labHome('queue');
+  ctx = await openContext({ out: () => undefined, err: () => undefined });
+  await deploy('qj-1');
+}, 300_000);
+
+afterAll(async () => {
+  await ctx?.services.close();
+  await cleanEnv(ENV);
+});
+
+describe('crons and queue_job handover', () => {
+  it('installs queue_job with a schema-changing deploy; only the cron runner runs its runner, which sends jobs to the live pool through the edge', async () => {
+    const events = await deploy('qj-2');
+    const migration = events.filter((e): e is Extract<DeployProgress, { kind: 'migration' }> => e.kind === 'migration').at(-1);
+    expect(migration?.changes.install).toEqual(expect.arrayContaining(['queue_job', 'flipdeck_lab_jobs']));
+    const live = /-(blue|green)-\d$/.exec((await get('/web/login')).worker)![1]!;
+    const cron = await labDocker.getContainer(names.cron(live as 'blue')).inspect();
+    expect(cron.Config.Cmd).toEqual(expect.arrayContaining(['--load', 'base,web,queue_job']));
+    const uuids = (await get('/flipdeck_lab_jobs/enqueue?n=4&seconds=0.2')).body.split('\n');
+    await waitJobsDone(uuids, 30_000);
+    expect(await sql('SELECT DISTINCT pool FROM flipdeck_job_effect')).toBe(live);
+    expect(await logsOf(names.cron(live as 'blue'))).toMatch(/queue job runner ready for db qjtest/);
+    for (let i = 1; i <= 2; i++) expect(await logsOf(names.worker(live as 'blue', i))).not.toMatch(/jobrunner\.runner: starting/);
+  }, 240_000);
+
+  it('across a deploy and a rollback: cron heartbeats never overlap; every job takes effect exactly once', async () => {
+    await sql('DELETE FROM flipdeck_cron_heartbeat');
+    const uuids: string[] = [];
+    let stop = false;
+    const producer = (async () => {
+      // Bounded: at most 400 requests and 150 s.
+      const until = Date.now() + 150_000;
+      for (let i = 0; i < 400 && !stop && Date.now() < until; i++) {
+        const r = await get('/flipdeck_lab_jobs/enqueue?n=1&seconds=0.5').catch(() => null);
+        if (r?.status === 200) uuids.push(...r.body.split('\n').filter(Boolean));
+        await new Promise((res) => setTimeout(res, 250));
+      }
+    })();
+    await deploy('qj-3');
+    await deploy('qj-3', 'rollback');
+    stop = true;
+    await producer;
+    expect(uuids.length).toBeGreaterThan(20);
+    await waitJobsDone(uuids, 120_000);
+    const list = uuids.map((u) => `'${u}'`).join(',');
+    expect(await sql(`SELECT count(*) FROM flipdeck_job_effect WHERE job_uuid IN (${list})`)).toBe(String(uuids.length));
+    expect(await sql(`SELECT count(DISTINCT job_uuid) FROM flipdeck_job_effect WHERE job_uuid IN (${list})`)).toBe(String(uuids.length));
+    // Jobs followed the live pool: both pools ran some.
+    expect((await sql(`SELECT DISTINCT pool FROM flipdeck_job_effect WHERE job_uuid IN (${list}) ORDER BY pool`)).split('\n')).toEqual(['blue', 'green']);
+    // One runner at a time: the heartbeats' pools form at most three runs (live, new, live again).
+    const pools = (await sql('SELECT pool FROM flipdeck_cron_heartbeat ORDER BY at')).split('\n').filter(Boolean);
+    const runs = pools.filter((p, i) => i === 0 || pools[i - 1] !== p);
+    expect(runs.length).toBeLessThanOrEqual(3);
+    expect(runs.at(-1)).toBe(runs[0]);
+  }, 400_000);
+});
