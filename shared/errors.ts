@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'secret_missing'
   | 'store_corrupt'
   | 'refused'
+  | 'remote_failed' // a command ran on the server and failed; the message carries what it printed
   | 'internal';
 
 export interface WireError {

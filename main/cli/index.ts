@@ -7,6 +7,7 @@ import { asWire, openContext, type CliContext } from './context';
 import { registerServerCommands, UsageError } from './commands/server';
 import { registerAuditCommand } from './commands/audit';
 import { registerDeployCommands } from './commands/deploy';
+import { registerRestoreCommand } from './commands/restore';
 
 export interface CliIo {
   out(text: string): void;
@@ -47,6 +48,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<ExitCode>
   registerServerCommands(program, run);
   registerAuditCommand(program, run);
   registerDeployCommands(program, run);
+  registerRestoreCommand(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

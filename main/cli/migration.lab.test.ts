@@ -9,7 +9,7 @@ import type { DeployProgress } from '../../shared/deploy';
 import { ADDONS } from '../../e2e/lab/standin-kit';
 import { sourceDir, steadyLoad } from '../engine/testing/lab-deploy';
 import { openContext, type CliContext } from './context';
-import { applyEnv, cleanEnv, envSql, L, labDocker, labHome, servingPool } from './testing/lab-cli';
+import { applyEnv, cleanEnv, cli, envSql, L, labDocker, labHome, servingPool, status } from './testing/lab-cli';
 
 const ENV = 'migtest';
 const PORT = 18_980;
@@ -130,5 +130,43 @@ describe('module updates without -u all', () => {
     expect(window).toBeLessThanOrEqual(migration!.cutoverMs! + 500);
     expect(seen.at(-1)!.status).toBe(200);
     expect(await sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toMatch(/^\d+\.0\.1\.3\.0$/);
+  });
+
+  it('restore: refused while the migrated code is live; after the rollback, the backup comes back behind the maintenance page and the old database is kept aside', async () => {
+    const listed = await cli(['restore', `lab/${ENV}`, '--json']);
+    expect(listed.code, listed.err).toBe(0);
+    const { backups, suggested } = JSON.parse(listed.out) as { backups: { name: string }[]; suggested?: string };
+    expect(backups.length).toBeGreaterThan(0);
+    const last = (await ctx.call('environments.status', { server: 'lab', env: ENV })).history!.find((h) => h.outcome === 'live' && h.kind === 'deploy')!;
+    expect(last).toBeDefined();
+    const before = await cli(['restore', `lab/${ENV}`, backups[0]!.name, '--yes']);
+    expect(before.code).toBe(3);
+    expect(before.err).toContain('roll back first');
+    expect(await cli(['restore', `lab/${ENV}`, backups[0]!.name])).toMatchObject({ code: 3, err: expect.stringContaining('--yes') });
+    expect(await cli(['restore', `lab/${ENV}`, '../etc/passwd', '--yes'])).toMatchObject({ code: 2 });
+
+    await sql("INSERT INTO res_users (login, password) VALUES ('written-after-backup', 'x')");
+    const rolled = await cli(['rollback', `lab/${ENV}`, '--json']);
+    expect(rolled.code, rolled.err).toBe(0);
+    const after = JSON.parse((await cli(['restore', `lab/${ENV}`, '--json'])).out) as { suggested?: string };
+    expect(after.suggested).toBeDefined();
+    expect(suggested === undefined || suggested === after.suggested).toBe(true);
+    const probe = steadyLoad(`http://127.0.0.1:${PORT}/web/login`, 2, 120_000);
+    const r = await cli(['restore', `lab/${ENV}`, after.suggested!, '--yes', '--json']);
+    const hits = await probe.stop();
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out) as { windowMs: number; keptAs: string; removedKept?: string };
+    // The schema the rolled-back code expects is back; what was written after the backup lives on aside.
+    expect(await sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toMatch(/^\d+\.0\.1\.1\.0$/);
+    expect(await sql("SELECT count(*) FROM res_users WHERE login = 'written-after-backup'")).toBe('0');
+    expect(await envSql(ENV, `SELECT datname FROM pg_database WHERE datname = '${out.keptAs}'`)).toBe(out.keptAs);
+    expect(out.removedKept).toBeDefined();
+    // Requests saw the old database, then the maintenance page for the swap only, then the restored one.
+    expect(hits.every((h) => h.status === 200 || h.status === 503)).toBe(true);
+    expect(hits.at(-1)?.status).toBe(200);
+    expect(out.windowMs).toBeLessThan(30_000);
+    const audit = await ctx.call('audit.list', { environment: ENV, limit: 50 });
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['oneoff.restore-copy', 'oneoff.restore-swap', 'restore.result']));
+    expect((await status(ENV)).kept).toBeNull();
   });
 });

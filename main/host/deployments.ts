@@ -141,7 +141,7 @@ export class Deployments {
       }
       if (state.migratedSinceKept) {
         const backup = keptBackup(state);
-        note = `${note ? `${note}; ` : ''}the database was migrated since the kept pool was live: rolling back the code does not undo the migration${backup ? `; the backup taken before it is ${backup} on the server (restore it with pg_restore if the old code cannot run on the new schema)` : ''}`;
+        note = `${note ? `${note}; ` : ''}the database was migrated since the kept pool was live: rolling back the code does not undo the migration${backup ? `; the backup taken before it is ${backup} on the server: once rolled back, flipdeck restore (or Restore in the app) puts it back if the old code cannot run on the new schema` : ''}`;
       }
     }
     if (note) o.onProgress?.({ kind: 'notice', deploy: '-', message: note });

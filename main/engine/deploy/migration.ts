@@ -19,7 +19,8 @@ import { StepFailure } from './step-failure';
 /** Backups live in the data volume beside the filestore they belong with. */
 export const BACKUP_DIR = '/var/lib/odoo/flipdeck-backups';
 
-const PG = [
+/** The connection every pg tool uses, from the Odoo container's own HOST/PORT/USER/PASSWORD. */
+export const PG_PY = [
   "env = dict(os.environ, PGPASSWORD=os.environ.get('PASSWORD', ''))",
   "conn = ['-h', os.environ['HOST'], '-p', os.environ.get('PORT', '5432'), '-U', os.environ['USER']]",
   'def run(cmd):',
@@ -29,7 +30,7 @@ const PG = [
   '        sys.exit(r.returncode)',
 ];
 
-export const BACKUP_PY = ['import glob, os, subprocess, sys', ...PG,
+export const BACKUP_PY = ['import glob, os, subprocess, sys', ...PG_PY,
   'd, name, db, keep = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])',
   'os.makedirs(d, exist_ok=True)',
   'path = os.path.join(d, name)',
@@ -40,7 +41,7 @@ export const BACKUP_PY = ['import glob, os, subprocess, sys', ...PG,
   "print('backup', path, os.path.getsize(path), 'bytes')",
 ].join('\n');
 
-export const RESTORE_COPY_PY = ['import os, subprocess, sys', ...PG,
+export const RESTORE_COPY_PY = ['import os, subprocess, sys', ...PG_PY,
   'path, copy = sys.argv[1], sys.argv[2]',
   "run(['dropdb', '--if-exists'] + conn + [copy])",
   "run(['createdb'] + conn + [copy])",
@@ -48,7 +49,7 @@ export const RESTORE_COPY_PY = ['import os, subprocess, sys', ...PG,
   "print('restored', os.path.basename(path), 'into', copy)",
 ].join('\n');
 
-export const DROP_COPY_PY = ['import os, shutil, subprocess, sys', ...PG,
+export const DROP_COPY_PY = ['import os, shutil, subprocess, sys', ...PG_PY,
   'copy = sys.argv[1]',
   "run(['dropdb', '--if-exists'] + conn + [copy])",
   "shutil.rmtree(os.path.join('/var/lib/odoo/filestore', copy), ignore_errors=True)",
