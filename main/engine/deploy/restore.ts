@@ -11,7 +11,8 @@ import type { ServerState } from '../state/server-state';
 import { BACKUP_DIR, PG_PY, RESTORE_COPY_PY } from './migration';
 import { shortScript, type PoolOps } from './pool-ops';
 import { audited, type AuditSink } from './server-link';
-import { DeployLock, markRunning, type Here, type LockHolder } from './lock';
+import type { DeployLock} from './lock';
+import { markRunning, type Here, type LockHolder } from './lock';
 
 export const BACKUP_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.dump$/;
 
