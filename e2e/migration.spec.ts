@@ -23,7 +23,7 @@ const apply = (services: HostServices, source: string) => services.environments.
   edge_image: lab.images.proxy, db_image: lab.images.postgres,
 });
 
-test('a schema-changing deploy: modules named, short cutover chosen, backup and maintenance window reported', async ({ page, flipdeck }) => {
+test('a schema-changing deploy: modules named, short cutover chosen, backup and maintenance window reported; rolled back, then the backup restored', async ({ page, flipdeck }) => {
   await addLabServer(flipdeck.services);
   // Live without any addon of ours; the next source brings one, so the deploy installs it.
   const base = sourceDir(lab, 'uimig-base');
@@ -55,4 +55,24 @@ test('a schema-changing deploy: modules named, short cutover chosen, backup and 
   await expect(migration).toContainText(/Database backup: .*flipdeck-backups\/uimig-.*\.dump/);
   await expect(migration).toContainText(/maintenance page \(503 \+ Retry-After\) for \d+\.\d s/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'migration-2-summary.png') });
+
+  // Roll back over the migrated database: the dialog says so, then offers the backup taken before it.
+  await wizard.getByRole('button', { name: 'Close' }).last().click();
+  await card.getByTestId('emergency-rollback').click();
+  const rollback = page.getByRole('alertdialog', { name: /^Roll back lab\/uimig to / });
+  await expect(rollback.getByTestId('rollback-migrated')).toContainText('The database was migrated');
+  await rollback.getByRole('button', { name: 'Roll back now' }).click();
+  await expect(rollback.getByTestId('deploy-summary')).toBeVisible({ timeout: 60_000 });
+  await rollback.getByRole('button', { name: 'Restore the database backup…' }).click();
+  const restore = page.getByRole('alertdialog', { name: `Restore a database backup of lab/${ENV}` });
+  const suggested = restore.getByRole('radio', { checked: true });
+  await expect(restore.getByText('taken before the kept pool\'s migration')).toBeVisible({ timeout: 30_000 });
+  await expect(suggested).toHaveValue(/^uimig-.*\.dump$/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'migration-3-restore-confirm.png') });
+  await restore.getByRole('button', { name: /^Restore uimig-/ }).click();
+  await expect(restore.getByTestId('restore-outcome')).toContainText(/maintenance page was shown for \d+\.\d s/, { timeout: 120_000 });
+  await expect(restore.getByTestId('restore-outcome')).toContainText(/kept as uimig_before_restore_/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'migration-4-restored.png') });
+  const audit = await flipdeck.services.handlers['audit.list']({ environment: ENV, limit: 50 }, { transport: 'test' });
+  expect(audit.find((a) => a.action === 'restore.result')).toMatchObject({ ok: true });
 });

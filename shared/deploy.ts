@@ -83,6 +83,28 @@ export interface DeployHistoryItem {
   failedStep?: StepId;
 }
 
+/** A database backup kept on the server (a schema-changing deploy takes one before updating modules). */
+export interface BackupInfo {
+  name: string;
+  bytes: number;
+  at: string;
+  /** The deploy that took it. */
+  deployId?: string;
+}
+
+/** A restored backup: the database as it was is renamed aside (never dropped). */
+export interface RestoreOutcome {
+  backup: string;
+  keptAs: string;
+  /** How long the edge answered with the maintenance page. */
+  windowMs: number;
+  /** The kept pool was removed: its code expected the schema the backup undid. */
+  removedKept?: Pool;
+}
+
+/** A backup file name on the server (no path). */
+export const BACKUP_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.dump$/;
+
 /** What runs on the server, read from the server (never from this laptop's memory). */
 export interface EnvironmentStatus {
   live: Pool | null;

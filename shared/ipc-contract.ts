@@ -6,7 +6,8 @@ import type {
   AppInfo, AuditRecord, AuditVerification, Client, ConnectOutcome, ConnectionState, ContainerSummary,
   Inventory, Server, ServerHealth, SshConfigHost,
 } from './model';
-import type { DeployStreamEvent, EnvironmentStatus, EnvironmentSummary, PoolResources, PreflightCheck } from './deploy';
+import type { BackupInfo, DeployStreamEvent, EnvironmentStatus, EnvironmentSummary, PoolResources, PreflightCheck, RestoreOutcome } from './deploy';
+import { BACKUP_FILE } from './deploy';
 import type { LogsEvent, TerminalEvent } from './streams';
 import { displayName, filePath, fingerprint, hostName, id, port, secretName, tag, userName } from './validation';
 
@@ -76,6 +77,8 @@ export const requestSchemas = {
   'fleet.health': z.object({ server: id }).strict(),
   'environments.list': z.object({ server: displayName.optional() }).strict(),
   'environments.status': envRef,
+  'environments.backups': envRef,
+  'environments.restore': envRef.extend({ backup: z.string().regex(BACKUP_FILE, 'must be a backup file name from the list') }).strict(),
   'deploy.preflight': envRef,
   'deploy.start': envRef.extend({
     kind: z.enum(['deploy', 'rollback']),
@@ -130,6 +133,9 @@ export interface Responses {
   'fleet.health': ServerHealth;
   'environments.list': EnvironmentSummary[];
   'environments.status': EnvironmentStatus;
+  /** Newest first; `suggested`: the one taken before the kept pool's migration. */
+  'environments.backups': { backups: BackupInfo[]; suggested?: string };
+  'environments.restore': RestoreOutcome;
   'deploy.preflight': PreflightCheck[];
   'deploy.start': { stream: string };
   'deploy.confirmFlip': void;

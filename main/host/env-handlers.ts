@@ -10,9 +10,10 @@ import type { InventoryStore } from '../store/inventory';
 import type { ServerSessions } from './server-sessions';
 import { serverHealth } from './fleet-health';
 import { fullPreflight } from './odoo-preflight';
+import { backups, restore } from './restore';
 import { environmentStatus, poolResources, updateResources } from './env-ops';
 
-export type EnvironmentChannels = 'fleet.health' | 'environments.list' | 'environments.status' | 'deploy.preflight' | 'deploy.start' | 'deploy.confirmFlip' | 'deploy.cancel' | 'resources.get' | 'resources.update';
+export type EnvironmentChannels = 'fleet.health' | 'environments.list' | 'environments.status' | 'environments.backups' | 'environments.restore' | 'deploy.preflight' | 'deploy.start' | 'deploy.confirmFlip' | 'deploy.cancel' | 'resources.get' | 'resources.update';
 
 export function summaryOf(e: Environment): EnvironmentSummary {
   return { server: e.server, name: e.name, strategy: e.strategy, replicas: e.replicas, publicBind: e.public_bind ?? null, domains: e.domains, source: e.source ?? null, image: e.image ?? null };
@@ -37,6 +38,8 @@ export function createEnvironmentHandlers(d: { deployments: Deployments; environ
       }
       return status;
     },
+    'environments.backups': async (r) => backups(d.deployments, ref(r)),
+    'environments.restore': async (r) => restore(d.deployments, ref(r), r.backup),
     'deploy.preflight': async (r) => fullPreflight(d.deployments, ref(r)),
     'deploy.start': async (r) => d.streams.start({ server: r.server, env: r.env, kind: r.kind, confirmFlip: r.confirmFlip, ...(r.ref ? { ref: r.ref } : {}), ...(r.updateMode ? { updateMode: r.updateMode } : {}) }),
     'deploy.confirmFlip': async ({ stream }) => d.streams.confirmFlip(stream),

@@ -4,6 +4,7 @@
 // the database are ended, it is renamed aside (kept, never dropped), and the copy takes its name.
 // The filestore is not in a dump: files written since stay on disk, unreferenced; none is lost.
 import { FlipdeckError } from '../../../shared/errors';
+import { BACKUP_FILE, type BackupInfo as Backup, type RestoreOutcome } from '../../../shared/deploy';
 import type { WorkerContext } from '../docker/specs';
 import type { EdgeAdmin } from '../proxy/edge-admin';
 import type { StateStore } from '../state/state-store';
@@ -14,7 +15,6 @@ import { audited, type AuditSink } from './server-link';
 import type { DeployLock} from './lock';
 import { markRunning, type Here, type LockHolder } from './lock';
 
-export const BACKUP_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.dump$/;
 
 export const LIST_BACKUPS_PY = [
   'import glob, json, os, sys',
@@ -40,14 +40,6 @@ export const SWAP_PY = ['import os, subprocess, sys, time', ...PG_PY,
   "print('restored', db, '; the database as it was is kept as', aside)",
 ].join('\n');
 
-export interface Backup {
-  name: string;
-  bytes: number;
-  at: string;
-  /** The deploy that took it, from the server's history. */
-  deployId?: string;
-}
-
 export interface RestoreRequest {
   ctx: WorkerContext;
   backup: string;
@@ -63,15 +55,7 @@ export interface RestoreRequest {
   log(line: string): void;
 }
 
-export interface RestoreOutcome {
-  backup: string;
-  /** The database as it was before the restore, renamed aside. */
-  keptAs: string;
-  /** How long the edge answered with the maintenance page. */
-  windowMs: number;
-  /** The kept pool was removed: its code expects the schema the backup undid. */
-  removedKept?: 'blue' | 'green';
-}
+export type { Backup, RestoreOutcome };
 
 export async function listBackups(pools: PoolOps, ctx: WorkerContext, state: ServerState): Promise<Backup[]> {
   const out = await pools.runOnce(ctx, 'backups', [], 60_000, { command: ['python3', '-c', LIST_BACKUPS_PY, BACKUP_DIR] });

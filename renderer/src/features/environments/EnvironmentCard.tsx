@@ -12,6 +12,7 @@ import { formatMiB } from '../../ui/format';
 import { DeployWizard } from '../deploy/DeployWizard';
 import { phaseOf } from '../deploy/deploy-view';
 import { RollbackDialog } from './RollbackDialog';
+import { RestoreDialog } from './RestoreDialog';
 import { ResourcesDialog } from './ResourcesDialog';
 
 const REFRESH_MS = 5000;
@@ -34,7 +35,7 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
   // Uptime, memory and CPU of each worker: from the server's container list (refreshed by the server pane).
   const containers = useContainers((s) => (serverId ? s.byServer[serverId]?.list : undefined));
   const followLogs = useDock((s) => s.followLogs);
-  const [dialog, setDialog] = useState<'deploy' | 'rollback' | 'resources' | null>(null);
+  const [dialog, setDialog] = useState<'deploy' | 'rollback' | 'resources' | 'restore' | null>(null);
   const [now, setNow] = useState(Date.now());
 
   // The command palette asks for this card's deploy wizard or rollback confirm.
@@ -78,6 +79,7 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
           ) : null}
           {status?.live ? <button type="button" className="btn" onClick={() => void followLogs(env.server, env.name, { pool: status.live! })}>Logs</button> : null}
           {status?.live ? <button type="button" className="btn" onClick={() => setDialog('resources')}>Resources…</button> : null}
+          {status?.live ? <button type="button" className="btn" onClick={() => setDialog('restore')}>Backups…</button> : null}
           <button type="button" className="btn btn-primary" onClick={() => setDialog('deploy')}>{running ? 'Show deploy' : 'Deploy…'}</button>
         </div>
       </header>
@@ -119,7 +121,8 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
       ) : null}
       {dialog === 'deploy' ? <DeployWizard server={env.server} env={env.name} onClose={close} /> : null}
       {dialog === 'resources' && status?.live ? <ResourcesDialog server={env.server} env={env.name} pool={status.live} onClose={() => setDialog(null)} /> : null}
-      {dialog === 'rollback' && kept ? <RollbackDialog server={env.server} env={env.name} keptPool={kept.pool} migrated={kept.migrated} backup={kept.backup} onClose={close} /> : null}
+      {dialog === 'rollback' && kept ? <RollbackDialog server={env.server} env={env.name} keptPool={kept.pool} migrated={kept.migrated} backup={kept.backup} onClose={close} onRestore={() => { close(); setDialog('restore'); }} /> : null}
+      {dialog === 'restore' ? <RestoreDialog server={env.server} env={env.name} onClose={() => setDialog(null)} /> : null}
     </article>
   );
 }

@@ -3,8 +3,13 @@ import { useState } from 'react';
 import { envKey } from '../../stores/environments';
 import { useDeploys } from '../../stores/deploys';
 import { DeployProgress } from '../deploy/DeployProgress';
+import { phaseOf } from '../deploy/deploy-view';
 
-export function RollbackDialog({ server, env, keptPool: keptAtOpen, migrated, backup, onClose }: { server: string; env: string; keptPool: string; migrated?: boolean | undefined; backup?: string | undefined; onClose(): void }) {
+/** `onRestore`: offered once a rollback over a migrated database is done (the backup undoes the migration). */
+export function RollbackDialog({ server, env, keptPool: keptAtOpen, migrated, backup, onClose, onRestore }: { server: string; env: string; keptPool: string; migrated?: boolean | undefined; backup?: string | undefined; onClose(): void; onRestore?(): void }) {
+  // What the dialog opened with: once rolled back, the server's status no longer says "migrated".
+  const [migratedAtOpen] = useState(migrated);
+  migrated = migratedAtOpen;
   // The kept pool changes once the rollback is done (the other pool is kept then): keep the title steady.
   const [keptPool] = useState(keptAtOpen);
   const key = envKey(server, env);
@@ -23,7 +28,7 @@ export function RollbackDialog({ server, env, keptPool: keptAtOpen, migrated, ba
             {migrated ? (
               <div className="callout notice" role="note" data-testid="rollback-migrated">
                 <strong>The database was migrated since {keptPool} was live.</strong>
-                <p>Rolling back the code does not undo the module update: the {keptPool} pool will run on the new schema.{backup ? <> If it cannot, restore the backup taken before the update: <code>{backup}</code> (on the server).</> : null}</p>
+                <p>Rolling back the code does not undo the module update: the {keptPool} pool will run on the new schema.{backup ? <> If it cannot, restore the backup taken before the update once rolled back: <code>{backup}</code> (on the server). Data written since the backup is then no longer live.</> : null}</p>
               </div>
             ) : <p className="hint">The database was not migrated since {keptPool} was live: the rollback is code only.</p>}
             {startError ? <div className="callout callout-bad" role="alert"><strong>{startError.message}</strong>{startError.fix ? <p>{startError.fix}</p> : null}</div> : null}
@@ -33,7 +38,12 @@ export function RollbackDialog({ server, env, keptPool: keptAtOpen, migrated, ba
             </div>
           </>
         )}
-        {started ? <div className="dialog-actions"><button type="button" className="btn" onClick={onClose}>Close</button></div> : null}
+        {started ? (
+          <div className="dialog-actions">
+            {migrated && view && phaseOf(view) === 'done' && onRestore ? <button type="button" className="btn btn-danger" onClick={onRestore}>Restore the database backup…</button> : null}
+            <button type="button" className="btn" onClick={onClose}>Close</button>
+          </div>
+        ) : null}
       </div>
     </div>
   );
