@@ -1,4 +1,4 @@
-// Lab images from Debian packages (no registry exists here): a debootstrap rootfs cached as a
+// Lab images from Debian packages (no public registry is reachable here): a debootstrap rootfs cached as a
 // tarball, imported as the base image, then `docker build` on top for each image, tagged by a
 // hash of its build context so a change rebuilds it and an unchanged one is reused in seconds.
 import { createHash } from 'node:crypto';
@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { LAB_SRC, paths } from './paths';
 import { pipe, run } from './sh';
+import { publish } from './registry';
 
 export const SUITE = 'bookworm';
 export const PACKAGES = [
@@ -94,10 +95,11 @@ export async function ensureImages(dockerHost: string, log: (s: string) => void)
     await run('docker', ['-H', dockerHost, 'build', '-q', '--build-arg', `BASE_IMAGE=${base}`, '-t', tag, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
     return tag;
   };
+  // What deploys use is the registry's copy (see registry.ts): pulled fresh, it is up to date.
   return {
     base,
-    proxy: await build('haproxy', path.join(LAB_SRC, 'images', 'haproxy')),
-    postgres: await build('postgres', path.join(LAB_SRC, 'images', 'postgres')),
-    odoo: await build('odoo', path.join(LAB_SRC, 'odoo-standin')),
+    proxy: await publish(dockerHost, await build('haproxy', path.join(LAB_SRC, 'images', 'haproxy'))),
+    postgres: await publish(dockerHost, await build('postgres', path.join(LAB_SRC, 'images', 'postgres'))),
+    odoo: await publish(dockerHost, await build('odoo', path.join(LAB_SRC, 'odoo-standin'))),
   };
 }

@@ -8,6 +8,7 @@ import { ensureImages, type LabImages } from './images';
 import { LAB_DIR, PORTS, RUN_DIR, STATE_FILE, USERS, paths } from './paths';
 import { runningPid, startDetached, stopByPidFile, waitFor } from './processes';
 import { portOpen, setupSsh, startAgent, startSshd, stopSsh } from './sshd';
+import { startRegistry, stopRegistry } from './registry';
 
 export interface LabState {
   ssh: { host: string; port: number; user: string; identity: string; hostKeySha256: string };
@@ -43,6 +44,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   const ssh = await setupSsh(opts.fleet ?? 10);
   await startDockerd();
   await clearLeftovers(log);
+  await startRegistry();
   const images = await ensureImages(dockerHost, log);
   await startSshd();
   const agentSocket = await startAgent(ssh.identity);
@@ -71,6 +73,7 @@ export async function labDown(): Promise<void> {
   await stopSsh();
   if (runningPid(paths.dockerPid)) await clearLeftovers(() => undefined).catch(() => undefined);
   await stopDockerd();
+  await stopRegistry();
 }
 
 export function readLabState(): LabState {

@@ -25,5 +25,5 @@ export const paths = {
   agentPid: path.join(RUN_DIR, 'agent.pid'),
 };
 
-export const PORTS = { ssh: 2222, jump: 2223, relay: 2224, relayControl: 2225 };
+export const PORTS = { ssh: 2222, jump: 2223, relay: 2224, relayControl: 2225, registry: 2226 };
 export const USERS = { main: 'flipdeck-lab', unprivileged: 'flipdeck-nodocker', dockerGroup: 'flipdeck-docker' };

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreflightCheck } from '../../shared/deploy';
 import { ADDONS } from '../../e2e/lab/standin-kit';
-import { applyEnv, cleanEnv, cli, L, labHome } from '../cli/testing/lab-cli';
+import { applyEnv, cleanEnv, cli, L, labDocker, labHome } from '../cli/testing/lab-cli';
+import { REGISTRY_HOST } from '../../e2e/lab/registry';
 import { sourceDir } from '../engine/testing/lab-deploy';
 import { openContext, type CliContext } from '../cli/context';
 import { fullPreflight } from './odoo-preflight';
@@ -34,12 +35,13 @@ describe('the Odoo pre-flight on the lab', () => {
   it('passes every check for a clean source, reading the server, the image and the database', async () => {
     await applyEnv(work, ENV, PORT, sourceDir(L, 'pf-1'), ['domains: [shop.lab.test]']);
     const c = await preflight();
-    for (const id of ['odoo_memory', 'memory_room', 'domains', 'dbfilter', 'inotify', 'public_port', 'sessions', 'manifest_dependencies', 'queue_job', 'modules']) {
+    for (const id of ['odoo_memory', 'memory_room', 'domains', 'dbfilter', 'inotify', 'public_port', 'base_image', 'sessions', 'manifest_dependencies', 'queue_job', 'modules']) {
       expect(c[id], id).toBeDefined();
       expect(c[id]!.status, `${id}: ${c[id]!.message}`).toBe('pass');
     }
     expect(c['manifest_dependencies']!.message).toMatch(/the image \(\d+ addons\)/);
     expect(c['memory_room']!.message).toMatch(/MiB available on the server/);
+    expect(c['base_image']!.message).toMatch(/is the registry's current one/);
     const audit = await ctx.call('audit.list', { kinds: ['preflight'], limit: 10 });
     expect(audit.map((r) => r.action)).toContain('preflight.inspect_image');
   });
@@ -89,5 +91,36 @@ describe('the Odoo pre-flight on the lab', () => {
     expect(c['odoo_memory']).toMatchObject({ status: 'pass', message: expect.stringContaining('Odoo 17.0') });
     expect(c['memory_room']).toMatchObject({ status: 'fail', message: expect.stringContaining('MiB missing') });
     expect(c['inotify']).toMatchObject({ status: 'warn' });
+  });
+
+  it('compares the base image with what the lab registry serves now: newer there, gone, or no registry answering', async () => {
+    const docker = labDocker;
+    const tag = `${REGISTRY_HOST}/flipdeck-test/odoo:pf`;
+    // The registry gets a newer image under the tag; the server keeps the older copy under that name.
+    await docker.getImage(L.images.odoo).tag({ repo: `${REGISTRY_HOST}/flipdeck-test/odoo`, tag: 'pf' });
+    const newer = await docker.buildImage({ context: sourceDir(L, 'pf-newer'), src: ['Dockerfile', 'addons'] }, { t: tag, labels: { 'io.flipdeck.test': 'pf-newer' } });
+    await new Promise((res, rej) => docker.modem.followProgress(newer, (e: Error | null) => (e ? rej(e) : res(null))));
+    const pushed = await docker.getImage(tag).push({ authconfig: { serveraddress: REGISTRY_HOST } });
+    await new Promise((res, rej) => docker.modem.followProgress(pushed, (e: Error | null) => (e ? rej(e) : res(null))));
+    await docker.getImage(L.images.odoo).tag({ repo: `${REGISTRY_HOST}/flipdeck-test/odoo`, tag: 'pf' });
+
+    const src = sourceDir(L, 'pf-base');
+    writeFileSync(path.join(src, 'Dockerfile'), `FROM ${tag}\nCOPY addons /mnt/extra-addons\n`);
+    await applyEnv(work, ENV, PORT, src);
+    expect((await preflight())['base_image']).toMatchObject({ status: 'pass', message: expect.stringMatching(/registry has a newer .* the build pulls it first/) });
+    await applyEnv(work, ENV, PORT, null, [`image: ${tag}`]);
+    expect((await preflight())['base_image']).toMatchObject({ status: 'warn', message: expect.stringContaining('the deploy would run the cached one'), fix: expect.stringContaining(`docker pull ${tag}`) });
+
+    // Neither on the server nor in the registry: the build could not start.
+    await applyEnv(work, ENV, PORT, null, [`image: ${REGISTRY_HOST}/flipdeck-test/nope:1`]);
+    expect((await preflight())['base_image']).toMatchObject({ status: 'fail', message: expect.stringContaining('is not on the server and no registry answered') });
+
+    // A registry that does not answer (a closed loopback port): the cached copy is used, with a warning.
+    await docker.getImage(L.images.odoo).tag({ repo: '127.0.0.1:1/flipdeck-test/odoo', tag: 'pf' });
+    await applyEnv(work, ENV, PORT, null, ['image: 127.0.0.1:1/flipdeck-test/odoo:pf']);
+    expect((await preflight())['base_image']).toMatchObject({ status: 'warn', message: expect.stringMatching(/no registry answered for .*the deploy runs the server's copy from \d{4}-\d\d-\d\d/) });
+    const audit = await ctx.call('audit.list', { kinds: ['preflight'], limit: 20 });
+    expect(audit.map((r) => r.action)).toContain('preflight.registry_digest');
+    for (const t of [tag, '127.0.0.1:1/flipdeck-test/odoo:pf']) await docker.getImage(t).remove().catch(() => undefined);
   });
 });

@@ -16,7 +16,8 @@ import { detectOdooVersion, floorFor, memoryFloorCheck, memoryRoomCheck } from '
 import { dbfilterCheck, manifestDependencyCheck, queueJobCheck } from '../engine/preflight/checks/odoo-source';
 import { moduleChanges, modulesCheck, moduleStamp } from '../engine/preflight/checks/modules';
 import { inotifyCheck, publicPortCheck } from '../engine/preflight/checks/server';
-import { imageAddons, installedModules, liveModuleStamp, parseMeminfoAvailable, type ServerFacts } from '../engine/preflight/server-facts';
+import { baseImageCheck } from '../engine/preflight/checks/base-image';
+import { baseImageFacts, imageAddons, installedModules, liveModuleStamp, parseMeminfoAvailable, type ServerFacts } from '../engine/preflight/server-facts';
 import type { AuditSink } from '../engine/deploy/server-link';
 import type { Deployments, Target } from './deployments';
 import { basicPreflight } from './env-ops';
@@ -35,12 +36,13 @@ export async function gatherServerFacts(t: Target, audit: AuditSink, src: Source
   const state = await new StateStore(docker, e.name).read();
   const image = e.image ?? src?.baseImage ?? null;
   const edgeRunning = (await docker.getContainer(envNames(e.name).edge).inspect().catch(() => null))?.State.Running ?? false;
-  const [host, inotify, addons, installed, live] = await Promise.all([
+  const [host, inotify, addons, installed, live, base] = await Promise.all([
     'memAvailableBytes' in over ? null : t.readHostFile('/proc/meminfo'),
     'inotifyMaxUserWatches' in over ? null : t.readHostFile('/proc/sys/fs/inotify/max_user_watches'),
     'imageAddons' in over || !image ? null : imageAddons(docker, audit, image),
     'installedModules' in over || e.db !== 'managed' ? null : installedModules(docker, audit, e.name, e.name),
     'liveModules' in over ? null : liveModuleStamp(docker, state.liveImage),
+    'baseImage' in over || !image || image.includes('$') ? null : baseImageFacts(docker, audit, image),
   ]);
   let publicPort: ServerFacts['publicPort'] = { fromServer: null, fromHere: null };
   if (e.public_bind && edgeRunning) {
@@ -64,6 +66,7 @@ export async function gatherServerFacts(t: Target, audit: AuditSink, src: Source
     liveModules: live,
     liveRunning: state.live !== null,
     publicPort,
+    baseImage: base,
     ...over,
   };
 }
@@ -96,6 +99,9 @@ export async function odooPreflight(t: Target, audit: AuditSink, over: Partial<S
     safe('dbfilter', () => dbfilterCheck(src, e.name, e.domains)),
     safe('inotify', () => inotifyCheck(facts.inotifyMaxUserWatches)),
     safe('public_port', () => publicPortCheck(e.public_bind, facts.publicPort)),
+    safe('base_image', () => (!facts.baseImage && !e.image && e.source && isGitUrl(e.source)
+      ? { id: 'base_image', status: 'pass', message: 'a git source: its base image is read after the fetch and pulled fresh by the build' }
+      : baseImageCheck(facts.baseImage, !!e.image))),
     safe('sessions', () => ({ id: 'sessions', status: 'pass', message: 'one server: both pools and the cron runner mount the same data volume (filestore and sessions), so logins survive the flip' })),
   ];
   if (src) {

@@ -31,10 +31,10 @@ export async function labHome(prefix: string, over: { port?: number; host?: stri
   return work;
 }
 
-/** Writes and applies an environment file; `lines` are extra YAML lines. */
-export async function applyEnv(work: string, name: string, port: number, source: string, lines: string[] = []) {
+/** Writes and applies an environment file; `lines` are extra YAML lines; `source` null: none (an `image:` line instead). */
+export async function applyEnv(work: string, name: string, port: number, source: string | null, lines: string[] = []) {
   const file = path.join(work, `${name}.yml`);
-  const defaults = ['server: lab', `name: ${name}`, `source: ${source}`, 'replicas: 2', `public_bind: 127.0.0.1:${port}`,
+  const defaults = ['server: lab', `name: ${name}`, ...(source === null ? [] : [`source: ${source}`]), 'replicas: 2', `public_bind: 127.0.0.1:${port}`,
     'drain_timeout: 10s', 'ready_timeout: 60s', 'keep_window: 10m', `edge_image: ${L.images.proxy}`, `db_image: ${L.images.postgres}`];
   // A top-level key in `lines` replaces its default.
   const overridden = new Set(lines.map((l) => /^([a-z_]+):/.exec(l)?.[1]).filter(Boolean));

@@ -11,6 +11,7 @@ import { dbfilterCheck, manifestDependencyCheck, queueJobCheck } from './checks/
 import { moduleChanges, modulesCheck, moduleStamp } from './checks/modules';
 import { inotifyCheck, publicPortCheck } from './checks/server';
 import { parseMeminfoAvailable } from './server-facts';
+import { baseImageCheck } from './checks/base-image';
 
 const MiB = 1024 ** 2;
 
@@ -144,5 +145,24 @@ describe('server limits', () => {
     expect(publicPortCheck('0.0.0.0:443', { fromServer: true, fromHere: false })).toMatchObject({ status: 'warn', message: expect.stringContaining('firewall') });
     expect(publicPortCheck('0.0.0.0:443', { fromServer: false, fromHere: null }).status).toBe('fail');
     expect(publicPortCheck('127.0.0.1:8069', { fromServer: null, fromHere: null }).message).toContain('first deploy');
+  });
+});
+
+describe('the base image against its registry', () => {
+  const local = { id: 'sha256:aaa', created: '2026-01-02T03:04:05Z', repoDigests: ['reg.example/odoo@sha256:1111'] };
+  it('passes an up-to-date copy, a digest pin, and an image the build will pull', () => {
+    expect(baseImageCheck({ image: 'reg.example/odoo:17', local, registry: { digest: 'sha256:1111' } }, false)).toMatchObject({ status: 'pass', message: expect.stringContaining('current one (1111)') });
+    expect(baseImageCheck({ image: `odoo@sha256:${'a'.repeat(64)}`, local: null, registry: { error: 'x' } }, false).message).toContain('pinned by digest');
+    expect(baseImageCheck({ image: 'odoo:17', local: null, registry: { digest: 'sha256:2222' } }, false).message).toContain('the build pulls');
+  });
+  it('tells a newer registry copy apart for builds (pulled first) and prebuilt images (would run cached)', () => {
+    const f = { image: 'reg.example/odoo:17', local, registry: { digest: 'sha256:9999' } };
+    expect(baseImageCheck(f, false)).toMatchObject({ status: 'pass', message: expect.stringContaining('the build pulls it first') });
+    expect(baseImageCheck(f, true)).toMatchObject({ status: 'warn', fix: expect.stringContaining('docker pull reg.example/odoo:17') });
+  });
+  it('warns when no registry answers, and fails when the image is nowhere', () => {
+    expect(baseImageCheck({ image: 'odoo:17', local, registry: { error: 'connection refused' } }, false)).toMatchObject({ status: 'warn', message: expect.stringContaining("the server's copy from 2026-01-02") });
+    expect(baseImageCheck({ image: 'odoo:17', local: null, registry: { error: 'connection refused' } }, false).status).toBe('fail');
+    expect(baseImageCheck(null, false).status).toBe('pass');
   });
 });

@@ -8,6 +8,7 @@ import { LABEL, envNames } from '../names';
 import { demux, shortScript } from '../deploy/pool-ops';
 import type { AuditSink } from '../deploy/server-link';
 import type { ModuleStamp } from './checks/modules';
+import type { BaseImageFacts } from './checks/base-image';
 
 export const MODULES_LABEL = 'io.flipdeck.modules';
 
@@ -26,6 +27,8 @@ export interface ServerFacts {
   liveModules: ModuleStamp | null;
   liveRunning: boolean;
   publicPort: { fromServer: boolean | null; fromHere: boolean | null };
+  /** The image the build starts FROM (or the prebuilt image) against its registry; null when there is none. */
+  baseImage: BaseImageFacts | null;
 }
 
 /** Lists every addon the image can load: Odoo's own addons path and the config's addons_path. A fixed script. */
@@ -127,4 +130,24 @@ export async function liveModuleStamp(docker: Docker, liveImage: string | null):
   } catch {
     return null;
   }
+}
+
+/** The server's copy of `image` and the digest its registry serves now (asked through the daemon, bounded, audited). */
+export async function baseImageFacts(docker: Docker, audit: AuditSink, image: string, timeoutMs = 15_000): Promise<BaseImageFacts> {
+  const info = await docker.getImage(image).inspect().catch(() => null);
+  const local = info ? { id: info.Id, created: info.Created, repoDigests: info.RepoDigests ?? [] } : null;
+  const started = Date.now();
+  const argv = ['docker', 'buildx', 'imagetools', 'inspect', image];
+  let registry: BaseImageFacts['registry'];
+  try {
+    const d = await Promise.race([
+      docker.getImage(image).distribution({}) as Promise<{ Descriptor?: { digest?: string } }>,
+      new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)),
+    ]);
+    registry = d.Descriptor?.digest ? { digest: d.Descriptor.digest } : { error: 'the registry gave no digest' };
+  } catch (err) {
+    registry = { error: (err as Error).message.replace(/^\(HTTP code \d+\) [a-z ]+ - /i, '').split('\n')[0]!.slice(0, 200) };
+  }
+  await audit({ action: 'preflight.registry_digest', argv, ok: 'digest' in registry, exitCode: 'digest' in registry ? 0 : 1, output: 'digest' in registry ? registry.digest : registry.error, durationMs: Date.now() - started });
+  return { image, local, registry };
 }
