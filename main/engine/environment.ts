@@ -42,6 +42,8 @@ const envValue = z.union([z.string().max(8192), z.number().transform(String), z.
 const resources = z.object({
   memory: bytes.optional(),
   memory_swap: bytes.optional(),
+  /** Run below the Odoo version's memory floor deliberately: the limit is then padded by 256 MiB (as the sliders do). */
+  memory_override: z.boolean().default(false),
   cpus: z.number().positive().max(256).optional(),
 }).strict();
 
@@ -75,7 +77,7 @@ export const environmentSchema = z.object({
   strategy: z.enum(['blue-green', 'rolling', 'restart']).default('blue-green'),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and _'), envValue).default({}),
   db: db.default('managed'),
-  resources: resources.default({}),
+  resources: resources.default({ memory_override: false }),
   /** The edge and managed-database images; the official ones by default, pinned per environment if needed. */
   edge_image: z.string().max(300).regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be a Docker image reference').default('haproxy:2.6'),
   db_image: z.string().max(300).regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be a Docker image reference').default('postgres:16'),

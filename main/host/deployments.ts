@@ -192,6 +192,20 @@ export class Deployments {
     return note ? { ...result, note } : result;
   }
 
+  /** Other environments (SERVER/ENV) whose external database is this one's: the same database served from elsewhere. */
+  async sharingDatabase(e: Environment): Promise<string[]> {
+    if (e.db === 'managed') return [];
+    const key = (d: Exclude<Environment['db'], 'managed'>) => `${d.host.toLowerCase()}:${d.port}/${d.name}`;
+    const mine = key(e.db);
+    const out: string[] = [];
+    for (const ref of await this.d.environments.list()) {
+      if (ref.server === e.server && ref.name === e.name) continue;
+      const other = await this.d.environments.get(ref.server, ref.name).catch(() => null);
+      if (other && other.db !== 'managed' && key(other.db) === mine) out.push(`${ref.server}/${ref.name}`);
+    }
+    return out;
+  }
+
   /** Compares the audit head this laptop left on the server with the local log (a rewritten log no longer matches). */
   async checkAuditHead(ref: string): Promise<{ ok: boolean; message: string }> {
     const t = await this.target(ref);

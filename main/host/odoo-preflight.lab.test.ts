@@ -93,6 +93,22 @@ describe('the Odoo pre-flight on the lab', () => {
     expect(c['inotify']).toMatchObject({ status: 'warn' });
   });
 
+  it('warns below the memory floor, on an unrouted domain and a conflicting dbfilter; a dead edge port fails, a closed firewall warns (injected)', async () => {
+    const src = sourceDir(L, 'pf-warns');
+    writeFileSync(path.join(src, 'odoo.conf'), '[options]\ndbfilter = ^%d$\n');
+    await applyEnv(work, ENV, PORT, src, ['domains: [shop.lab.test, new.lab.test]', 'resources: {memory: 512m}']);
+    const c = await preflight();
+    expect(c['odoo_memory']).toMatchObject({ status: 'warn', message: expect.stringContaining('below') });
+    expect(c['domains']).toMatchObject({ status: 'warn', message: expect.stringContaining('does not route new.lab.test') });
+    expect(c['dbfilter']).toMatchObject({ status: 'warn' });
+    const dead = await preflight({ publicPort: { fromServer: false, fromHere: null } });
+    expect(dead['public_port']).toMatchObject({ status: 'fail', message: expect.stringContaining('does not answer on the server') });
+    const firewalled = await preflight({ publicPort: { fromServer: true, fromHere: false } });
+    expect(firewalled['public_port']).toMatchObject({ status: 'warn', message: expect.stringContaining('a firewall closes it') });
+    await applyEnv(work, ENV, PORT, src, ['resources: {memory: 512m, memory_override: true}']);
+    expect((await preflight())['odoo_memory']).toMatchObject({ status: 'warn', message: expect.stringContaining('you chose to override it (padded by 256 MiB)') });
+  });
+
   it('compares the base image with what the lab registry serves now: newer there, gone, or no registry answering', async () => {
     const docker = labDocker;
     const tag = `${REGISTRY_HOST}/flipdeck-test/odoo:pf`;
@@ -122,5 +138,20 @@ describe('the Odoo pre-flight on the lab', () => {
     const audit = await ctx.call('audit.list', { kinds: ['preflight'], limit: 20 });
     expect(audit.map((r) => r.action)).toContain('preflight.registry_digest');
     for (const t of [tag, '127.0.0.1:1/flipdeck-test/odoo:pf']) await docker.getImage(t).remove().catch(() => undefined);
+  });
+
+  it('fails one database served from two data volumes without shared sessions (the login loop), then without a shared filestore', async () => {
+    const db = ['db:', '  host: extpg.lab.test', '  user: odoo_ext', '  name: clientdb', '  password: {secret: pf_ext_pw}'];
+    const src = sourceDir(L, 'pf-sessions');
+    await applyEnv(work, 'pfpeer', PORT + 1, src, db);
+    await applyEnv(work, ENV, PORT, src, db);
+    expect((await preflight())['sessions']).toMatchObject({ status: 'fail', message: expect.stringMatching(/lab\/pfpeer serves the same database .*login loop/) });
+    await applyEnv(work, ENV, PORT, src, [...db, 'env:', '  ODOO_SESSION_REDIS: "1"', '  ODOO_SESSION_REDIS_HOST: redis.lab.test']);
+    expect((await preflight())['sessions']).toMatchObject({ status: 'fail', message: expect.stringContaining('the filestore is not (local volume flipdeck-pftest-data)') });
+    for (const addon of ['session_redis', 'fs_attachment']) {
+      mkdirSync(path.join(src, 'addons', addon));
+      writeFileSync(path.join(src, 'addons', addon, '__manifest__.py'), `{'name': '${addon}', 'version': '17.0.1.0.0', 'depends': ['base']}\n`);
+    }
+    expect((await preflight())['sessions']).toMatchObject({ status: 'pass', message: expect.stringContaining('sessions shared (session_redis at redis.lab.test), filestore shared (attachments in object storage (fs_attachment))') });
   });
 });

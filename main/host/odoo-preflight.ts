@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { PreflightCheck } from '../../shared/deploy';
 import { isGitUrl } from '../engine/deploy/git-source';
-import { envNames } from '../engine/names';
+import { envNames, LABEL } from '../engine/names';
 import { readContainerFile } from '../engine/docker/archive';
 import { EDGE_CONFIG_DIR } from '../engine/docker/specs';
 import { StateStore } from '../engine/state/state-store';
@@ -17,6 +17,7 @@ import { dbfilterCheck, manifestDependencyCheck, queueJobCheck } from '../engine
 import { moduleChanges, modulesCheck, moduleStamp } from '../engine/preflight/checks/modules';
 import { inotifyCheck, publicPortCheck } from '../engine/preflight/checks/server';
 import { baseImageCheck } from '../engine/preflight/checks/base-image';
+import { OBJECT_STORAGE_ADDONS, sessionsCheck, type SessionFacts } from '../engine/preflight/checks/sessions';
 import { baseImageFacts, imageAddons, installedModules, liveModuleStamp, parseMeminfoAvailable, type ServerFacts } from '../engine/preflight/server-facts';
 import type { AuditSink } from '../engine/deploy/server-link';
 import type { Deployments, Target } from './deployments';
@@ -71,6 +72,28 @@ export async function gatherServerFacts(t: Target, audit: AuditSink, src: Source
   };
 }
 
+/** Who else serves this database, how sessions and attachments are shared, and what the containers mount. */
+async function sessionFacts(t: Target, src: SourceFacts | null, imageAddons: Set<string> | null, peers: string[]): Promise<SessionFacts> {
+  const e = t.environment;
+  const names = envNames(e.name);
+  const addons = new Set([...(src?.addons.map((a) => a.name) ?? []), ...(imageAddons ?? [])]);
+  const redis = e.env['ODOO_SESSION_REDIS'];
+  const redisOn = redis !== undefined && (typeof redis === 'object' || /^(1|true|yes)$/i.test(String(redis)));
+  const redisHost = e.env['ODOO_SESSION_REDIS_HOST'];
+  const sessionStore = redisOn ? `session_redis${typeof redisHost === 'string' ? ` at ${redisHost}` : ''}${addons.size > 0 && !addons.has('session_redis') ? ', though the addon was not found' : ''}` : null;
+  const storage = OBJECT_STORAGE_ADDONS.find((a) => addons.has(a));
+  let filestore: SessionFacts['filestore'] = storage ? { shared: true, how: `attachments in object storage (${storage})` } : { shared: false, how: `local volume ${names.dataVolume}` };
+  const volume = await t.link.docker.getVolume(names.dataVolume).inspect().catch(() => null);
+  const type = volume?.Options?.['type'];
+  if (!storage && volume && (volume.Driver !== 'local' || /^(nfs4?|cifs)$/.test(type ?? ''))) filestore = { shared: true, how: `volume ${names.dataVolume} on ${volume.Driver}${type ? ` (${type})` : ''}` };
+  const containers = await t.link.docker.listContainers({ all: true, filters: { label: [`${LABEL.environment}=${e.name}`] } });
+  const mounts = containers.filter((c) => c.Labels[LABEL.role] === 'web' || c.Labels[LABEL.role] === 'cron').map((c) => ({
+    container: c.Names[0]?.replace(/^\//, '') ?? c.Id,
+    volume: c.Mounts.find((m) => m.Destination === '/var/lib/odoo')?.Name ?? null,
+  }));
+  return { dataVolume: names.dataVolume, peers, sessionStore, filestore, mounts: containers.length ? mounts : null };
+}
+
 /** Every domain of the environment must be in the edge's routing: a missing one is a silent 404. */
 async function domainsCheck(t: Target): Promise<PreflightCheck> {
   const e = t.environment;
@@ -84,7 +107,7 @@ async function domainsCheck(t: Target): Promise<PreflightCheck> {
   return { id, status: 'pass', message: `the edge routes every domain: ${e.domains.join(', ')}` };
 }
 
-export async function odooPreflight(t: Target, audit: AuditSink, over: Partial<ServerFacts> = {}): Promise<PreflightCheck[]> {
+export async function odooPreflight(t: Target, audit: AuditSink, over: Partial<ServerFacts> = {}, peers: string[] = []): Promise<PreflightCheck[]> {
   const e = t.environment;
   const local = e.source && !isGitUrl(e.source) && existsSync(e.source) ? e.source : null;
   const src = local ? readSourceFacts(local, e.dockerfile) : null;
@@ -93,7 +116,7 @@ export async function odooPreflight(t: Target, audit: AuditSink, over: Partial<S
   const safe = (id: string, f: () => PreflightCheck | Promise<PreflightCheck>) =>
     Promise.resolve().then(f).catch((err: unknown): PreflightCheck => ({ id, status: 'fail', message: `the check itself failed: ${(err as Error).message}` }));
   const checks: Promise<PreflightCheck>[] = [
-    safe('odoo_memory', () => memoryFloorCheck({ version: version.version, versionFrom: version.from, memoryLimit: e.resources.memory, override: false, conf: src?.conf ?? null })),
+    safe('odoo_memory', () => memoryFloorCheck({ version: version.version, versionFrom: version.from, memoryLimit: e.resources.memory, override: e.resources.memory_override, conf: src?.conf ?? null })),
     safe('memory_room', () => memoryRoomCheck({ availableBytes: facts.memAvailableBytes, replicas: e.strategy === 'rolling' ? 1 : e.replicas, memoryLimit: e.resources.memory, floorMiB: floorFor(version.version), liveRunning: facts.liveRunning })),
     safe('domains', () => domainsCheck(t)),
     safe('dbfilter', () => dbfilterCheck(src, e.name, e.domains)),
@@ -102,7 +125,7 @@ export async function odooPreflight(t: Target, audit: AuditSink, over: Partial<S
     safe('base_image', () => (!facts.baseImage && !e.image && e.source && isGitUrl(e.source)
       ? { id: 'base_image', status: 'pass', message: 'a git source: its base image is read after the fetch and pulled fresh by the build' }
       : baseImageCheck(facts.baseImage, !!e.image))),
-    safe('sessions', () => ({ id: 'sessions', status: 'pass', message: 'one server: both pools and the cron runner mount the same data volume (filestore and sessions), so logins survive the flip' })),
+    safe('sessions', async () => sessionsCheck(await sessionFacts(t, src, facts.imageAddons, peers))),
   ];
   if (src) {
     checks.push(
@@ -121,5 +144,6 @@ export async function odooPreflight(t: Target, audit: AuditSink, over: Partial<S
 export async function fullPreflight(deployments: Deployments, ref: string, over: Partial<ServerFacts> = {}): Promise<PreflightCheck[]> {
   const t = await deployments.target(ref);
   const basic = await basicPreflight(t);
-  return [...basic, ...(await odooPreflight(t, deployments.auditSink(t.server, t.environment.name), over))];
+  const peers = await deployments.sharingDatabase(t.environment);
+  return [...basic, ...(await odooPreflight(t, deployments.auditSink(t.server, t.environment.name), over, peers))];
 }

@@ -47,6 +47,13 @@ describe('container specs', () => {
     expect(parseCronLoad(undefined)).toBeUndefined();
   });
 
+  it('pads the memory limit by 256 MiB when the floor is overridden on purpose (swap stays consistent)', () => {
+    const low = parseEnvironment({ server: 'lab', name: 'shop', image: 'odoo:17', public_bind: '127.0.0.1:18100', resources: { memory: '1g', memory_swap: '2g', memory_override: true } });
+    expect(workerSpec({ ...ctx, env: low }, 'blue', 1).HostConfig).toMatchObject({ Memory: (1024 + 256) * 1024 ** 2, MemorySwap: (2048 + 256) * 1024 ** 2 });
+    const plain = parseEnvironment({ server: 'lab', name: 'shop', image: 'odoo:17', public_bind: '127.0.0.1:18100', resources: { memory: '1g' } });
+    expect(workerSpec({ ...ctx, env: plain }, 'blue', 1).HostConfig).toMatchObject({ Memory: 1024 ** 3, MemorySwap: 1024 ** 3 });
+  });
+
   it('publishes the edge only on the public bind', () => {
     const s = edgeSpec({ envName: 'shop', image: 'haproxy:2.6' });
     expect(s.HostConfig?.PortBindings).toBeUndefined();

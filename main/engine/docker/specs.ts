@@ -6,6 +6,7 @@ import type { Environment } from '../environment';
 import { LABEL, envNames, type Role } from '../names';
 import { EDGE_LISTEN_PORT, EDGE_RUN_DIR, EDGE_STATE_DIR } from '../proxy/haproxy-config';
 import { runnerEnv, WEB_WORKER_RUNNER_OFF } from '../odoo/queue-job';
+import { OVERRIDE_PADDING_MIB } from '../../../shared/odoo-memory';
 
 export type CreateSpec = Docker.ContainerCreateOptions & { name: string };
 
@@ -33,8 +34,10 @@ function labels(env: string, role: Role, extra: Record<string, string> = {}): Re
 
 function resources(env: Environment): Docker.HostConfig {
   const r = env.resources;
+  // An explicit override of the Odoo memory floor still pads the limit (and swap stays consistent).
+  const pad = r.memory_override ? OVERRIDE_PADDING_MIB * 1024 * 1024 : 0;
   return {
-    ...(r.memory !== undefined ? { Memory: r.memory, MemorySwap: r.memory_swap ?? r.memory } : {}),
+    ...(r.memory !== undefined ? { Memory: r.memory + pad, MemorySwap: (r.memory_swap ?? r.memory) + pad } : {}),
     ...(r.cpus !== undefined ? { NanoCpus: Math.round(r.cpus * 1e9) } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { moduleChanges, modulesCheck, moduleStamp } from './checks/modules';
 import { inotifyCheck, publicPortCheck } from './checks/server';
 import { parseMeminfoAvailable } from './server-facts';
 import { baseImageCheck } from './checks/base-image';
+import { sessionsCheck } from './checks/sessions';
 
 const MiB = 1024 ** 2;
 
@@ -164,5 +165,19 @@ describe('the base image against its registry', () => {
     expect(baseImageCheck({ image: 'odoo:17', local, registry: { error: 'connection refused' } }, false)).toMatchObject({ status: 'warn', message: expect.stringContaining("the server's copy from 2026-01-02") });
     expect(baseImageCheck({ image: 'odoo:17', local: null, registry: { error: 'connection refused' } }, false).status).toBe('fail');
     expect(baseImageCheck(null, false).status).toBe('pass');
+  });
+});
+
+describe('sessions and filestore', () => {
+  const base = { dataVolume: 'flipdeck-shop-data', peers: [], sessionStore: null, filestore: { shared: false, how: 'local volume flipdeck-shop-data' }, mounts: [{ container: 'flipdeck-shop-blue-1', volume: 'flipdeck-shop-data' }] };
+  it('passes one server whose containers share the data volume, and fails a container that does not', () => {
+    expect(sessionsCheck(base)).toMatchObject({ status: 'pass', message: expect.stringContaining('one server') });
+    expect(sessionsCheck({ ...base, mounts: [...base.mounts, { container: 'flipdeck-shop-cron-blue', volume: 'other' }] })).toMatchObject({ status: 'fail', message: expect.stringContaining('flipdeck-shop-cron-blue mounts other') });
+  });
+  it('requires a shared session store, then a shared filestore, when another server serves the same database', () => {
+    const multi = { ...base, peers: ['other/shop'] };
+    expect(sessionsCheck(multi)).toMatchObject({ status: 'fail', message: expect.stringContaining('login loop'), fix: expect.stringContaining('session_redis') });
+    expect(sessionsCheck({ ...multi, sessionStore: 'session_redis at redis' })).toMatchObject({ status: 'fail', message: expect.stringContaining('attachments written on one server are missing') });
+    expect(sessionsCheck({ ...multi, sessionStore: 'session_redis at redis', filestore: { shared: true, how: 'attachments in object storage (fs_attachment)' } }).status).toBe('pass');
   });
 });

@@ -54,7 +54,7 @@ export function memoryFloorCheck(i: MemoryInputs): PreflightCheck {
   }
   if (limitMiB < floor) {
     if (i.override) return { id, status: 'warn', message: `${named}: ${limitMiB} MiB per worker is below the ${floor} MiB floor; you chose to override it (padded by ${OVERRIDE_PAD_MIB} MiB)` };
-    return { id, status: 'warn', message: `${named}: ${limitMiB} MiB per worker is below the ${floor} MiB floor; workers will be killed under load`, fix: `raise resources.memory to ${floor} MiB, or confirm the override (Flipdeck then adds ${OVERRIDE_PAD_MIB} MiB)` };
+    return { id, status: 'warn', message: `${named}: ${limitMiB} MiB per worker is below the ${floor} MiB floor; workers will be killed under load`, fix: `raise resources.memory to ${floor} MiB, or set resources.memory_override: true (Flipdeck then adds ${OVERRIDE_PAD_MIB} MiB)` };
   }
   return { id, status: 'pass', message: `${named}: ${limitMiB} MiB per worker, above its ${floor} MiB floor` };
 }
