@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labUp, readLabState } from './lab';
+import { REGISTRY_HOST } from './registry';
 import { cutRelay, restoreRelay } from './relay-control';
 import { contextHash, debianMirror } from './images';
 
@@ -28,7 +29,15 @@ describe('the lab', () => {
     expect(L.jump.hostKeySha256).toMatch(/^SHA256:/);
     expect(L.fleetAddresses.length).toBeGreaterThanOrEqual(5);
     expect(L.dockerHost).toBe(`unix://${L.dockerSocket}`);
-    for (const image of Object.values(L.images)) expect(image).toMatch(/^flipdeck-lab\/[a-z]+:[0-9a-f]{12}$/);
+    expect(L.images.base).toMatch(/^flipdeck-lab\/base:[0-9a-f]{12}$/);
+    for (const image of [L.images.odoo, L.images.proxy, L.images.postgres]) expect(image).toMatch(/^127\.0\.0\.1:\d+\/flipdeck-lab\/[a-z]+:[0-9a-f]{12}$/);
+  });
+
+  it('serves the lab images from its registry on 127.0.0.1', async () => {
+    const [repo, tag] = L.images.odoo.replace(/^127\.0\.0\.1:\d+\//, '').split(':');
+    const r = await fetch(`http://${REGISTRY_HOST}/v2/${repo}/tags/list`, { signal: AbortSignal.timeout(5000) });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { tags: string[] }).tags).toContain(tag);
   });
 
   it('lets the main user in by key, with the pinned host key, and onto the lab Docker socket', () => {

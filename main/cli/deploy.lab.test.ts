@@ -69,8 +69,8 @@ describe('flipdeck deploy (headless, against the lab)', () => {
     expect(doc.ok).toBe(true);
     expect(doc.steps.map((s) => s.id)).toEqual(['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
     expect(r.err).toMatch(/✓ green_ready/);
-    // No registry here: the fresh pull of the base image is tried, warned about, and the build goes on.
-    expect(r.err).toMatch(/could not pull the base image \S+ \(no registry answered/);
+    // The lab registry answers: the base image is pulled fresh before the build.
+    expect(r.err).toContain(`pulled the base image ${L.images.odoo}`);
     const s = await status(ENV);
     expect(s.live).toBe('blue');
     expect(s.workers.filter((w) => w.pool === 'blue' && w.ready)).toHaveLength(2);
@@ -116,10 +116,16 @@ describe('flipdeck deploy (headless, against the lab)', () => {
 
   it('v1 → v2: a stale lock is taken over with a notice, green goes live, blue is kept; logs are labelled', async () => {
     await foreignLock('crashed-ci@runner', new Date(Date.now() - 3_600_000));
-    expect((await cli(['env', 'apply', envFile(sourceDir(L, '2.0'))])).code).toBe(0);
+    // A base image whose registry does not answer (a closed loopback port): warned about, built from the server's copy.
+    const unreachable = '127.0.0.1:1/flipdeck-lab/odoo:cached';
+    await labDocker.getImage(L.images.odoo).tag({ repo: '127.0.0.1:1/flipdeck-lab/odoo', tag: 'cached' });
+    const v2 = sourceDir(L, '2.0');
+    writeFileSync(path.join(v2, 'Dockerfile'), readFileSync(path.join(v2, 'Dockerfile'), 'utf8').replace(L.images.odoo, unreachable));
+    expect((await cli(['env', 'apply', envFile(v2)])).code).toBe(0);
     const r = await cli(['deploy', `lab/${ENV}`, '--yes']);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/stale lock.*crashed-ci@runner/);
+    expect(r.err).toMatch(/could not pull the base image 127\.0\.0\.1:1\/flipdeck-lab\/odoo:cached \(no registry answered/);
     const s = await status(ENV);
     expect(s.live).toBe('green');
     expect(s.kept?.pool).toBe('blue');
