@@ -154,7 +154,8 @@ export class PoolOps {
   async startCron(ctx: WorkerContext, pool: Pool): Promise<void> {
     const spec = cronSpec(ctx, pool, await cronLoadOf(this.docker, this.audit, ctx.image));
     const existing = await this.docker.getContainer(spec.name).inspect().catch(() => null);
-    if (existing && existing.Config.Image === ctx.image) {
+    // Reused only when it would be created the same (a runner made before queue_job was wired is recreated).
+    if (existing && existing.Config.Image === ctx.image && JSON.stringify(existing.Config.Cmd) === JSON.stringify(spec.Cmd)) {
       if (!existing.State.Running) await audited(this.audit, 'cron.start', ['docker', 'start', spec.name], () => startIfStopped(this.docker, spec.name));
       return;
     }

@@ -3,7 +3,7 @@
 import { create } from 'zustand';
 
 export type Theme = 'system' | 'light' | 'dark';
-export type DialogRequest = { kind: 'deploy' | 'rollback'; server: string; env: string; nonce: number };
+export type DialogRequest = { kind: 'deploy' | 'rollback' | 'restore'; server: string; env: string; nonce: number };
 
 const THEME_KEY = 'flipdeck.theme';
 

@@ -28,6 +28,7 @@ export function CommandPalette({ onAddServer, onImport }: { onAddServer(): void;
       case 'terminal': return void dock.openTerminal(a.serverId, { kind: 'server' });
       case 'deploy':
       case 'rollback':
+      case 'restore':
         select(a.serverId);
         return requestDialog(a.kind, a.server, a.env);
       case 'logs': {

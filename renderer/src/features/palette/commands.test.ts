@@ -20,6 +20,9 @@ describe('command palette', () => {
     expect(none.map((c) => c.id)).not.toContain('terminal:s2');
     const kept = buildCommands(inv, envs, { 'prod-1/shop': { live: 'green', workers: [], kept: { pool: 'blue', until: later }, lock: null } });
     expect(kept.find((c) => c.id === 'rollback:prod-1/shop')?.label).toBe('Roll back prod-1/shop to blue…');
+    // Backups need a live database; none before the first deploy.
+    expect(none.map((c) => c.id)).not.toContain('restore:prod-1/shop');
+    expect(filterCommands(kept, 'restore shop').map((c) => c.id)).toEqual(['restore:prod-1/shop']);
   });
 
   it('matches every typed word, in any order, in labels and keywords', () => {

@@ -6,7 +6,7 @@ import type { EnvironmentStatus, EnvironmentSummary } from '../../../../shared/d
 export type CommandAction =
   | { kind: 'select-server'; serverId: string }
   | { kind: 'terminal'; serverId: string }
-  | { kind: 'deploy' | 'rollback'; serverId: string; server: string; env: string }
+  | { kind: 'deploy' | 'rollback' | 'restore'; serverId: string; server: string; env: string }
   | { kind: 'logs'; serverId: string; server: string; env: string }
   | { kind: 'audit' }
   | { kind: 'add-server' }
@@ -33,6 +33,7 @@ export function buildCommands(inv: Inventory, envs: Record<string, EnvironmentSu
       const st = status[ref];
       out.push({ id: `deploy:${ref}`, label: `Deploy ${ref}…`, group: 'Environments', keywords: `${client} release`, action: { kind: 'deploy', serverId: s.id, server: s.name, env: e.name } });
       if (st?.live) out.push({ id: `logs:${ref}`, label: `Follow the logs of ${ref} (${st.live})`, group: 'Environments', keywords: `${client} tail`, action: { kind: 'logs', serverId: s.id, server: s.name, env: e.name } });
+      if (st?.live) out.push({ id: `restore:${ref}`, label: `Database backups of ${ref}…`, group: 'Environments', keywords: `${client} restore pg_dump migration undo`, action: { kind: 'restore', serverId: s.id, server: s.name, env: e.name } });
       if (st?.kept && Date.parse(st.kept.until) > Date.now()) out.push({ id: `rollback:${ref}`, label: `Roll back ${ref} to ${st.kept.pool}…`, group: 'Environments', keywords: `${client} emergency revert undo`, action: { kind: 'rollback', serverId: s.id, server: s.name, env: e.name } });
     }
   }
