@@ -36,7 +36,10 @@ export const SWAP_PY = ['import os, subprocess, sys, time', ...PG_PY,
   'else:',
   "    print('could not rename', db, 'aside: sessions kept coming back', file=sys.stderr)",
   '    sys.exit(3)',
-  "run(psql + ['ALTER DATABASE \"%s\" RENAME TO \"%s\"' % (restored, db)])",
+  "if subprocess.run(psql + ['ALTER DATABASE \"%s\" RENAME TO \"%s\"' % (restored, db)], env=env).returncode != 0:",
+  "    subprocess.run(psql + ['ALTER DATABASE \"%s\" RENAME TO \"%s\"' % (aside, db)], env=env)",
+  "    print('could not give the restored copy the name', db, '; the database was put back as it was', file=sys.stderr)",
+  '    sys.exit(4)',
   "print('restored', db, '; the database as it was is kept as', aside)",
 ].join('\n');
 
@@ -102,8 +105,12 @@ export async function restoreBackup(r: RestoreRequest): Promise<RestoreOutcome> 
     let windowMs = 0;
     try {
       await r.pools.stopCron(r.live, r.cronGraceSeconds);
-      await tool('restore-swap', ['python3', '-c', SWAP_PY, db, restored, aside]);
-      await r.pools.startCron(r.ctx, r.live);
+      try {
+        await tool('restore-swap', ['python3', '-c', SWAP_PY, db, restored, aside]);
+      } finally {
+        // Swapped or put back: the live pool's crons run again either way.
+        await r.pools.startCron(r.ctx, r.live);
+      }
     } finally {
       await audited(r.audit, 'edge.maintenance', ['haproxy', 'set server', 'maintenance=off'], () => r.edge.maintenance(false));
       windowMs = Date.now() - started;
