@@ -115,11 +115,18 @@ export class Deployments {
    */
   async resolveDb(t: Target): Promise<DbConnection> {
     const db = t.environment.db;
-    if (db !== 'managed') return { host: db.host, port: db.port, user: db.user, name: db.name, password: await this.secret(db.password.secret, `database password of ${t.environment.name}`) };
+    if (db !== 'managed') {
+      const password = await this.secret(db.password.secret, `database password of ${t.environment.name}`);
+      // The Odoo image's entrypoint passes it unquoted to wait-for-psql.py: spaces split it, a leading '-' reads as an option.
+      if (/^-|\s/.test(password)) throw new FlipdeckError('bad_input', `the database password of ${t.environment.name} starts with '-' or contains whitespace, which the Odoo image's entrypoint cannot pass on`, { fix: `choose a password without those and store it in the secret ${db.password.secret}` });
+      return { host: db.host, port: db.port, user: db.user, name: db.name, password };
+    }
     const names = envNames(t.environment.name);
     const existing = await t.link.docker.getContainer(names.db).inspect().catch(() => null);
     const fromServer = existing?.Config.Env?.find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice('POSTGRES_PASSWORD='.length);
-    const password = fromServer ?? randomBytes(18).toString('base64url');
+    // Hex: Odoo's entrypoint hands the password to wait-for-psql.py as an argument, and a value
+    // starting with '-' (base64url can) reads as an option there, so the database never comes up.
+    const password = fromServer ?? randomBytes(24).toString('hex');
     this.d.redactor.add(password);
     return { host: names.db, port: 5432, user: 'odoo', password, name: t.environment.name };
   }
