@@ -38,6 +38,16 @@ describe('strategy: rolling', () => {
     const s = await status(ROLL.name);
     expect([s.live, s.kept]).toEqual(['green', null]);
     expect(await webPools(ROLL.name)).toEqual(['green', 'green']);
+    // The old workers are stopped (SIGTERM, bounded) before removal, so what still ran there after the
+    // drain (a queue_job job) finishes; the stand-in's own test shows SIGTERM lets in-flight requests end.
+    const audit = (JSON.parse((await cli(['audit', '--json'])).out) as { records: { seq: number; action: string; argv?: string[]; environment?: string }[] }).records
+      .filter((a) => a.environment === ROLL.name);
+    for (const w of ['flipdeck-rolltest-blue-1', 'flipdeck-rolltest-blue-2']) {
+      const stop = audit.find((a) => a.action === 'docker.container.stop' && a.argv?.at(-1) === w);
+      const remove = audit.find((a) => a.action === 'docker.container.remove' && a.argv?.at(-1) === w);
+      expect(stop?.argv?.slice(0, 3), w).toEqual(['docker', 'stop', '-t']);
+      expect(stop!.seq, w).toBeLessThan(remove!.seq);
+    }
     // No kept pool: rollback redeploys the previous image, saying so.
     const back = await cli(['rollback', `lab/${ROLL.name}`]);
     expect(back.code, back.err).toBe(0);

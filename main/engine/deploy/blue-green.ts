@@ -334,7 +334,7 @@ export class BlueGreenDeploy {
     if (after && this.countersAtFlip) {
       this.o.emit({ kind: 'counters', deploy: this.o.deployId, requests: after.requests - this.countersAtFlip.requests, failed: after.http5xx - this.countersAtFlip.http5xx });
     }
-    if (old && this.o.kind === 'deploy' && this.o.env.strategy !== 'blue-green') await this.pools.removePool(old, { keepCron: true });
+    if (old && this.o.kind === 'deploy' && this.o.env.strategy !== 'blue-green') await this.pools.removePool(old, { keepCron: true, graceSeconds: this.o.timing.cronGraceSeconds });
     // Cron handover: never two runners. Stop the old one (bounded wait for jobs), then start the new.
     await this.pools.stopCron(otherPool(this.plan.target), this.o.timing.cronGraceSeconds);
     await this.pools.startCron(await this.context(), this.plan.target);

@@ -129,12 +129,19 @@ export class PoolOps {
     await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', name], () => forceRemove(this.docker, name));
   }
 
-  /** Removes a pool's web workers (and its cron runner unless kept). Never touches the other pool. */
-  async removePool(pool: Pool, opts: { keepCron: boolean }): Promise<void> {
+  /**
+   * Removes a pool's web workers (and its cron runner unless kept). Never touches the other pool.
+   * `graceSeconds`: stop each first (SIGTERM), so what still runs there (a queue_job job) can finish.
+   */
+  async removePool(pool: Pool, opts: { keepCron: boolean; graceSeconds?: number }): Promise<void> {
     const list = await this.containers({ pool });
     for (const c of list) {
       if (opts.keepCron && c.Labels[LABEL.role] === 'cron') continue;
       const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+      if (opts.graceSeconds !== undefined && c.State === 'running') {
+        await audited(this.audit, 'docker.container.stop', ['docker', 'stop', '-t', String(opts.graceSeconds), name], () => this.docker.getContainer(c.Id).stop({ t: opts.graceSeconds }))
+          .catch((err: unknown) => { if (!isDockerStatus(err, 304) && !isDockerStatus(err, 404)) throw err; });
+      }
       await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', name], () => forceRemove(this.docker, c.Id));
     }
   }
