@@ -4,17 +4,14 @@
 // failing rehearsal or update leaves blue serving and the database untouched.
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeployProgress } from '../../shared/deploy';
 import { ADDONS } from '../../e2e/lab/standin-kit';
 import { sourceDir, steadyLoad } from '../engine/testing/lab-deploy';
-import { openContext, type CliContext } from './context';
-import { applyEnv, cleanEnv, cli, envSql, L, labDocker, labHome, servingPool, status } from './testing/lab-cli';
+import { applyEnv, cli, envSql, L, labDocker, servingPool, status, useLabContext } from './testing/lab-cli';
 
 const ENV = 'migtest';
 const PORT = 18_980;
-let work: string;
-let ctx: CliContext;
 
 /** The stand-in's good addons with flipdeck_lab at `version` (a manifest change, as a real upgrade
  *  has); `version` null: no addon at all (what the environment starts from). */
@@ -34,24 +31,16 @@ function source(tag: string, version: string | null, extra?: string): string {
 const sql = (query: string) => envSql(ENV, query);
 
 async function run(version: string | null, extraLines: string[] = [], extraAddon?: string) {
-  await applyEnv(work, ENV, PORT, source(`mig-${version ?? 'none'}`, version, extraAddon), ['drain_timeout: 5s', ...extraLines]);
+  await applyEnv(lab.work, ENV, PORT, source(`mig-${version ?? 'none'}`, version, extraAddon), ['drain_timeout: 5s', ...extraLines]);
   const events: DeployProgress[] = [];
-  const result = await ctx.services.deployments.run(`lab/${ENV}`, 'deploy', { onProgress: (p) => events.push(p) });
+  const result = await lab.ctx.services.deployments.run(`lab/${ENV}`, 'deploy', { onProgress: (p) => events.push(p) });
   const migration = events.filter((e): e is Extract<DeployProgress, { kind: 'migration' }> => e.kind === 'migration').at(-1);
   return { result, events, migration };
 }
 
-beforeAll(async () => {
-  await cleanEnv(ENV);
-  work = await labHome('migration');
-  ctx = await openContext({ out: () => undefined, err: () => undefined });
-  await applyEnv(work, ENV, PORT, source('mig-base', null));
-  expect((await ctx.services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
-}, 300_000);
-
-afterAll(async () => {
-  await ctx?.services.close();
-  await cleanEnv(ENV);
+const lab = useLabContext(ENV, 'migration', async () => {
+  await applyEnv(lab.work, ENV, PORT, source('mig-base', null));
+  expect((await lab.ctx.services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
 });
 
 describe('module updates without -u all', () => {
@@ -77,9 +66,9 @@ describe('module updates without -u all', () => {
     const out = await new Promise<string>((resolve) => ls.start({}, (_e, s) => { let t = ''; s!.on('data', (c: Buffer) => (t += c.toString())); s!.on('end', () => resolve(t)); }));
     expect(out).toContain(path.basename(migration!.backup!));
     expect(await sql("SELECT count(*) FROM pg_database WHERE datname LIKE '%rehearsal%'")).toBe('0');
-    const audit = await ctx.call('audit.list', { environment: ENV, limit: 200 });
+    const audit = await lab.ctx.call('audit.list', { environment: ENV, limit: 200 });
     expect(audit.map((r) => r.action)).toEqual(expect.arrayContaining(['oneoff.backup', 'oneoff.rehearsal', 'oneoff.update']));
-    const status = await ctx.call('environments.status', { server: 'lab', env: ENV });
+    const status = await lab.ctx.call('environments.status', { server: 'lab', env: ENV });
     expect(status.history?.[0]).toMatchObject({ outcome: 'live' });
   });
 
@@ -137,7 +126,7 @@ describe('module updates without -u all', () => {
     expect(listed.code, listed.err).toBe(0);
     const { backups, suggested } = JSON.parse(listed.out) as { backups: { name: string }[]; suggested?: string };
     expect(backups.length).toBeGreaterThan(0);
-    const last = (await ctx.call('environments.status', { server: 'lab', env: ENV })).history!.find((h) => h.outcome === 'live' && h.kind === 'deploy')!;
+    const last = (await lab.ctx.call('environments.status', { server: 'lab', env: ENV })).history!.find((h) => h.outcome === 'live' && h.kind === 'deploy')!;
     expect(last).toBeDefined();
     const before = await cli(['restore', `lab/${ENV}`, backups[0]!.name, '--yes']);
     expect(before.code).toBe(3);
@@ -165,7 +154,7 @@ describe('module updates without -u all', () => {
     expect(hits.every((h) => h.status === 200 || h.status === 503)).toBe(true);
     expect(hits.at(-1)?.status).toBe(200);
     expect(out.windowMs).toBeLessThan(30_000);
-    const audit = await ctx.call('audit.list', { environment: ENV, limit: 50 });
+    const audit = await lab.ctx.call('audit.list', { environment: ENV, limit: 50 });
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['oneoff.restore-copy', 'oneoff.restore-swap', 'restore.result']));
     expect((await status(ENV)).kept).toBeNull();
   });

@@ -6,21 +6,18 @@
 import { cpSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeployProgress } from '../../shared/deploy';
 import { ADDONS } from '../../e2e/lab/standin-kit';
 import { envNames } from '../engine/names';
 import { demux } from '../engine/deploy/pool-ops';
 import { sourceDir } from '../engine/testing/lab-deploy';
-import { openContext, type CliContext } from './context';
-import { applyEnv, cleanEnv, envSql, L, labDocker, labHome } from './testing/lab-cli';
+import { applyEnv, envSql, L, labDocker, useLabContext } from './testing/lab-cli';
 
 const ENV = 'qjtest';
 const PORT = 18_675;
 const DOMAIN = 'qj.lab.test';
 const names = envNames(ENV);
-let work: string;
-let ctx: CliContext;
 const sql = (query: string) => envSql(ENV, query);
 
 /** A request to the edge for the environment's domain (the edge refuses unknown hosts). */
@@ -44,10 +41,10 @@ function source(tag: string, withQueue: boolean): string {
 
 async function deploy(tag: string, kind: 'deploy' | 'rollback' = 'deploy') {
   if (kind === 'deploy') {
-    await applyEnv(work, ENV, PORT, source(tag, tag !== 'qj-1'), [`domains: [${DOMAIN}]`, 'drain_timeout: 5s', 'rehearse: false', 'env:', '  ODOO_QUEUE_JOB_CHANNELS: root:2']);
+    await applyEnv(lab.work, ENV, PORT, source(tag, tag !== 'qj-1'), [`domains: [${DOMAIN}]`, 'drain_timeout: 5s', 'rehearse: false', 'env:', '  ODOO_QUEUE_JOB_CHANNELS: root:2']);
   }
   const events: DeployProgress[] = [];
-  const result = await ctx.services.deployments.run(`lab/${ENV}`, kind, { onProgress: (p) => events.push(p) });
+  const result = await lab.ctx.services.deployments.run(`lab/${ENV}`, kind, { onProgress: (p) => events.push(p) });
   expect(result, JSON.stringify(result.reason)).toMatchObject({ ok: true });
   return events;
 }
@@ -64,16 +61,8 @@ async function waitJobsDone(uuids: string[], timeoutMs: number): Promise<void> {
 
 const logsOf = async (name: string) => demux((await labDocker.getContainer(name).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
 
-beforeAll(async () => {
-  await cleanEnv(ENV);
-  work = await labHome('queue');
-  ctx = await openContext({ out: () => undefined, err: () => undefined });
+const lab = useLabContext(ENV, 'queue', async () => {
   await deploy('qj-1');
-}, 300_000);
-
-afterAll(async () => {
-  await ctx?.services.close();
-  await cleanEnv(ENV);
 });
 
 describe('crons and queue_job handover', () => {

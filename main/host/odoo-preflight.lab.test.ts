@@ -4,36 +4,25 @@
 // (little free memory, a low inotify limit) are injected.
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PreflightCheck } from '../../shared/deploy';
 import { ADDONS } from '../../e2e/lab/standin-kit';
-import { applyEnv, cleanEnv, cli, L, labDocker, labHome } from '../cli/testing/lab-cli';
+import { applyEnv, cli, L, labDocker, useLabContext } from '../cli/testing/lab-cli';
 import { REGISTRY_HOST } from '../../e2e/lab/registry';
 import { sourceDir } from '../engine/testing/lab-deploy';
-import { openContext, type CliContext } from '../cli/context';
 import { fullPreflight } from './odoo-preflight';
 
 const ENV = 'pftest';
 const PORT = 18_970;
-let work: string;
-let ctx: CliContext;
 
 const byId = (checks: PreflightCheck[]) => Object.fromEntries(checks.map((c) => [c.id, c]));
-const preflight = async (over = {}) => byId(await fullPreflight(ctx.services.deployments, `lab/${ENV}`, over));
+const preflight = async (over = {}) => byId(await fullPreflight(lab.ctx.services.deployments, `lab/${ENV}`, over));
 
-beforeAll(async () => {
-  await cleanEnv(ENV);
-  work = await labHome('preflight');
-  ctx = await openContext({ out: () => undefined, err: () => undefined });
-});
-afterAll(async () => {
-  await ctx?.services.close();
-  await cleanEnv(ENV);
-});
+const lab = useLabContext(ENV, 'preflight');
 
 describe('the Odoo pre-flight on the lab', () => {
   it('passes every check for a clean source, reading the server, the image and the database', async () => {
-    await applyEnv(work, ENV, PORT, sourceDir(L, 'pf-1'), ['domains: [shop.lab.test]']);
+    await applyEnv(lab.work, ENV, PORT, sourceDir(L, 'pf-1'), ['domains: [shop.lab.test]']);
     const c = await preflight();
     for (const id of ['odoo_memory', 'memory_room', 'domains', 'dbfilter', 'inotify', 'public_port', 'base_image', 'sessions', 'manifest_dependencies', 'queue_job', 'modules']) {
       expect(c[id], id).toBeDefined();
@@ -42,28 +31,28 @@ describe('the Odoo pre-flight on the lab', () => {
     expect(c['manifest_dependencies']!.message).toMatch(/the image \(\d+ addons\)/);
     expect(c['memory_room']!.message).toMatch(/MiB available on the server/);
     expect(c['base_image']!.message).toMatch(/is the registry's current one/);
-    const audit = await ctx.call('audit.list', { kinds: ['preflight'], limit: 10 });
+    const audit = await lab.ctx.call('audit.list', { kinds: ['preflight'], limit: 10 });
     expect(audit.map((r) => r.action)).toContain('preflight.inspect_image');
   });
 
   it('fails the missing-dependency trap by name, and the build step refuses it too', async () => {
     const src = sourceDir(L, 'pf-missing');
     cpSync(path.join(ADDONS.missingDep, 'flipdeck_needs_missing'), path.join(src, 'addons', 'flipdeck_needs_missing'), { recursive: true });
-    await applyEnv(work, ENV, PORT, src);
+    await applyEnv(lab.work, ENV, PORT, src);
     const c = await preflight();
     expect(c['manifest_dependencies']).toMatchObject({ status: 'fail', message: expect.stringContaining('flipdeck_needs_missing needs flipdeck_does_not_exist') });
     const deploy = await cli(['deploy', `lab/${ENV}`, '--json']);
     expect(deploy.code).not.toBe(0);
     expect(JSON.parse(deploy.out)).toMatchObject({ ok: false, failedStep: 'preflight' });
     // Straight to the engine (no pre-flight): the build step refuses before building.
-    const r = await ctx.services.deployments.run(`lab/${ENV}`, 'deploy');
+    const r = await lab.ctx.services.deployments.run(`lab/${ENV}`, 'deploy');
     expect(r).toMatchObject({ ok: false, failedStep: 'build', reason: { kind: 'refused', why: expect.stringContaining('flipdeck_needs_missing needs flipdeck_does_not_exist') } });
   });
 
   it('after a deploy: the public port answers, domains are routed; an uninstalled change needs nothing, a new addon is listed to install', async () => {
     const v1 = sourceDir(L, 'pf-2');
-    await applyEnv(work, ENV, PORT, v1, ['domains: [shop.lab.test]']);
-    expect((await ctx.services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
+    await applyEnv(lab.work, ENV, PORT, v1, ['domains: [shop.lab.test]']);
+    expect((await lab.ctx.services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
     let c = await preflight();
     expect(c['public_port']).toMatchObject({ status: 'pass', message: expect.stringContaining('answers') });
     expect(c['domains']).toMatchObject({ status: 'pass', message: expect.stringContaining('routes every domain') });
@@ -85,7 +74,7 @@ describe('the Odoo pre-flight on the lab', () => {
     mkdirSync(path.join(src, 'addons', 'queue_job'));
     writeFileSync(path.join(src, 'addons', 'queue_job', '__manifest__.py'), "{'name': 'Job Queue', 'version': '17.0.2.3.0', 'depends': ['base']}\n");
     writeFileSync(path.join(src, 'odoo.conf'), '[options]\nserver_wide_modules = base,web\n');
-    await applyEnv(work, ENV, PORT, src, ['resources: {memory: 2g}']);
+    await applyEnv(lab.work, ENV, PORT, src, ['resources: {memory: 2g}']);
     const c = await preflight({ memAvailableBytes: 1024 ** 3, inotifyMaxUserWatches: 8192 });
     expect(c['queue_job']).toMatchObject({ status: 'pass', message: expect.stringContaining('--load base,web,queue_job (odoo.conf leaves it out') });
     expect(c['odoo_memory']).toMatchObject({ status: 'pass', message: expect.stringContaining('Odoo 17.0') });
@@ -96,7 +85,7 @@ describe('the Odoo pre-flight on the lab', () => {
   it('warns below the memory floor, on an unrouted domain and a conflicting dbfilter; a dead edge port fails, a closed firewall warns (injected)', async () => {
     const src = sourceDir(L, 'pf-warns');
     writeFileSync(path.join(src, 'odoo.conf'), '[options]\ndbfilter = ^%d$\n');
-    await applyEnv(work, ENV, PORT, src, ['domains: [shop.lab.test, new.lab.test]', 'resources: {memory: 512m}']);
+    await applyEnv(lab.work, ENV, PORT, src, ['domains: [shop.lab.test, new.lab.test]', 'resources: {memory: 512m}']);
     const c = await preflight();
     expect(c['odoo_memory']).toMatchObject({ status: 'warn', message: expect.stringContaining('below') });
     expect(c['domains']).toMatchObject({ status: 'warn', message: expect.stringContaining('does not route new.lab.test') });
@@ -105,7 +94,7 @@ describe('the Odoo pre-flight on the lab', () => {
     expect(dead['public_port']).toMatchObject({ status: 'fail', message: expect.stringContaining('does not answer on the server') });
     const firewalled = await preflight({ publicPort: { fromServer: true, fromHere: false } });
     expect(firewalled['public_port']).toMatchObject({ status: 'warn', message: expect.stringContaining('a firewall closes it') });
-    await applyEnv(work, ENV, PORT, src, ['resources: {memory: 512m, memory_override: true}']);
+    await applyEnv(lab.work, ENV, PORT, src, ['resources: {memory: 512m, memory_override: true}']);
     expect((await preflight())['odoo_memory']).toMatchObject({ status: 'warn', message: expect.stringContaining('you chose to override it (padded by 256 MiB)') });
   });
 
@@ -122,20 +111,20 @@ describe('the Odoo pre-flight on the lab', () => {
 
     const src = sourceDir(L, 'pf-base');
     writeFileSync(path.join(src, 'Dockerfile'), `FROM ${tag}\nCOPY addons /mnt/extra-addons\n`);
-    await applyEnv(work, ENV, PORT, src);
+    await applyEnv(lab.work, ENV, PORT, src);
     expect((await preflight())['base_image']).toMatchObject({ status: 'pass', message: expect.stringMatching(/registry has a newer .* the build pulls it first/) });
-    await applyEnv(work, ENV, PORT, null, [`image: ${tag}`]);
+    await applyEnv(lab.work, ENV, PORT, null, [`image: ${tag}`]);
     expect((await preflight())['base_image']).toMatchObject({ status: 'warn', message: expect.stringContaining('the deploy would run the cached one'), fix: expect.stringContaining(`docker pull ${tag}`) });
 
     // Neither on the server nor in the registry: the build could not start.
-    await applyEnv(work, ENV, PORT, null, [`image: ${REGISTRY_HOST}/flipdeck-test/nope:1`]);
+    await applyEnv(lab.work, ENV, PORT, null, [`image: ${REGISTRY_HOST}/flipdeck-test/nope:1`]);
     expect((await preflight())['base_image']).toMatchObject({ status: 'fail', message: expect.stringContaining('is not on the server and no registry answered') });
 
     // A registry that does not answer (a closed loopback port): the cached copy is used, with a warning.
     await docker.getImage(L.images.odoo).tag({ repo: '127.0.0.1:1/flipdeck-test/odoo', tag: 'pf' });
-    await applyEnv(work, ENV, PORT, null, ['image: 127.0.0.1:1/flipdeck-test/odoo:pf']);
+    await applyEnv(lab.work, ENV, PORT, null, ['image: 127.0.0.1:1/flipdeck-test/odoo:pf']);
     expect((await preflight())['base_image']).toMatchObject({ status: 'warn', message: expect.stringMatching(/no registry answered for .*the deploy runs the server's copy from \d{4}-\d\d-\d\d/) });
-    const audit = await ctx.call('audit.list', { kinds: ['preflight'], limit: 20 });
+    const audit = await lab.ctx.call('audit.list', { kinds: ['preflight'], limit: 20 });
     expect(audit.map((r) => r.action)).toContain('preflight.registry_digest');
     for (const t of [tag, '127.0.0.1:1/flipdeck-test/odoo:pf']) await docker.getImage(t).remove().catch(() => undefined);
   });
@@ -143,10 +132,10 @@ describe('the Odoo pre-flight on the lab', () => {
   it('fails one database served from two data volumes without shared sessions (the login loop), then without a shared filestore', async () => {
     const db = ['db:', '  host: extpg.lab.test', '  user: odoo_ext', '  name: clientdb', '  password: {secret: pf_ext_pw}'];
     const src = sourceDir(L, 'pf-sessions');
-    await applyEnv(work, 'pfpeer', PORT + 1, src, db);
-    await applyEnv(work, ENV, PORT, src, db);
+    await applyEnv(lab.work, 'pfpeer', PORT + 1, src, db);
+    await applyEnv(lab.work, ENV, PORT, src, db);
     expect((await preflight())['sessions']).toMatchObject({ status: 'fail', message: expect.stringMatching(/lab\/pfpeer serves the same database .*login loop/) });
-    await applyEnv(work, ENV, PORT, src, [...db, 'env:', '  ODOO_SESSION_REDIS: "1"', '  ODOO_SESSION_REDIS_HOST: redis.lab.test']);
+    await applyEnv(lab.work, ENV, PORT, src, [...db, 'env:', '  ODOO_SESSION_REDIS: "1"', '  ODOO_SESSION_REDIS_HOST: redis.lab.test']);
     expect((await preflight())['sessions']).toMatchObject({ status: 'fail', message: expect.stringContaining('the filestore is not (local volume flipdeck-pftest-data)') });
     for (const addon of ['session_redis', 'fs_attachment']) {
       mkdirSync(path.join(src, 'addons', addon));

@@ -11,22 +11,21 @@ import { PoolOps } from '../engine/deploy/pool-ops';
 import { listBackups, restoreBackup, type Backup, type RestoreOutcome } from '../engine/deploy/restore';
 import { EdgeOps } from '../engine/deploy/edge-ops';
 import { StateStore } from '../engine/state/state-store';
-import { keptBackup } from '../engine/state/server-state';
+import { keptBackup, type ServerState } from '../engine/state/server-state';
 import { actorName, type Deployments, type Target } from './deployments';
 
-async function context(d: Deployments, t: Target, id: string): Promise<{ ctx: WorkerContext; live: 'blue' | 'green'; store: StateStore }> {
+async function context(d: Deployments, t: Target, id: string): Promise<{ ctx: WorkerContext; live: 'blue' | 'green'; store: StateStore; state: ServerState }> {
   const store = new StateStore(t.link.docker, t.environment.name);
   const state = await store.read();
   if (!state.live || !state.liveImage) throw new FlipdeckError('refused', `${t.environment.name} has no live pool: there is no database to restore into`, { fix: 'deploy first' });
   const ctx: WorkerContext = { env: t.environment, image: state.liveImage, deployId: id, by: actorName(), db: await d.resolveDb(t), resolvedEnv: await d.resolveEnv(t.environment) };
-  return { ctx, live: state.live, store };
+  return { ctx, live: state.live, store, state };
 }
 
 /** The backups on the server, newest first, and the one taken before the kept pool's migration (the one to restore after a rollback). */
 export async function backups(d: Deployments, ref: string): Promise<{ backups: Backup[]; suggested?: string }> {
   const t = await d.target(ref);
-  const { ctx, store } = await context(d, t, `list-${randomBytes(3).toString('hex')}`);
-  const state = await store.read();
+  const { ctx, state } = await context(d, t, `list-${randomBytes(3).toString('hex')}`);
   const list = await listBackups(new PoolOps(t.link.docker, t.environment.name, d.auditSink(t.server, t.environment.name)), ctx, state);
   const kept = keptBackup(state) ?? state.history.find((h) => h.backup && h.previousImage === state.liveImage)?.backup;
   const suggested = kept?.startsWith(`${BACKUP_DIR}/`) ? kept.slice(BACKUP_DIR.length + 1) : undefined;

@@ -8,6 +8,8 @@ import { readLabState } from '../../../e2e/lab/lab';
 import { envNames } from '../../engine/names';
 import { demux } from '../../engine/deploy/pool-ops';
 import { main } from '../index';
+import { afterAll, beforeAll } from 'vitest';
+import { openContext, type CliContext } from '../context';
 
 export const L = readLabState();
 export const labDocker = new Docker({ socketPath: L.dockerSocket });
@@ -74,4 +76,20 @@ export async function envSql(env: string, query: string): Promise<string> {
     stream.on('end', () => resolve());
   });
   return demux(Buffer.concat(chunks)).trim();
+}
+
+/** beforeAll/afterAll for a lab test file: a fresh home with the lab server, an in-process context, the environment cleaned before and after. */
+export function useLabContext(env: string, prefix: string, after: () => Promise<void> = async () => undefined) {
+  const it = { work: '', ctx: undefined as unknown as CliContext };
+  beforeAll(async () => {
+    await cleanEnv(env);
+    it.work = await labHome(prefix);
+    it.ctx = await openContext({ out: () => undefined, err: () => undefined });
+    await after();
+  }, 300_000);
+  afterAll(async () => {
+    await it.ctx?.services.close();
+    await cleanEnv(env);
+  });
+  return it;
 }
