@@ -4,6 +4,38 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+
+// The engine's layers, lowest first: a layer imports only from itself and the layers before it.
+// core (names, the server link, retries, clock) < proxy (the edge's config and runtime API) < docker
+// (containers, archives, logs) < odoo (what Odoo needs: worker specs, probes, addons, queue_job) <
+// preflight (facts and pure checks) < state (what the server remembers) < deploy (the steps and the
+// strategies that use all of the above).
+export const ENGINE_LAYERS = ['core', 'proxy', 'docker', 'odoo', 'preflight', 'state', 'deploy'];
+
+// Where each folder of main/ may reach, besides shared/ (which everything may import).
+// The engine is plain TypeScript over injected adapters: no SSH, no local files, no host.
+const MAIN_DEPENDS_ON = {
+  store: [],
+  remote: [],
+  engine: [],
+  host: ['store', 'remote', 'engine'],
+  cli: ['host', 'store', 'remote', 'engine'],
+  app: ['host', 'store', 'remote', 'engine'],
+};
+
+const TESTS = ['**/*.test.ts', '**/*.test.tsx', '**/*.spec.ts'];
+
+const engineZones = ENGINE_LAYERS.slice(0, -1).map((layer, i) => ({
+  target: `./main/engine/${layer}`,
+  from: ENGINE_LAYERS.slice(i + 1).map((higher) => `./main/engine/${higher}`),
+  message: `engine layers go ${ENGINE_LAYERS.join(' < ')}: ${layer} may not import a layer above it.`,
+}));
+const mainZones = Object.entries(MAIN_DEPENDS_ON).filter(([folder, allowed]) => Object.keys(MAIN_DEPENDS_ON).some((f) => f !== folder && !allowed.includes(f))).map(([folder, allowed]) => ({
+  target: `./main/${folder}`,
+  from: Object.keys(MAIN_DEPENDS_ON).filter((f) => f !== folder && !allowed.includes(f)).map((f) => `./main/${f}`),
+  message: `main/${folder} may import only ${allowed.length ? allowed.map((f) => `main/${f}`).join(', ') + ' and ' : ''}shared/.`,
+}));
 
 
 export default tseslint.config(
@@ -14,6 +46,33 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Import order: no cycles anywhere, and the layers above. Tests may reach into any layer.
+    files: ['main/**/*.ts', 'shared/**/*.ts', 'renderer/**/*.{ts,tsx}', 'preload/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs'] })],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    files: ['main/**/*.ts'],
+    ignores: TESTS,
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-restricted-paths': ['error', {
+        zones: [
+          ...engineZones,
+          ...mainZones,
+          { target: './main', from: './e2e', message: 'product code never imports the lab or the journeys (e2e/): test helpers live in e2e/lab.' },
+        ],
+      }],
     },
   },
   {

@@ -10,8 +10,8 @@ import type { DeployProgress } from '../shared/deploy';
 import { labUp } from '../e2e/lab/lab';
 import { openContext } from '../main/cli/context';
 import { main } from '../main/cli/index';
-import { cleanEnv } from '../main/cli/testing/lab-cli';
-import { longRequest, sourceDir, steadyLoad, type Hit } from '../main/engine/testing/lab-deploy';
+import { cleanEnv } from '../e2e/lab/lab-cli';
+import { longRequest, sourceDir, steadyLoad, type Hit } from '../e2e/lab/lab-deploy';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BOOT_SECONDS = 6;

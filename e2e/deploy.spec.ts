@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { dispatch } from '../main/host/dispatch';
 import type { HostServices } from '../main/host/services';
-import { cleanEnv, servingPool } from '../main/cli/testing/lab-cli';
-import { sourceDir, steadyLoad } from '../main/engine/testing/lab-deploy';
+import { cleanEnv, servingPool } from './lab/lab-cli';
+import { sourceDir, steadyLoad } from './lab/lab-deploy';
 import { readLabState } from './lab/lab';
 import { ARTIFACTS, expect, test } from './fixtures/host';
 import { addLabServer } from './fixtures/lab-server';
@@ -131,7 +131,7 @@ test('resource sliders: memory raised live (no restart); below usage refused; be
   const held = await fetch(`http://127.0.0.1:${PORT}/flipdeck_lab/alloc?mb=300`);
   expect(held.status).toBe(200);
   const worker = held.headers.get('x-flipdeck-worker')!;
-  const docker = (await import('../main/cli/testing/lab-cli')).labDocker;
+  const docker = (await import('./lab/lab-cli')).labDocker;
   const before = await docker.getContainer(worker).inspect();
 
   await card.getByRole('button', { name: 'Resources…' }).click();

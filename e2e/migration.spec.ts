@@ -3,8 +3,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HostServices } from '../main/host/services';
-import { cleanEnv } from '../main/cli/testing/lab-cli';
-import { sourceDir } from '../main/engine/testing/lab-deploy';
+import { cleanEnv } from './lab/lab-cli';
+import { sourceDir } from './lab/lab-deploy';
 import { readLabState } from './lab/lab';
 import { ARTIFACTS, expect, test } from './fixtures/host';
 import { addLabServer } from './fixtures/lab-server';

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeployLock } from '../engine/deploy/lock';
-import { sourceDir } from '../engine/testing/lab-deploy';
-import { L, cleanEnv, cli, labDocker, status } from './testing/lab-cli';
+import { sourceDir } from '../../e2e/lab/lab-deploy';
+import { L, cleanEnv, cli, labDocker, status } from '../../e2e/lab/lab-cli';
 
 const ENV = 'clitest';
 const PORT = 18_200;

@@ -4,9 +4,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envNames } from '../engine/names';
-import { sourceDir } from '../engine/testing/lab-deploy';
-import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool } from './testing/lab-cli';
+import { envNames } from '../engine/core/names';
+import { sourceDir } from '../../e2e/lab/lab-deploy';
+import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool } from '../../e2e/lab/lab-cli';
 
 const ENV = 'extdb';
 const PORT = 18_700;

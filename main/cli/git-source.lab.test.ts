@@ -6,8 +6,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sourceDir } from '../engine/testing/lab-deploy';
-import { L, applyEnv, cleanEnv, cli, labHome, status } from './testing/lab-cli';
+import { sourceDir } from '../../e2e/lab/lab-deploy';
+import { L, applyEnv, cleanEnv, cli, labHome, status } from '../../e2e/lab/lab-cli';
 
 const ENV = 'gittest';
 const PORT = 18_600;

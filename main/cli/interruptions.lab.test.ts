@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cutRelay, restoreRelay } from '../../e2e/lab/relay-control';
-import { sourceDir, steadyLoad } from '../engine/testing/lab-deploy';
-import { L, applyEnv, cleanEnv, cli, labHome, servingPool, status } from './testing/lab-cli';
+import { sourceDir, steadyLoad } from '../../e2e/lab/lab-deploy';
+import { L, applyEnv, cleanEnv, cli, labHome, servingPool, status } from '../../e2e/lab/lab-cli';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ENV = 'cuttest';

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeployProgress } from '../../shared/deploy';
 import { ADDONS } from '../../e2e/lab/standin-kit';
-import { sourceDir, steadyLoad } from '../engine/testing/lab-deploy';
-import { applyEnv, cli, envSql, L, labDocker, servingPool, status, useLabContext } from './testing/lab-cli';
+import { sourceDir, steadyLoad } from '../../e2e/lab/lab-deploy';
+import { applyEnv, cli, envSql, L, labDocker, servingPool, status, useLabContext } from '../../e2e/lab/lab-cli';
 
 const ENV = 'migtest';
 const PORT = 18_980;

@@ -9,10 +9,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeployProgress } from '../../shared/deploy';
 import { ADDONS } from '../../e2e/lab/standin-kit';
-import { envNames } from '../engine/names';
-import { demux } from '../engine/deploy/pool-ops';
-import { sourceDir } from '../engine/testing/lab-deploy';
-import { applyEnv, envSql, L, labDocker, useLabContext } from './testing/lab-cli';
+import { envNames } from '../engine/core/names';
+import { sourceDir } from '../../e2e/lab/lab-deploy';
+import { applyEnv, envSql, L, labDocker, useLabContext } from '../../e2e/lab/lab-cli';
+import { demux } from '../engine/docker/logs';
 
 const ENV = 'qjtest';
 const PORT = 18_675;

@@ -1,8 +1,8 @@
 // The end of the keep window against the lab: the kept pool is removed (by `flipdeck gc`, as the app
 // does while open), rollback then redeploys the previous image, and images beyond the last 3 are pruned.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sourceDir } from '../engine/testing/lab-deploy';
-import { L, applyEnv, cleanEnv, cli, labDocker, labHome, status } from './testing/lab-cli';
+import { sourceDir } from '../../e2e/lab/lab-deploy';
+import { L, applyEnv, cleanEnv, cli, labDocker, labHome, status } from '../../e2e/lab/lab-cli';
 
 const ENV = 'reaptest';
 const PORT = 18_650;

@@ -2,9 +2,9 @@
 // already there, a login that survives the flip, and hostile environment values that never run.
 import { existsSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envNames } from '../engine/names';
-import { sourceDir, steadyLoad } from '../engine/testing/lab-deploy';
-import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool, status } from './testing/lab-cli';
+import { envNames } from '../engine/core/names';
+import { sourceDir, steadyLoad } from '../../e2e/lab/lab-deploy';
+import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool, status } from '../../e2e/lab/lab-cli';
 
 const A = { name: 'twoa', port: 18_400 };
 const B = { name: 'twob', port: 18_401 };

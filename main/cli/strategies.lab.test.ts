@@ -3,8 +3,8 @@
 import { cpSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDONS } from '../../e2e/lab/standin-kit';
-import { sourceDir, steadyLoad } from '../engine/testing/lab-deploy';
-import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool, status } from './testing/lab-cli';
+import { sourceDir, steadyLoad } from '../../e2e/lab/lab-deploy';
+import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool, status } from '../../e2e/lab/lab-cli';
 
 const ROLL = { name: 'rolltest', port: 18_500 };
 const RST = { name: 'rsttest', port: 18_501 };

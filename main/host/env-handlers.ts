@@ -1,7 +1,7 @@
 // The contract's environment and deploy channels: the same Deployments the CLI uses, behind the
 // same zod-validated dispatcher. Deploys run as streams (deploy-streams.ts).
 import type { EnvironmentSummary } from '../../shared/deploy';
-import type { Environment } from '../engine/environment';
+import type { Environment } from '../../shared/environment';
 import type { EnvironmentStore } from '../store/environments';
 import type { Deployments } from './deployments';
 import type { DeployStreams } from './deploy-streams';

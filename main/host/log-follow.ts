@@ -5,7 +5,8 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Pool } from '../../shared/deploy';
 import { FlipdeckError } from '../../shared/errors';
-import { LABEL } from '../engine/names';
+import { LABEL } from '../engine/core/names';
+import { FramedLineSplitter } from '../engine/docker/logs';
 
 export interface FollowOptions {
   env: string;
@@ -14,35 +15,6 @@ export interface FollowOptions {
   worker?: string;
   tail: number;
   follow: boolean;
-}
-
-/** Splits framed Docker log bytes into lines; keeps what is left of a frame or a line for the next chunk. */
-export class FramedLineSplitter {
-  private bytes: Buffer = Buffer.alloc(0);
-  private partial = '';
-
-  push(chunk: Buffer, onLine: (text: string) => void): void {
-    this.bytes = this.bytes.length ? Buffer.concat([this.bytes, chunk]) : chunk;
-    let offset = 0;
-    while (this.bytes.length - offset >= 8) {
-      const size = this.bytes.readUInt32BE(offset + 4);
-      if (this.bytes.length - offset < 8 + size) break;
-      this.text(this.bytes.subarray(offset + 8, offset + 8 + size).toString('utf8'), onLine);
-      offset += 8 + size;
-    }
-    this.bytes = this.bytes.subarray(offset);
-  }
-
-  end(onLine: (text: string) => void): void {
-    if (this.partial) onLine(this.partial);
-    this.partial = '';
-  }
-
-  private text(s: string, onLine: (text: string) => void): void {
-    const parts = (this.partial + s).split('\n');
-    this.partial = parts.pop() ?? '';
-    for (const p of parts) onLine(p.endsWith('\r') ? p.slice(0, -1) : p);
-  }
 }
 
 /** The web workers to follow, by name, oldest first. */

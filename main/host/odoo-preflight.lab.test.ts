@@ -7,9 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PreflightCheck } from '../../shared/deploy';
 import { ADDONS } from '../../e2e/lab/standin-kit';
-import { applyEnv, cli, L, labDocker, useLabContext } from '../cli/testing/lab-cli';
+import { applyEnv, cli, L, labDocker, useLabContext } from '../../e2e/lab/lab-cli';
 import { REGISTRY_HOST } from '../../e2e/lab/registry';
-import { sourceDir } from '../engine/testing/lab-deploy';
+import { sourceDir } from '../../e2e/lab/lab-deploy';
 import { fullPreflight } from './odoo-preflight';
 
 const ENV = 'pftest';

@@ -7,9 +7,9 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { PreflightCheck } from '../../shared/deploy';
 import { isGitUrl } from '../engine/deploy/git-source';
-import { envNames, LABEL } from '../engine/names';
+import { envNames, LABEL } from '../engine/core/names';
 import { readContainerFile } from '../engine/docker/archive';
-import { EDGE_CONFIG_DIR } from '../engine/docker/specs';
+import { EDGE_CONFIG_DIR } from '../engine/odoo/container-specs';
 import { StateStore } from '../engine/state/state-store';
 import { readSourceFacts, type SourceFacts } from '../engine/preflight/source-facts';
 import { detectOdooVersion, floorFor, memoryFloorCheck, memoryRoomCheck } from '../engine/preflight/checks/odoo-version';
@@ -18,10 +18,11 @@ import { moduleChanges, modulesCheck, moduleStamp } from '../engine/preflight/ch
 import { inotifyCheck, publicPortCheck } from '../engine/preflight/checks/server';
 import { baseImageCheck } from '../engine/preflight/checks/base-image';
 import { OBJECT_STORAGE_ADDONS, sessionsCheck, type SessionFacts } from '../engine/preflight/checks/sessions';
-import { baseImageFacts, imageAddons, installedModules, liveModuleStamp, parseMeminfoAvailable, type ServerFacts } from '../engine/preflight/server-facts';
-import type { AuditSink } from '../engine/deploy/server-link';
+import { baseImageFacts, installedModules, liveModuleStamp, parseMeminfoAvailable, type ServerFacts } from '../engine/preflight/server-facts';
+import type { AuditSink } from '../engine/core/server-link';
 import type { Deployments, Target } from './deployments';
 import { basicPreflight } from './env-ops';
+import { imageAddons } from '../engine/odoo/addons';
 
 function tcpAnswers(open: () => Promise<Duplex>, timeoutMs = 3000): Promise<boolean> {
   return Promise.race([

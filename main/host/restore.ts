@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { FlipdeckError } from '../../shared/errors';
-import type { WorkerContext } from '../engine/docker/specs';
+import type { WorkerContext } from '../engine/odoo/container-specs';
 import { DeployLock, thisProcess } from '../engine/deploy/lock';
 import { BACKUP_DIR } from '../engine/deploy/migration';
 import { PoolOps } from '../engine/deploy/pool-ops';

@@ -2,7 +2,7 @@
 // forward, ssh2 forwards) or, for "This computer", the local Docker socket and plain sockets.
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ServerLink } from '../engine/deploy/server-link';
+import type { ServerLink } from '../engine/core/server-link';
 import type { InventoryStore } from '../store/inventory';
 import type { ServerSessions } from './server-sessions';
 

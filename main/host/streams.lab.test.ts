@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Events } from '../../shared/ipc-contract';
 import type { LogLine } from '../../shared/streams';
 import { cutRelay, restoreRelay } from '../../e2e/lab/relay-control';
-import { applyEnv, cleanEnv, L, labDocker, labHome } from '../cli/testing/lab-cli';
+import { applyEnv, cleanEnv, L, labDocker, labHome } from '../../e2e/lab/lab-cli';
 import { dispatch } from './dispatch';
 import { createHostServices, type HostServices } from './services';
 

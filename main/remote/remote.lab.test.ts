@@ -10,7 +10,7 @@ import type { FlipdeckError } from '../../shared/errors';
 import { cutRelay, restoreRelay } from '../../e2e/lab/relay-control';
 import { dockerOverSsh, engineInfo, listContainers } from './docker-client';
 import { HOSTILE } from './shell-quote.test';
-import { lab, labConnection } from './testing/lab';
+import { lab, labConnection } from '../../e2e/lab/lab-ssh';
 
 const L = lab();
 const labDocker = new Docker({ socketPath: L.dockerSocket });

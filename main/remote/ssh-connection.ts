@@ -8,6 +8,8 @@ import type { ConnectionState, SshHop } from '../../shared/model';
 import { FlipdeckError } from '../../shared/errors';
 import { hostVerifier, type HostKeyCheck } from './host-keys';
 import { commandLine } from './shell-quote';
+import { backoffMs, sleep } from '../../shared/retry';
+import { asSocketLike } from './channel-socket';
 
 export interface SshEndpoint {
   host: string;
@@ -176,9 +178,9 @@ export class SshConnection extends EventEmitter {
     const policy = this.opts.reconnect ?? DEFAULT_RECONNECT;
     let last = reason;
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
-      const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+      const delay = backoffMs({ baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, attempt);
       this.setState({ kind: 'reconnecting', attempt, nextInMs: delay, reason: last });
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay);
       if (this.closedByUser) return;
       try {
         await this.connectOnce();
@@ -254,14 +256,17 @@ export class SshConnection extends EventEmitter {
       }));
   }
 
-  /** A TCP stream from the server to host:port (e.g. a container on the server's Docker network). */
+  /**
+   * A TCP stream from the server to host:port (e.g. a container on the server's Docker network),
+   * shaped as a socket so Node's http client can run a request over it.
+   */
   async forwardTcp(host: string, port: number): Promise<Duplex> {
     const client = await this.live();
     return new Promise((resolve, reject) =>
       client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
         if (err) return reject(Object.assign(new Error(`cannot reach ${host}:${port} from ${this.opts.host}: ${err.message}`), { code: 'ECONNREFUSED' }));
         ch.on('end', () => ch.end());
-        resolve(ch);
+        resolve(asSocketLike(ch));
       }));
   }
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { FlipdeckError } from '../../shared/errors';
-import { parseEnvironment, type Environment } from '../engine/environment';
+import { parseEnvironment, type Environment } from '../../shared/environment';
 import { readJsonFile, writeJsonFileAtomic } from './json-file';
 
 const fileSchema = z.object({

@@ -3,14 +3,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { describeFailure, type DeployProgress } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
-import { gitRef } from '../../engine/environment';
+import { gitRef } from '../../../shared/environment';
 import { isGitUrl } from '../../engine/deploy/git-source';
 import type { DeployResult } from '../../engine/deploy/driver';
 import { environmentStatus, followLogs, updateResources } from '../../host/env-ops';
 import { fullPreflight } from '../../host/odoo-preflight';
+import { environmentDocument } from '../../store/environment-yaml';
 import { Exit, type ExitCode } from '../exit-codes';
 import type { CliContext } from '../context';
 import { UsageError } from './server';
@@ -97,14 +97,12 @@ export function registerDeployCommands(program: Command, run: Run): void {
       } catch (err) {
         throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       }
-      let doc: unknown;
+      let def: Record<string, unknown>;
       try {
-        doc = parseYaml(text, { maxAliasCount: 50 });
+        def = environmentDocument(text, file);
       } catch (err) {
-        throw new UsageError(`${file} is not valid YAML: ${(err as Error).message}`);
+        throw new UsageError((err as Error).message);
       }
-      if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UsageError(`${file} must be a mapping of keys (server, name, image…)`);
-      const def = doc as Record<string, unknown>;
       // A relative source means "beside this file", wherever the CLI runs from later.
       if (typeof def.source === 'string' && !isGitUrl(def.source)) def.source = path.resolve(path.dirname(path.resolve(file)), def.source);
       const { environment, replaced } = await ctx.services.environments.apply(def);

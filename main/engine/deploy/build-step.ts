@@ -2,19 +2,21 @@
 // fetched to a scratch directory — then `docker build` on the server through the tunnel.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Environment } from '../environment';
+import type { Environment } from '../../../shared/environment';
 import { buildFromDirectory } from './build';
 import { fetchGitSource, isGitUrl } from './git-source';
 import type { PoolOps } from './pool-ops';
 import { builtImageRepo } from './reaper';
-import { audited, type AuditSink, type ServerLink } from './server-link';
+import { audited, type AuditSink, type ServerLink } from '../core/server-link';
 import { StepFailure } from './step-failure';
+import { baseImageOf } from '../docker/dockerfile';
 import { readSourceFacts, type SourceFacts } from '../preflight/source-facts';
 import { moduleStamp } from '../preflight/checks/modules';
 import { manifestDependencyCheck } from '../preflight/checks/odoo-source';
-import { imageAddons, MODULES_LABEL } from '../preflight/server-facts';
-import type { CommandOutcome } from './step-runner';
+import { MODULES_LABEL } from '../preflight/server-facts';
+import type { CommandOutcome } from '../core/command-retry';
 import { CRON_LOAD_LABEL, cronLoad, QUEUE_JOB } from '../odoo/queue-job';
+import { imageAddons } from '../odoo/addons';
 
 export interface BuildRequest {
   env: Environment;
@@ -29,12 +31,6 @@ export interface BuildRequest {
   log(line: string): void;
   /** A warning the operator should see (not a failure). */
   warn(message: string): void;
-}
-
-/** The Dockerfile's first base image, when it is a plain reference (no build args, not scratch). */
-export function baseImageOf(dockerfile: string): string | null {
-  const from = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)/im.exec(dockerfile)?.[1];
-  return from && !from.includes('$') && from !== 'scratch' ? from : null;
 }
 
 /**

@@ -1,12 +1,14 @@
 // The environment's database as a deploy needs it: the managed PostgreSQL container started, and a
 // first deploy initialising an empty database (managed or external) — only when it holds no Odoo.
-import { envNames } from '../names';
-import type { DbConnection, WorkerContext } from '../docker/specs';
-import { managedDbSpec } from '../docker/specs';
-import type { Clock } from './readiness';
-import { forceRemove, startIfStopped, type PoolOps } from './pool-ops';
-import { audited, type AuditSink, type ServerLink } from './server-link';
+import { envNames } from '../core/names';
+import type { DbConnection, WorkerContext } from '../odoo/container-specs';
+import { managedDbSpec } from '../odoo/container-specs';
+import type { Clock } from '../core/clock';
+import { type PoolOps } from './pool-ops';
+import { audited, type AuditSink, type ServerLink } from '../core/server-link';
 import { StepFailure } from './step-failure';
+import { forceRemove, startIfStopped } from '../docker/containers';
+import { retry } from '../../../shared/retry';
 
 export class DatabaseOps {
   constructor(private readonly link: ServerLink, private readonly pools: PoolOps, private readonly audit: AuditSink, private readonly clock: Clock, private readonly log: (line: string) => void) {}
@@ -34,16 +36,15 @@ export class DatabaseOps {
     const db = ctx.db;
     const sql = "SELECT count(*) FROM pg_tables WHERE tablename = 'ir_module_module'";
     const command = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tAc', sql];
-    for (let attempt = 1; ; attempt++) {
-      const r = await this.pools.runOnce(ctx, 'dbcheck', [], 30_000, { command, env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=5'] });
-      if (r.exitCode === 0) return r.output.trim().split('\n').pop()?.trim() === '1';
-      if (/database "[^"]+" does not exist/.test(r.output)) return false;
-      // A managed PostgreSQL that has just been created may still be starting.
-      if (attempt >= 20 || !/could not connect|starting up|Connection refused|timeout expired/i.test(r.output)) {
-        throw new StepFailure({ kind: 'command', argv: command, exitCode: r.exitCode, stderr: r.output.split('\n').slice(-15).join('\n') });
-      }
-      await this.clock.sleep(1000);
-    }
+    // A managed PostgreSQL that has just been created may still be starting: retry only that.
+    const starting = /could not connect|starting up|Connection refused|timeout expired/i;
+    const r = await retry(() => this.pools.runOnce(ctx, 'dbcheck', [], 30_000, { command, env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=5'] }), {
+      maxAttempts: 20, baseMs: 1000, maxMs: 1000, sleep: (ms, signal) => this.clock.sleep(ms, signal),
+      retryResult: (out) => out.exitCode !== 0 && starting.test(out.output),
+    });
+    if (r.exitCode === 0) return r.output.trim().split('\n').pop()?.trim() === '1';
+    if (/database "[^"]+" does not exist/.test(r.output)) return false;
+    throw new StepFailure({ kind: 'command', argv: command, exitCode: r.exitCode, stderr: r.output.split('\n').slice(-15).join('\n') });
   }
 
   /** Odoo's own `-i base` creates and initialises the database, as a one-off run. */

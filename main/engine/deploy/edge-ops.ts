@@ -4,11 +4,12 @@
 import type Docker from 'dockerode';
 import { EdgeAdmin } from '../proxy/edge-admin';
 import { EDGE_STATE_DIR, renderEdgeConfig, type EdgeSpec } from '../proxy/haproxy-config';
-import { EDGE_CONFIG_DIR, edgeSpec } from '../docker/specs';
+import { EDGE_CONFIG_DIR, edgeSpec } from '../odoo/container-specs';
 import { isDockerStatus, readContainerFile, writeContainerFile } from '../docker/archive';
-import { ADMIN_SOCKET, envNames } from '../names';
-import { audited, retryTransient, type AuditSink, type ServerLink } from './server-link';
-import { forceRemove, startIfStopped } from './pool-ops';
+import { ADMIN_SOCKET, envNames } from '../core/names';
+import { audited, retryTransient, type AuditSink, type ServerLink } from '../core/server-link';
+import { forceRemove, startIfStopped } from '../docker/containers';
+import { sleep } from '../../../shared/retry';
 
 export interface EdgeSetup {
   spec: EdgeSpec;
@@ -85,7 +86,7 @@ export class EdgeOps {
         return;
       } catch (err) {
         last = err;
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     }
     throw last instanceof Error ? last : new Error(`the edge's admin socket did not come up within ${timeoutMs} ms`);

@@ -1,8 +1,8 @@
 // The edge's own view of a pool: every worker's health check passing, in or out of rotation.
 import type { Pool } from '../../../shared/deploy';
-import { envNames } from '../names';
+import { envNames } from '../core/names';
 import type { EdgeAdmin } from '../proxy/edge-admin';
-import type { Clock } from './readiness';
+import type { Clock } from '../core/clock';
 import { StepFailure } from './step-failure';
 
 /** The edge's status of a server whose health check passes, in or out of rotation ("DRAIN"). */

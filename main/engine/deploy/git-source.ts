@@ -6,9 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FlipdeckError } from '../../../shared/errors';
-import { gitRef } from '../environment';
-import type { AuditSink } from './server-link';
-import { DEFAULT_RETRY, runWithRetry, type CommandOutcome, type RetryPolicy } from './step-runner';
+import { gitRef } from '../../../shared/environment';
+import type { AuditSink } from '../core/server-link';
+import { DEFAULT_RETRY, runWithRetry, type CommandOutcome, type RetryPolicy } from '../core/command-retry';
+import { sleep } from '../../../shared/retry';
 
 /** URLs git may fetch: ssh://, https://, git://, file:// and scp-like user@host:path. */
 export function isGitUrl(s: string): boolean {
@@ -59,7 +60,7 @@ export async function fetchGitSource(o: { url: string; ref: string; audit: Audit
   const policy = o.policy ?? { ...DEFAULT_RETRY, baseTimeoutMs: 300_000 };
   const step = async (action: string, args: string[], retry: boolean): Promise<CommandOutcome> => {
     const r = await runWithRetry((_n, timeoutMs) => git(args, timeoutMs, env), retry ? policy : { ...policy, maxAttempts: 1 }, {
-      sleep: o.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms))),
+      sleep: o.sleep ?? sleep,
       onAttempt: async (a) => {
         await o.audit({ action, argv: a.outcome.argv, ok: a.verdict === 'ok', exitCode: a.outcome.exitCode, durationMs: a.outcome.durationMs, output: `${a.outcome.stdout}${a.outcome.stderr}`.slice(-16_000), detail: { attempt: a.attempt, verdict: a.verdict } });
         for (const line of a.outcome.stderr.split('\n')) if (line.trim()) o.onLine?.(line.trim());

@@ -6,8 +6,8 @@ import os from 'node:os';
 import type Docker from 'dockerode';
 import { isDockerStatus as isStatus, readContainerFile, singleFileTar } from '../docker/archive';
 import { FlipdeckError } from '../../../shared/errors';
-import { LABEL, envNames } from '../names';
-import { retryTransient } from './server-link';
+import { LABEL, envNames } from '../core/names';
+import { retryTransient } from '../core/server-link';
 
 export interface LockHolder {
   holder: string;

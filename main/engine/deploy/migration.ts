@@ -7,14 +7,16 @@
 // Every command is a fixed script or argv array: module and database names are validated names.
 import type Docker from 'dockerode';
 import type { DeployProgress } from '../../../shared/deploy';
-import type { WorkerContext } from '../docker/specs';
+import type { WorkerContext } from '../odoo/container-specs';
 import { moduleChanges, type ModuleChanges } from '../preflight/checks/modules';
-import { INSTALLED_MODULES_SQL, liveModuleStamp, parseModuleNames } from '../preflight/server-facts';
+import { liveModuleStamp } from '../preflight/server-facts';
 import type { EdgeAdmin } from '../proxy/edge-admin';
-import { shortScript, type PoolOps } from './pool-ops';
-import type { Clock } from './readiness';
-import { audited, type AuditSink } from './server-link';
+import { type PoolOps } from './pool-ops';
+import type { Clock } from '../core/clock';
+import { audited, type AuditSink } from '../core/server-link';
 import { StepFailure } from './step-failure';
+import { INSTALLED_MODULES_SQL, parseModuleNames } from '../odoo/addons';
+import { shortScript } from '../core/server-link';
 
 /** Backups live in the data volume beside the filestore they belong with. */
 export const BACKUP_DIR = '/var/lib/odoo/flipdeck-backups';

@@ -3,11 +3,13 @@
 import type Docker from 'dockerode';
 import type { Pool } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
-import { LABEL, envNames } from '../names';
-import { cronSpec, workerSpec, type CreateSpec, type WorkerContext } from '../docker/specs';
+import { LABEL, envNames } from '../core/names';
+import { cronSpec, workerSpec, type CreateSpec, type WorkerContext } from '../odoo/container-specs';
 import { isDockerStatus } from '../docker/archive';
+import { forceRemove, startIfStopped, waitExit } from '../docker/containers';
+import { demux } from '../docker/logs';
 import { cronLoadOf } from '../odoo/queue-job';
-import { audited, retryTransient, type AuditSink } from './server-link';
+import { audited, retryTransient, shortScript, type AuditSink } from '../core/server-link';
 
 export interface WorkerInfo {
   name: string;
@@ -188,13 +190,10 @@ export class PoolOps {
     const c = await this.docker.createContainer(oneoff);
     try {
       await c.start();
-      const waited = await Promise.race([
-        c.wait() as Promise<{ StatusCode: number }>,
-        new Promise<null>((r) => setTimeout(() => r(null), timeoutMs)),
-      ]);
+      const exited = await waitExit(c, timeoutMs, `the one-off ${name}`);
       const output = await this.tail(oneoff.name, 200);
-      const exitCode = waited ? waited.StatusCode : -1;
-      await this.audit({ action: `oneoff.${name}`, argv, ok: exitCode === 0, exitCode: waited ? exitCode : null, output: waited ? output : `${output}\n(timed out after ${timeoutMs} ms)`, durationMs: Date.now() - started });
+      const exitCode = exited ?? -1;
+      await this.audit({ action: `oneoff.${name}`, argv, ok: exitCode === 0, exitCode: exited, output: exited !== null ? output : `${output}\n(timed out after ${timeoutMs} ms)`, durationMs: Date.now() - started });
       return { exitCode, output, durationMs: Date.now() - started };
     } finally {
       await c.remove({ force: true }).catch(() => undefined);
@@ -221,35 +220,4 @@ export class PoolOps {
     const down = workers.filter((w) => w.pool === pool && !w.running);
     if (down.length > 0) throw new FlipdeckError('refused', `the ${pool} pool is not running (${down.map((w) => w.name).join(', ')})`);
   }
-}
-
-/** Docker multiplexes stdout/stderr in non-TTY logs with 8-byte frame headers. */
-export function demux(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0)) {
-    const size = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return i === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
-}
-
-/** `docker rm -f` that is done when the container is already gone (a retry after a lost reply). */
-export async function forceRemove(docker: Docker, nameOrId: string): Promise<void> {
-  await docker.getContainer(nameOrId).remove({ force: true, v: false }).catch((err: unknown) => {
-    if (!isDockerStatus(err, 404)) throw err;
-  });
-}
-
-/** `docker start` that is done when the container already runs (304). */
-export async function startIfStopped(docker: Docker, nameOrId: string): Promise<void> {
-  await docker.getContainer(nameOrId).start().catch((err: unknown) => {
-    if (!isDockerStatus(err, 304)) throw err;
-  });
-}
-
-/** A fixed multi-line script in a command reads as one token in the audit log (its text is in the code). */
-export function shortScript(arg: string): string {
-  return arg.includes('\n') ? `<fixed script, ${arg.split('\n').length} lines>` : arg;
 }

@@ -8,7 +8,7 @@ import { imagesToKeep, type ServerState } from '../state/server-state';
 import { StateStore } from '../state/state-store';
 import { EdgeOps } from './edge-ops';
 import { PoolOps } from './pool-ops';
-import { audited, type AuditSink, type ServerLink } from './server-link';
+import { audited, type AuditSink, type ServerLink } from '../core/server-link';
 import { isDockerStatus } from '../docker/archive';
 
 export interface ReapResult {

@@ -5,15 +5,16 @@
 // The filestore is not in a dump: files written since stay on disk, unreferenced; none is lost.
 import { FlipdeckError } from '../../../shared/errors';
 import { BACKUP_FILE, type BackupInfo as Backup, type RestoreOutcome } from '../../../shared/deploy';
-import type { WorkerContext } from '../docker/specs';
+import type { WorkerContext } from '../odoo/container-specs';
 import type { EdgeAdmin } from '../proxy/edge-admin';
 import type { StateStore } from '../state/state-store';
 import type { ServerState } from '../state/server-state';
 import { BACKUP_DIR, PG_PY, RESTORE_COPY_PY } from './migration';
-import { shortScript, type PoolOps } from './pool-ops';
-import { audited, type AuditSink } from './server-link';
-import type { DeployLock} from './lock';
+import { type PoolOps } from './pool-ops';
+import { audited, type AuditSink } from '../core/server-link';
+import type { DeployLock } from './lock';
 import { markRunning, type Here, type LockHolder } from './lock';
+import { shortScript } from '../core/server-link';
 
 
 export const LIST_BACKUPS_PY = [

@@ -5,9 +5,9 @@
 // server-wide. The cron runner serves no HTTP, so its runner must send jobs elsewhere: to the edge,
 // which forwards them to whichever pool is live.
 import type Docker from 'dockerode';
-import type { AuditSink } from '../deploy/server-link';
+import type { AuditSink } from '../core/server-link';
 import { EDGE_LISTEN_PORT } from '../proxy/haproxy-config';
-import { imageAddons } from '../preflight/server-facts';
+import { imageAddons } from './addons';
 
 export const QUEUE_JOB = 'queue_job';
 /** On images Flipdeck built: the cron runner's `--load` (JSON list), or "" when there is no queue_job. */

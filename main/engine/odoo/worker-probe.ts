@@ -7,8 +7,7 @@
 // goes to the container directly (a stream the caller opens), never through the edge.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { HttpProbeAnswer, WorkerProbe } from '../deploy/readiness';
-import { asSocketLike } from '../../remote/channel-socket';
+import type { HttpProbeAnswer, WorkerProbe } from './readiness';
 
 export interface OdooProbeOptions {
   worker: string;
@@ -58,7 +57,7 @@ export function streamAgent(open: () => Promise<Duplex>): http.Agent {
     open().then((s) => {
       // ssh2 channels emit close only after both sides end.
       s.on('end', () => s.end());
-      cb(null, asSocketLike(s));
+      cb(null, s);
     }, (err: Error) => cb(err));
     return undefined;
   }) as unknown as http.Agent['createConnection'];

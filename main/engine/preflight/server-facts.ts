@@ -4,20 +4,15 @@
 // tell, so a check says "could not read" instead of guessing. Tests inject these facts.
 import type Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
-import { LABEL, envNames } from '../names';
-import { demux, shortScript } from '../deploy/pool-ops';
-import type { AuditSink } from '../deploy/server-link';
+import { envNames } from '../core/names';
+import { demux } from '../docker/logs';
+import { INSTALLED_MODULES_SQL, parseModuleNames } from '../odoo/addons';
+import type { AuditSink } from '../core/server-link';
 import type { ModuleStamp } from './checks/modules';
 import type { BaseImageFacts } from './checks/base-image';
+import { withTimeout } from '../../../shared/retry';
 
 export const MODULES_LABEL = 'io.flipdeck.modules';
-
-/** What Odoo has installed; read by the pre-flight (managed database) and the migrating step (any). */
-export const INSTALLED_MODULES_SQL = "SELECT name FROM ir_module_module WHERE state = 'installed'";
-
-export function parseModuleNames(output: string): Set<string> {
-  return new Set(output.split('\n').map((l) => l.trim()).filter((l) => /^[a-z0-9_]+$/.test(l)));
-}
 
 export interface ServerFacts {
   memAvailableBytes: number | null;
@@ -31,63 +26,9 @@ export interface ServerFacts {
   baseImage: BaseImageFacts | null;
 }
 
-/** Lists every addon the image can load: Odoo's own addons path and the config's addons_path. A fixed script. */
-export const LIST_ADDONS_PY = [
-  'import os, json, configparser',
-  'paths = []',
-  'try:',
-  '    import odoo.addons',
-  '    paths += list(odoo.addons.__path__)',
-  'except Exception:',
-  '    pass',
-  'c = configparser.ConfigParser()',
-  'try:',
-  "    c.read(os.environ.get('ODOO_RC') or '/etc/odoo/odoo.conf')",
-  "    paths += [p.strip() for p in c.get('options', 'addons_path', fallback='').split(',') if p.strip()]",
-  'except Exception:',
-  '    pass',
-  'names = set()',
-  'for p in paths:',
-  '    try:',
-  '        names.update(n for n in os.listdir(p) if os.path.isfile(os.path.join(p, n, "__manifest__.py")))',
-  '    except OSError:',
-  '        pass',
-  'print(json.dumps(sorted(names)))',
-].join('\n');
-
 export function parseMeminfoAvailable(text: string): number | null {
   const kb = Number(/^MemAvailable:\s+(\d+) kB/m.exec(text)?.[1]);
   return Number.isFinite(kb) ? kb * 1024 : null;
-}
-
-/** Runs a fixed command in a throwaway container of `image` (no network), audited; null when it cannot. */
-export async function runTool(docker: Docker, audit: AuditSink, image: string, entrypoint: string[], timeoutMs = 60_000): Promise<string | null> {
-  const started = Date.now();
-  const argv = ['docker', 'run', '--rm', '--network', 'none', '--entrypoint', entrypoint[0]!, image, ...entrypoint.slice(1).map(shortScript)];
-  let c: Docker.Container | null = null;
-  try {
-    c = await docker.createContainer({ Image: image, Entrypoint: [entrypoint[0]!], Cmd: entrypoint.slice(1), User: '', Labels: { [LABEL.managed]: 'true', [LABEL.role]: 'preflight' }, HostConfig: { NetworkMode: 'none', AutoRemove: false } });
-    await c.start();
-    const waited = await Promise.race([c.wait() as Promise<{ StatusCode: number }>, new Promise<null>((r) => setTimeout(() => r(null), timeoutMs))]);
-    const output = demux(await c.logs({ stdout: true, stderr: false, follow: false }) as unknown as Buffer);
-    const exitCode = waited?.StatusCode ?? null;
-    await audit({ action: 'preflight.inspect_image', argv, ok: exitCode === 0, exitCode, output: output.slice(0, 4000), durationMs: Date.now() - started });
-    return exitCode === 0 ? output : null;
-  } catch (err) {
-    await audit({ action: 'preflight.inspect_image', argv, ok: false, exitCode: null, output: (err as Error).message, durationMs: Date.now() - started });
-    return null;
-  } finally {
-    await c?.remove({ force: true }).catch(() => undefined);
-  }
-}
-
-export async function imageAddons(docker: Docker, audit: AuditSink, image: string): Promise<Set<string> | null> {
-  const out = await runTool(docker, audit, image, ['python3', '-c', LIST_ADDONS_PY]);
-  try {
-    return out ? new Set(JSON.parse(out.trim().split('\n').pop() ?? '[]') as string[]) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Installed modules of a managed database (psql inside its own container); null for an external DSN or when it cannot tell. */
@@ -140,10 +81,7 @@ export async function baseImageFacts(docker: Docker, audit: AuditSink, image: st
   const argv = ['docker', 'buildx', 'imagetools', 'inspect', image];
   let registry: BaseImageFacts['registry'];
   try {
-    const d = await Promise.race([
-      docker.getImage(image).distribution({}) as Promise<{ Descriptor?: { digest?: string } }>,
-      new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)),
-    ]);
+    const d = await withTimeout(() => docker.getImage(image).distribution({}) as Promise<{ Descriptor?: { digest?: string } }>, timeoutMs, { what: `the registry of ${image}` });
     registry = d.Descriptor?.digest ? { digest: d.Descriptor.digest } : { error: 'the registry gave no digest' };
   } catch (err) {
     registry = { error: (err as Error).message.replace(/^\(HTTP code \d+\) [a-z ]+ - /i, '').split('\n')[0]!.slice(0, 200) };

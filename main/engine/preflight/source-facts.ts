@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { baseImageOf } from '../docker/dockerfile';
 
 export interface AddonFacts {
   name: string;
@@ -115,11 +116,10 @@ function findAddons(root: string, rel = '', depth = 0, out: AddonFacts[] = []): 
 
 export function readSourceFacts(root: string, dockerfile = 'Dockerfile'): SourceFacts {
   const df = path.join(root, dockerfile);
-  const froms = existsSync(df) ? [...readFileSync(df, 'utf8').matchAll(/^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)/gim)].map((m) => m[1]!) : [];
   const confPath = ['odoo.conf', 'etc/odoo.conf', 'config/odoo.conf', 'odoo.cfg'].find((p) => existsSync(path.join(root, p))) ?? null;
   return {
     addons: findAddons(root),
-    baseImage: froms.at(-1) ?? null,
+    baseImage: existsSync(df) ? baseImageOf(readFileSync(df, 'utf8')) : null,
     conf: confPath ? parseOdooConf(readFileSync(path.join(root, confPath), 'utf8')) : null,
     confPath,
   };

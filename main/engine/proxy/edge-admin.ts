@@ -6,7 +6,7 @@ import type { Pool } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
 import { assertCommandOk, batch, frontendTotals, livePoolFrom, parseShowStat, poolStateCommands, shutdownSessions, type AdminState, type ServerStat } from './runtime-api';
 import { BACKENDS, MAINTENANCE } from './haproxy-config';
-import { envNames } from '../names';
+import { envNames } from '../core/names';
 
 export type OpenAdminSocket = () => Promise<Duplex>;
 

@@ -5,7 +5,7 @@
 // deploy, puts the live pool in rotation); flips are runtime state changes, never reloads, so the
 // config never depends on which pool is live and does not change from one deploy to the next.
 import type { Pool } from '../../../shared/deploy';
-import { envNames } from '../names';
+import { envNames } from '../core/names';
 
 export interface EdgeSpec {
   env: string;

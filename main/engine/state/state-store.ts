@@ -1,9 +1,9 @@
 // Reads and writes the environment's server-side state in the edge's volume (see server-state.ts).
 import type Docker from 'dockerode';
 import { isDockerStatus, readContainerFile, writeContainerFile } from '../docker/archive';
-import { retryTransient } from '../deploy/server-link';
+import { retryTransient } from '../core/server-link';
 import { EDGE_STATE_DIR } from '../proxy/haproxy-config';
-import { envNames } from '../names';
+import { envNames } from '../core/names';
 import { STATE_FILE, emptyState, parseServerState, type ServerState } from './server-state';
 
 export class StateStore {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { realClock, SEED_TIMING, waitUntilReady, type WorkerProbe } from './readiness';
+import { SEED_TIMING, waitUntilReady, type WorkerProbe } from './readiness';
+import { realClock } from '../core/clock';
 
 /** A worker like Odoo: port opens at `portAt`; a request waits on the registry lock until `readyAt`. */
 function odooLike(worker: string, portAt: number, readyAt: number, httpStarts: number[]): WorkerProbe {

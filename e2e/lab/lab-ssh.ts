@@ -1,7 +1,7 @@
 // Lab facts for lab tests, and a connection factory to the lab's sshd.
 import { readFileSync } from 'node:fs';
-import { readLabState, type LabState } from '../../../e2e/lab/lab';
-import { SshConnection, type SshConnectionOptions } from '../ssh-connection';
+import { readLabState, type LabState } from './lab';
+import { SshConnection, type SshConnectionOptions } from '../../main/remote/ssh-connection';
 
 export function lab(): LabState {
   return readLabState();

@@ -2,10 +2,10 @@
 // Pure: the deploy engine decides *what* runs; the adapters only hand these to the Docker API.
 import type Docker from 'dockerode';
 import type { Pool } from '../../../shared/deploy';
-import type { Environment } from '../environment';
-import { LABEL, envNames, type Role } from '../names';
+import type { Environment } from '../../../shared/environment';
+import { LABEL, envNames, type Role } from '../core/names';
 import { EDGE_LISTEN_PORT, EDGE_RUN_DIR, EDGE_STATE_DIR } from '../proxy/haproxy-config';
-import { runnerEnv, WEB_WORKER_RUNNER_OFF } from '../odoo/queue-job';
+import { runnerEnv, WEB_WORKER_RUNNER_OFF } from './queue-job';
 import { OVERRIDE_PADDING_MIB } from '../../../shared/odoo-memory';
 
 export type CreateSpec = Docker.ContainerCreateOptions & { name: string };

@@ -1,10 +1,9 @@
 // An environment definition (`flipdeck env apply FILE.yml`): what to deploy, where, and how.
 // Unknown keys and bad values are refused with the key named, so a typo never deploys a default.
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { parseBytes, parseDuration } from '../../shared/units';
-import { describeIssues, displayName, secretName } from '../../shared/validation';
-import { FlipdeckError } from '../../shared/errors';
+import { parseBytes, parseDuration } from './units';
+import { describeIssues, displayName, secretName } from './validation';
+import { FlipdeckError } from './errors';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   try {
@@ -103,18 +102,4 @@ export function parseEnvironment(value: unknown): Environment {
   const r = environmentSchema.safeParse(value);
   if (!r.success) throw new FlipdeckError('bad_input', `environment definition: ${describeIssues(r.error)}`, { fix: 'correct the named keys and apply the file again' });
   return r.data;
-}
-
-export function parseEnvironmentYaml(text: string, fileName = 'environment file'): Environment {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { prettyErrors: true, maxAliasCount: 50 });
-  } catch (err) {
-    const where = err instanceof YAMLParseError ? err.message : String(err);
-    throw new FlipdeckError('bad_input', `${fileName} is not valid YAML: ${where}`, { fix: 'fix the YAML syntax at the line named' });
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new FlipdeckError('bad_input', `${fileName} must be a mapping of keys (server, name, image…)`);
-  }
-  return parseEnvironment(doc);
 }

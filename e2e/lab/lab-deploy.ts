@@ -3,11 +3,11 @@
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LabState } from '../../../e2e/lab/lab';
-import { ADDONS } from '../../../e2e/lab/standin-kit';
-import { dockerOverSsh } from '../../remote/docker-client';
-import type { SshConnection } from '../../remote/ssh-connection';
-import type { ServerLink } from '../deploy/server-link';
+import type { LabState } from './lab';
+import { ADDONS } from './standin-kit';
+import { dockerOverSsh } from '../../main/remote/docker-client';
+import type { SshConnection } from '../../main/remote/ssh-connection';
+import type { ServerLink } from '../../main/engine/core/server-link';
 
 export function sshLink(conn: SshConnection, lab: LabState): ServerLink {
   return { docker: dockerOverSsh(conn, lab.dockerSocket, 'lab'), openUnixSocket: (p) => conn.openUnixSocket(p), forwardTcp: (h, p) => conn.forwardTcp(h, p) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, runWithRetry, DEFAULT_RETRY, type CommandOutcome, type AttemptRecord } from './step-runner';
+import { classify, runWithRetry, DEFAULT_RETRY, type CommandOutcome, type AttemptRecord } from './command-retry';
 
 const outcome = (o: Partial<CommandOutcome>): CommandOutcome => ({ argv: ['docker', 'build'], exitCode: 0, stdout: '', stderr: '', durationMs: 5, ...o });
 

@@ -1,6 +1,7 @@
-// Every remote command of a deploy goes through here: a per-step timeout that grows on retry,
-// retries only for transient failures (the network, not the code), exponential backoff, and
-// every attempt handed to the audit log. A real error is never retried.
+// What is worth retrying, for commands (git) and API calls (Docker over the tunnel): the network,
+// never the code. Commands also get a timeout that grows on each attempt; every attempt is handed
+// to the audit log. The loop and the backoff are shared/retry.ts's.
+import { backoffMs, retry } from '../../../shared/retry';
 
 export interface CommandOutcome {
   argv: string[];
@@ -64,7 +65,8 @@ export interface AttemptRecord {
 }
 
 export interface RunDeps {
-  sleep(ms: number): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  signal?: AbortSignal;
   /** Called once per attempt, before any retry: the audit log writes it. */
   onAttempt(record: AttemptRecord): void | Promise<void>;
 }
@@ -74,7 +76,7 @@ export function timeoutFor(policy: RetryPolicy, attempt: number): number {
 }
 
 export function backoffFor(policy: RetryPolicy, attempt: number): number {
-  return Math.min(policy.maxBackoffMs, policy.baseBackoffMs * 2 ** (attempt - 1));
+  return backoffMs({ baseMs: policy.baseBackoffMs, maxMs: policy.maxBackoffMs }, attempt);
 }
 
 /** Runs `op` until it succeeds, fails permanently, or the attempts run out. Returns the last attempt. */
@@ -83,15 +85,13 @@ export async function runWithRetry(
   policy: RetryPolicy,
   deps: RunDeps,
 ): Promise<AttemptRecord & { attempts: number }> {
-  for (let attempt = 1; ; attempt++) {
+  return retry(async (attempt) => {
     const timeoutMs = timeoutFor(policy, attempt);
     const outcome = await op(attempt, timeoutMs);
-    const verdict = classify(outcome);
-    const record = { attempt, timeoutMs, outcome, verdict };
+    const record = { attempt, timeoutMs, outcome, verdict: classify(outcome), attempts: attempt };
     await deps.onAttempt(record);
-    if (verdict !== 'transient' || attempt >= policy.maxAttempts) return { ...record, attempts: attempt };
-    await deps.sleep(backoffFor(policy, attempt));
-  }
+    return record;
+  }, { maxAttempts: policy.maxAttempts, baseMs: policy.baseBackoffMs, maxMs: policy.maxBackoffMs, retryResult: (r) => r.verdict === 'transient', sleep: deps.sleep, ...(deps.signal ? { signal: deps.signal } : {}) });
 }
 
 // What an API call through the tunnel throws when the link, not the server, failed.
@@ -106,4 +106,4 @@ export function classifyError(err: unknown): Exclude<Verdict, 'ok'> {
 }
 
 /** Quick retries for single API calls: the SSH link reconnects within seconds or not at all. */
-export const API_RETRY = { maxAttempts: 4, baseBackoffMs: 500, maxBackoffMs: 4000 } as const;
+export const API_RETRY = { maxAttempts: 4, baseMs: 500, maxMs: 4000 } as const;

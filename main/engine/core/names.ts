@@ -1,6 +1,6 @@
 // Docker object names for an environment. Names are the server-side truth (with labels): any
 // laptop — or a CLI after a crash — finds an environment's pieces by these names alone.
-import type { Pool } from '../../shared/deploy';
+import type { Pool } from '../../../shared/deploy';
 
 export const LABEL = {
   managed: 'io.flipdeck.managed',

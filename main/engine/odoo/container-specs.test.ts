@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvironment } from '../environment';
-import { cronSpec, edgeSpec, workerSpec, type WorkerContext } from './specs';
-import { cronLoad, parseCronLoad } from '../odoo/queue-job';
+import { parseEnvironment } from '../../../shared/environment';
+import { cronSpec, edgeSpec, workerSpec, type WorkerContext } from './container-specs';
+import { cronLoad, parseCronLoad } from './queue-job';
 
 const env = parseEnvironment({ server: 'lab', name: 'shop', image: 'odoo:17', public_bind: '127.0.0.1:18100', resources: { memory: '2g', cpus: 1.5 } });
 const ctx: WorkerContext = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { audited, type RemoteAction } from './server-link';
-import { classifyError } from './step-runner';
+import { classifyError } from './command-retry';
 
 const noSleep = async () => undefined;
 

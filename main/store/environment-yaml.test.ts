@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvironmentYaml } from './environment';
+import { parseEnvironmentYaml } from './environment-yaml';
 
 const base = `
 server: acme-prod

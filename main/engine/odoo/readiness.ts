@@ -7,6 +7,7 @@
 // in flight, each allowed to wait for up to that interval. A worker that becomes ready while a probe
 // waits is noticed at once, and a booting worker still sees at most one HTTP request per interval.
 import type { ProbeResult } from '../../../shared/deploy';
+import type { Clock } from '../core/clock';
 
 export interface ReadinessTiming {
   /** Cheap TCP check until the port opens. */
@@ -32,20 +33,6 @@ export interface WorkerProbe {
   /** One HTTP readiness probe that may wait up to `waitMs` for an answer. */
   http(waitMs: number, signal: AbortSignal): Promise<HttpProbeAnswer>;
 }
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-    }),
-};
 
 export type ReadinessOutcome =
   | { ready: true; readyAt: Record<string, number>; probes: ProbeResult[] }

@@ -4,12 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { readLabState } from '../../../e2e/lab/lab';
-import { envNames } from '../../engine/names';
-import { demux } from '../../engine/deploy/pool-ops';
-import { main } from '../index';
+import { readLabState } from './lab';
+import { envNames } from '../../main/engine/core/names';
+import { main } from '../../main/cli/index';
 import { afterAll, beforeAll } from 'vitest';
-import { openContext, type CliContext } from '../context';
+import { openContext, type CliContext } from '../../main/cli/context';
+import { demux } from '../../main/engine/docker/logs';
 
 export const L = readLabState();
 export const labDocker = new Docker({ socketPath: L.dockerSocket });
