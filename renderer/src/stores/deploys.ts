@@ -1,11 +1,13 @@
 // Deploys and rollbacks started from this window: the store owns the one subscription to the
-// deploy stream events and folds them (deploy-view.ts); components read views and call actions.
+// deploy stream events (opened on the first start, closed by dispose) and folds them
+// (deploy-view.ts); components read views and call actions.
 import { create } from 'zustand';
 import type { WireError } from '../../../shared/errors';
 import { api } from '../api';
 import { wireErrorOf } from '../errors';
 import { applyEvent, newDeployView, phaseOf, type DeployView } from '../features/deploy/deploy-view';
 import { envKey, useEnvironments } from './environments';
+import { ownedSubscriptions } from './subscriptions';
 
 interface DeploysState {
   views: Record<string, DeployView | undefined>;
@@ -16,14 +18,12 @@ interface DeploysState {
   confirmFlip(stream: string): Promise<void>;
   cancel(stream: string): Promise<void>;
   dismiss(server: string, env: string): void;
+  /** Removes the store's event listener (tests, hot reload); the next start adds it again. */
+  dispose(): void;
 }
 
-let subscribed = false;
-
 export const useDeploys = create<DeploysState>((set, get) => {
-  const subscribe = () => {
-    if (subscribed) return;
-    subscribed = true;
+  const subscriptions = ownedSubscriptions(() => [
     api.on('deploy.event', ({ stream, server, env, event }) => {
       const view = get().views[stream] ?? newDeployView(stream, server, env, 'deploy', Date.now());
       const next = applyEvent(view, event);
@@ -33,14 +33,14 @@ export const useDeploys = create<DeploysState>((set, get) => {
         void useEnvironments.getState().refreshStatus(server, env);
       }
       if ((event.kind === 'end' || event.kind === 'error') && document.hidden) notifyDone(next);
-    });
-  };
+    }),
+  ]);
   return {
     views: {},
     current: {},
     startError: {},
     async start(server, env, kind, ref, updateMode) {
-      subscribe();
+      subscriptions.ensure();
       const key = envKey(server, env);
       set((s) => ({ startError: { ...s.startError, [key]: undefined } }));
       try {
@@ -59,6 +59,7 @@ export const useDeploys = create<DeploysState>((set, get) => {
     dismiss(server, env) {
       set((s) => ({ current: { ...s.current, [envKey(server, env)]: undefined } }));
     },
+    dispose: subscriptions.dispose,
   };
 });
 

@@ -1,6 +1,6 @@
 // The bottom dock: terminal tabs, one log stream, the audit history. The store owns the terminal and
-// log subscriptions; a terminal view registers a sink for its stream's output (held until it does),
-// and the log view drains the LogBuffer once a frame.
+// log subscriptions (opened on first use, closed by dispose); a terminal view registers a sink for
+// its stream's output (held until it does), and the log view drains the LogBuffer once a frame.
 import { create } from 'zustand';
 import type { WireError } from '../../../shared/errors';
 import type { Pool } from '../../../shared/deploy';
@@ -8,6 +8,7 @@ import type { TerminalTarget } from '../../../shared/streams';
 import { api } from '../api';
 import { wireErrorOf } from '../errors';
 import { LogBuffer } from '../features/logs/log-buffer';
+import { ownedSubscriptions } from './subscriptions';
 
 export interface TerminalTab {
   stream: string;
@@ -39,6 +40,8 @@ interface DockState {
   followLogs(server: string, env: string, o: { pool?: Pool; worker?: string }): Promise<void>;
   stopLogs(): Promise<void>;
   clearError(): void;
+  /** Removes the store's event listeners (tests, hot reload); the next terminal or log stream adds them again. */
+  dispose(): void;
 }
 
 const sinks = new Map<string, Sink>();
@@ -62,12 +65,8 @@ export function resizeTerminal(stream: string, cols: number, rows: number): void
   void api.call('terminal.resize', { stream, cols, rows }).catch(() => undefined);
 }
 
-let subscribed = false;
-
 export const useDock = create<DockState>((set, get) => {
-  const subscribe = () => {
-    if (subscribed) return;
-    subscribed = true;
+  const subscriptions = ownedSubscriptions(() => [
     api.on('terminal.event', ({ stream, event }) => {
       if (event.kind === 'data') {
         const sink = sinks.get(stream);
@@ -77,7 +76,7 @@ export const useDock = create<DockState>((set, get) => {
       }
       const why = event.kind === 'end' ? (event.reason ?? `exit ${event.exitCode ?? '?'}`) : event.error.message;
       set((s) => ({ terminals: s.terminals.map((t) => (t.stream === stream ? { ...t, ended: why } : t)) }));
-    });
+    }),
     api.on('logs.event', ({ stream, event }) => {
       const session = get().logs;
       if (!session || session.stream !== stream) return;
@@ -87,8 +86,8 @@ export const useDock = create<DockState>((set, get) => {
       } else {
         set({ logs: { ...session, ended: event.kind === 'end' ? event.reason : event.error.message } });
       }
-    });
-  };
+    }),
+  ]);
   return {
     active: 'audit',
     terminals: [],
@@ -96,8 +95,9 @@ export const useDock = create<DockState>((set, get) => {
     error: null,
     setActive: (active) => set({ active }),
     clearError: () => set({ error: null }),
+    dispose: subscriptions.dispose,
     async openTerminal(server, target, size = { cols: 100, rows: 14 }) {
-      subscribe();
+      subscriptions.ensure();
       try {
         const { stream, title } = await api.call('terminal.open', { server, target, ...size });
         set((s) => ({ terminals: [...s.terminals, { stream, title, ended: null }], active: `term:${stream}`, error: null }));
@@ -116,7 +116,7 @@ export const useDock = create<DockState>((set, get) => {
       });
     },
     async followLogs(server, env, o) {
-      subscribe();
+      subscriptions.ensure();
       await get().stopLogs();
       try {
         logBuffer.current = new LogBuffer();

@@ -1,11 +1,13 @@
 // The fleet: inventory, connection states and the selected server. Owns its subscription to
-// connection events; components read selectors and call these actions.
+// connection events (opened by the first load, closed by dispose); components read selectors and
+// call these actions.
 import { create } from 'zustand';
 import type { AppInfo, ConnectOutcome, ConnectionState, Inventory, Server } from '../../../shared/model';
 import type { WireError } from '../../../shared/errors';
 import type { Request } from '../../../shared/ipc-contract';
 import { api } from '../api';
 import { wireErrorOf } from '../errors';
+import { ownedSubscriptions } from './subscriptions';
 
 export type ServerStatus =
   | { kind: 'unknown' }
@@ -41,6 +43,8 @@ interface FleetState {
   addServer(form: NewServerForm): Promise<Server>;
   useThisComputer(): Promise<void>;
   importSshConfig(clientName: string, aliases: string[]): Promise<{ added: string[]; skipped: { alias: string; reason: string }[] }>;
+  /** Removes the store's event listener (tests, hot reload); the next load adds it again. */
+  dispose(): void;
 }
 
 async function ensureClient(name: string): Promise<string> {
@@ -50,7 +54,15 @@ async function ensureClient(name: string): Promise<string> {
   return (await api.call('clients.add', { name: name.trim(), tags: [] })).id;
 }
 
-let subscribed = false;
+// A link that drops or comes back shows on its server's status. Reads the store when an event
+// arrives, so it can be declared before it.
+const subscriptions = ownedSubscriptions(() => [
+  api.on('connection.state', ({ server, state }) => {
+    const current = useFleet.getState().status[server];
+    if (state.kind === 'connected' && current?.kind === 'connected') return;
+    if (state.kind === 'reconnecting' || state.kind === 'lost') useFleet.setState((s) => ({ status: { ...s.status, [server]: { kind: 'link', state } } }));
+  }),
+]);
 
 export const useFleet = create<FleetState>((set, get) => ({
   info: null,
@@ -62,14 +74,7 @@ export const useFleet = create<FleetState>((set, get) => ({
   status: {},
 
   async load() {
-    if (!subscribed) {
-      subscribed = true;
-      api.on('connection.state', ({ server, state }) => {
-        const current = get().status[server];
-        if (state.kind === 'connected' && current?.kind === 'connected') return;
-        if (state.kind === 'reconnecting' || state.kind === 'lost') set((s) => ({ status: { ...s.status, [server]: { kind: 'link', state } } }));
-      });
-    }
+    subscriptions.ensure();
     try {
       const [info, inventory] = await Promise.all([api.call('app.info', {}), api.call('inventory.get', { search: get().search || undefined })]);
       set({ info, inventory, loaded: true, loadError: null });
@@ -142,6 +147,8 @@ export const useFleet = create<FleetState>((set, get) => ({
     await get().load();
     get().select(server.id);
   },
+
+  dispose: subscriptions.dispose,
 }));
 
 export const visibleGroups = (inventory: Inventory, search: string) =>

@@ -1,20 +1,26 @@
 // Ctrl/Cmd-K: servers, environments and actions by typing. Arrow keys move, Enter runs, Esc closes.
+// It selects only what it lists and the actions it calls: the dock's state changes on every log
+// batch, and reading it whole re-rendered the palette each time.
 import { useMemo, useState } from 'react';
 import { useDock } from '../../stores/dock';
 import { useEnvironments } from '../../stores/environments';
 import { useFleet } from '../../stores/fleet';
 import { useUi } from '../../stores/ui';
-import { buildCommands, filterCommands, type CommandAction } from './commands';
+import { buildCommands, filterCommands, paletteStatusSelector, type CommandAction } from './commands';
 
 export function CommandPalette({ onAddServer, onImport }: { onAddServer(): void; onImport(): void }) {
   const inventory = useFleet((s) => s.inventory);
   const select = useFleet((s) => s.select);
   const envs = useEnvironments((s) => s.byServer);
-  const status = useEnvironments((s) => s.status);
+  // One memoising selector per open palette (a lazy initial state, so it is made once).
+  const [selectStatus] = useState(paletteStatusSelector);
+  const status = useEnvironments((s) => selectStatus(s.status));
   const setPalette = useUi((s) => s.setPalette);
   const setTheme = useUi((s) => s.setTheme);
   const requestDialog = useUi((s) => s.requestDialog);
-  const dock = useDock();
+  const openTerminal = useDock((s) => s.openTerminal);
+  const followLogs = useDock((s) => s.followLogs);
+  const setActive = useDock((s) => s.setActive);
   const [query, setQuery] = useState('');
   const [index, setIndex] = useState(0);
   const all = useMemo(() => buildCommands(inventory, envs, status), [inventory, envs, status]);
@@ -25,7 +31,7 @@ export function CommandPalette({ onAddServer, onImport }: { onAddServer(): void;
     close();
     switch (a.kind) {
       case 'select-server': return select(a.serverId);
-      case 'terminal': return void dock.openTerminal(a.serverId, { kind: 'server' });
+      case 'terminal': return void openTerminal(a.serverId, { kind: 'server' });
       case 'deploy':
       case 'rollback':
       case 'restore':
@@ -34,9 +40,9 @@ export function CommandPalette({ onAddServer, onImport }: { onAddServer(): void;
       case 'logs': {
         const live = status[`${a.server}/${a.env}`]?.live;
         select(a.serverId);
-        return void dock.followLogs(a.server, a.env, live ? { pool: live } : {});
+        return void followLogs(a.server, a.env, live ? { pool: live } : {});
       }
-      case 'audit': return dock.setActive('audit');
+      case 'audit': return setActive('audit');
       case 'add-server': return onAddServer();
       case 'import-ssh-config': return onImport();
       case 'theme': return setTheme(a.theme);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../../../shared/model';
-import { buildCommands, filterCommands } from './commands';
+import { buildCommands, filterCommands, paletteStatusSelector } from './commands';
 
 const inv = {
   clients: [{ id: 'c1', name: 'Acme', tags: [] }],
@@ -32,5 +32,18 @@ describe('command palette', () => {
     expect(filterCommands(all, 'eu').map((c) => c.id)).toEqual(['server:s1']);
     expect(filterCommands(all, 'nothing-like-this')).toEqual([]);
     expect(filterCommands(all, '  ')).toHaveLength(all.length);
+  });
+
+  it('keeps the status record it selected while the live pool and open kept pool stay the same', () => {
+    const select = paletteStatusSelector();
+    const first = { 'prod-1/shop': { live: 'blue' as const, workers: [], kept: null, lock: null } };
+    expect(select(first)).toBe(first);
+    // A refresh that changes only the workers or the lock: the same record, so no re-render.
+    expect(select({ 'prod-1/shop': { ...first['prod-1/shop'], workers: [{}] as never, lock: { holder: 'x', since: 'y' } } })).toBe(first);
+    const kept = { 'prod-1/shop': { ...first['prod-1/shop'], kept: { pool: 'green' as const, until: later } } };
+    expect(select(kept)).toBe(kept);
+    // The kept window closed: a new record even though the status object reads the same.
+    const closed = { 'prod-1/shop': { ...kept['prod-1/shop'], kept: { pool: 'green' as const, until: new Date(Date.now() - 1).toISOString() } } };
+    expect(select(closed)).toBe(closed);
   });
 });

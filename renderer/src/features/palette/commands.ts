@@ -48,6 +48,29 @@ export function buildCommands(inv: Inventory, envs: Record<string, EnvironmentSu
   return out;
 }
 
+type StatusByEnv = Record<string, EnvironmentStatus | undefined>;
+
+/** What the list shows of one environment's status: its live pool, and its kept pool while the rollback window is open. */
+const shownOf = (st: EnvironmentStatus | undefined, now: number) => `${st?.live ?? ''}:${st?.kept && Date.parse(st.kept.until) > now ? st.kept.pool : ''}`;
+
+/**
+ * A selector of the environments' status for one palette: it returns the record it returned last
+ * while nothing the list shows has changed, so the status refresh each environment card runs every
+ * few seconds (new workers' uptime, a lock) does not re-render the palette. The record it keeps may
+ * then hold stale workers and locks, which the palette never reads.
+ */
+export function paletteStatusSelector(): (status: StatusByEnv) => StatusByEnv {
+  let last: StatusByEnv | null = null;
+  let lastShown = '';
+  return (status) => {
+    if (status === last) return status;
+    const now = Date.now();
+    const shown = Object.entries(status).map(([key, st]) => `${key}=${shownOf(st, now)}`).join('\n');
+    if (last === null || shown !== lastShown) [last, lastShown] = [status, shown];
+    return last;
+  };
+}
+
 export function filterCommands(commands: Command[], query: string): Command[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return commands;
