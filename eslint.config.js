@@ -9,9 +9,9 @@ import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 // The engine's layers, lowest first: a layer imports only from itself and the layers before it.
 // core (names, the server link, retries, clock) < proxy (the edge's config and runtime API) < docker
 // (containers, archives, logs) < odoo (what Odoo needs: worker specs, probes, addons, queue_job) <
-// preflight (facts and pure checks) < state (what the server remembers) < deploy (the steps and the
+// state (what the server remembers: history, lock) < preflight (facts gathered once, pure checks) < deploy (the steps and the
 // strategies that use all of the above).
-export const ENGINE_LAYERS = ['core', 'proxy', 'docker', 'odoo', 'preflight', 'state', 'deploy'];
+export const ENGINE_LAYERS = ['core', 'proxy', 'docker', 'odoo', 'state', 'preflight', 'deploy'];
 
 // Where each folder of main/ may reach, besides shared/ (which everything may import).
 // The engine is plain TypeScript over injected adapters: no SSH, no local files, no host.

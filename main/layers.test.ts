@@ -12,7 +12,8 @@ async function ruleIds(file: string, code: string): Promise<string[]> {
   return (r?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`);
 }
 
-describe('lint enforces the import order', () => {
+// The first lint loads the TypeScript parser and resolves the whole tree: seconds on a busy machine.
+describe('lint enforces the import order', { timeout: 60_000 }, () => {
   it.each([
     ['an engine layer importing a higher one', 'main/engine/proxy/probe.ts', "import { PoolOps } from '../deploy/pool-ops';\nexport const x = PoolOps;\n", /no-restricted-paths.*proxy may not import/],
     ['odoo importing preflight', 'main/engine/odoo/probe.ts', "import { MODULES_LABEL } from '../preflight/server-facts';\nexport const x = MODULES_LABEL;\n", /no-restricted-paths.*odoo may not import/],

@@ -103,3 +103,8 @@ export function parseEnvironment(value: unknown): Environment {
   if (!r.success) throw new FlipdeckError('bad_input', `environment definition: ${describeIssues(r.error)}`, { fix: 'correct the named keys and apply the file again' });
   return r.data;
 }
+
+/** A `source:` that names a git repository (fetched at deploy time) rather than a directory. */
+export function isGitUrl(s: string): boolean {
+  return /^(ssh|https?|git|file):\/\/[^\s]+$/i.test(s) || /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(s);
+}

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeployLock } from '../engine/deploy/lock';
+import { DeployLock } from '../engine/state/lock';
 import { sourceDir } from '../../e2e/lab/lab-deploy';
 import { L, cleanEnv, cli, labDocker, status } from '../../e2e/lab/lab-cli';
 

@@ -8,16 +8,16 @@ import { InventoryStore } from '../store/inventory';
 import { EnvSecretStore, Redactor, type SecretStore } from '../store/secret-store';
 import { AuditLog, auditKey } from '../store/audit-log';
 import { ConnectionPool } from '../remote/connection-pool';
-import { ServerSessions } from './server-sessions';
+import { ServerSessions } from './servers/server-sessions';
 import { createHandlers } from './handlers';
-import { probeLocalDocker } from './local-docker';
+import { probeLocalDocker } from './servers/local-docker';
 import { EnvironmentStore } from '../store/environments';
-import { Deployments } from './deployments';
-import { DeployStreams } from './deploy-streams';
-import { createEnvironmentHandlers } from './env-handlers';
-import { createStreamHandlers } from './stream-handlers';
-import { TerminalStreams } from './terminal-streams';
-import { LogStreams } from './log-streams';
+import { Deployments } from './deploys/deployments';
+import { DeployStreams } from './deploys/deploy-streams';
+import { createEnvironmentHandlers } from './environments/handlers';
+import { createStreamHandlers } from './streams/handlers';
+import { TerminalStreams } from './streams/terminal-streams';
+import { LogStreams } from './streams/log-streams';
 
 export interface HostServices {
   handlers: Handlers;

@@ -6,14 +6,17 @@ import type { Command } from 'commander';
 import { describeFailure, type DeployProgress } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
 import { gitRef } from '../../../shared/environment';
-import { isGitUrl } from '../../engine/deploy/git-source';
 import type { DeployResult } from '../../engine/deploy/driver';
-import { environmentStatus, followLogs, updateResources } from '../../host/env-ops';
-import { fullPreflight } from '../../host/odoo-preflight';
 import { environmentDocument } from '../../store/environment-yaml';
 import { Exit, type ExitCode } from '../exit-codes';
 import type { CliContext } from '../context';
 import { UsageError } from './server';
+import { isGitUrl } from '../../../shared/environment';
+import { environmentStatus } from '../../host/environments/status';
+import { followLogs } from '../../host/streams/log-follow';
+import { updateResources } from '../../host/environments/resources';
+import { fullPreflight } from '../../host/preflight/preflight';
+import { preflightGate } from '../../../shared/preflight-gate';
 
 type Run = (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>;
 
@@ -130,12 +133,12 @@ export function registerDeployCommands(program: Command, run: Run): void {
       if (o.ref !== undefined && !gitRef.safeParse(o.ref).success) throw new UsageError(`--ref ${JSON.stringify(o.ref.slice(0, 80))} is not a branch, tag or commit`);
       const checks = await fullPreflight(ctx.services.deployments, ref);
       for (const c of checks) if (c.status !== 'pass') ctx.err(`${c.status === 'fail' ? '✗' : '!'} preflight ${c.id}: ${c.message}${c.fix ? ` — ${c.fix}` : ''}`);
-      const failed = checks.filter((c) => c.status === 'fail' && c.id !== 'lock');
-      if (failed.length) {
-        if (o.json) ctx.out(JSON.stringify({ ok: false, deployId: null, steps: [], failedStep: 'preflight', error: failed.map((c) => c.message).join('; ') }));
+      const gate = preflightGate(checks, { acceptWarnings: !!o.yes });
+      if (!gate.go && gate.reason === 'failed') {
+        if (o.json) ctx.out(JSON.stringify({ ok: false, deployId: null, steps: [], failedStep: 'preflight', error: gate.failed.map((c) => c.message).join('; ') }));
         return Exit.failed;
       }
-      if (checks.some((c) => c.status === 'warn') && !o.yes) {
+      if (!gate.go) {
         ctx.err('refused: pre-flight has warnings; re-run with --yes to accept them');
         if (o.json) ctx.out(JSON.stringify({ ok: false, deployId: null, steps: [], failedStep: 'preflight', error: 'warnings not accepted (--yes)' }));
         return Exit.refused;

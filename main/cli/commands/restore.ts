@@ -1,7 +1,7 @@
 // flipdeck restore SERVER/ENV [BACKUP] — lists the backups schema-changing deploys kept on the
 // server, or restores one (after a rollback: the live code must match the backup's schema).
 import type { Command } from 'commander';
-import { backups, restore } from '../../host/restore';
+import { backups, restore } from '../../host/deploys/restore';
 import { Exit, type ExitCode } from '../exit-codes';
 import type { CliContext } from '../context';
 

@@ -16,7 +16,7 @@ import { reapExpired } from './reaper';
 import { reconcileWithEdge } from './reconcile';
 import { drive, type DeployResult } from './driver';
 import { EdgeOps } from './edge-ops';
-import { DeployLock, markRunning, type Here, type LockHolder } from './lock';
+import { DeployLock, markRunning, type Here, type LockHolder } from '../state/lock';
 import { deployPlan, rollbackPlan, type DeployState, type Effect, type Plan } from './machine';
 import { PoolOps, type WorkerInfo } from './pool-ops';
 import { waitUntilReady, type ReadinessTiming } from '../odoo/readiness';

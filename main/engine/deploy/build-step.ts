@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Environment } from '../../../shared/environment';
 import { buildFromDirectory } from './build';
-import { fetchGitSource, isGitUrl } from './git-source';
+import { fetchGitSource } from './git-source';
 import type { PoolOps } from './pool-ops';
 import { builtImageRepo } from './reaper';
 import { audited, type AuditSink, type ServerLink } from '../core/server-link';
@@ -17,6 +17,7 @@ import { MODULES_LABEL } from '../preflight/server-facts';
 import type { CommandOutcome } from '../core/command-retry';
 import { CRON_LOAD_LABEL, cronLoad, QUEUE_JOB } from '../odoo/queue-job';
 import { imageAddons } from '../odoo/addons';
+import { isGitUrl } from '../../../shared/environment';
 
 export interface BuildRequest {
   env: Environment;

@@ -2,11 +2,11 @@
 // reconfigured with a hitless reload only when its generated config changes, and its runtime state
 // saved to its volume after every flip so a restarted edge comes back with the same live pool.
 import type Docker from 'dockerode';
-import { EdgeAdmin } from '../proxy/edge-admin';
+import { edgeAdminFor, type EdgeAdmin } from '../proxy/edge-admin';
 import { EDGE_STATE_DIR, renderEdgeConfig, type EdgeSpec } from '../proxy/haproxy-config';
 import { EDGE_CONFIG_DIR, edgeSpec } from '../odoo/container-specs';
 import { isDockerStatus, readContainerFile, writeContainerFile } from '../docker/archive';
-import { ADMIN_SOCKET, envNames } from '../core/names';
+import { envNames } from '../core/names';
 import { audited, retryTransient, type AuditSink, type ServerLink } from '../core/server-link';
 import { forceRemove, startIfStopped } from '../docker/containers';
 import { sleep } from '../../../shared/retry';
@@ -23,7 +23,7 @@ export class EdgeOps {
 
   constructor(private readonly link: ServerLink, private readonly env: string, replicas: number, private readonly audit: AuditSink) {
     this.names = envNames(env);
-    this.admin = new EdgeAdmin({ env, replicas, open: () => link.openUnixSocket(`${this.names.edgeRunDir}/${ADMIN_SOCKET}`) });
+    this.admin = edgeAdminFor(link, env, replicas);
   }
 
   private get docker(): Docker {

@@ -6,16 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FlipdeckError } from '../../../shared/errors';
-import { gitRef } from '../../../shared/environment';
+import { gitRef, isGitUrl } from '../../../shared/environment';
 import type { AuditSink } from '../core/server-link';
 import { DEFAULT_RETRY, runWithRetry, type CommandOutcome, type RetryPolicy } from '../core/command-retry';
 import { sleep } from '../../../shared/retry';
 
 /** URLs git may fetch: ssh://, https://, git://, file:// and scp-like user@host:path. */
-export function isGitUrl(s: string): boolean {
-  return /^(ssh|https?|git|file):\/\/[^\s]+$/i.test(s) || /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(s);
-}
-
 export function checkGitInput(url: string, ref: string): void {
   if (url.startsWith('-') || !isGitUrl(url)) throw new FlipdeckError('bad_input', `source ${JSON.stringify(url.slice(0, 120))} is not a git URL`, { fix: 'use ssh://, https://, git://, file:// or user@host:path' });
   if (!gitRef.safeParse(ref).success) throw new FlipdeckError('bad_input', `ref ${JSON.stringify(ref.slice(0, 80))} is not a branch, tag or commit`);

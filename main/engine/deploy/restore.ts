@@ -12,8 +12,8 @@ import type { ServerState } from '../state/server-state';
 import { BACKUP_DIR, PG_PY, RESTORE_COPY_PY } from './migration';
 import { type PoolOps } from './pool-ops';
 import { audited, type AuditSink } from '../core/server-link';
-import type { DeployLock } from './lock';
-import { markRunning, type Here, type LockHolder } from './lock';
+import type { DeployLock } from '../state/lock';
+import { markRunning, type Here, type LockHolder } from '../state/lock';
 import { shortScript } from '../core/server-link';
 
 

@@ -6,7 +6,8 @@ import type { Pool } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
 import { assertCommandOk, batch, frontendTotals, livePoolFrom, parseShowStat, poolStateCommands, shutdownSessions, type AdminState, type ServerStat } from './runtime-api';
 import { BACKENDS, MAINTENANCE } from './haproxy-config';
-import { envNames } from '../core/names';
+import { ADMIN_SOCKET, envNames } from '../core/names';
+import type { ServerLink } from '../core/server-link';
 
 export type OpenAdminSocket = () => Promise<Duplex>;
 
@@ -124,4 +125,9 @@ export class EdgeAdmin {
   async serversState(): Promise<string> {
     return this.run(['show servers state']);
   }
+}
+
+/** The admin client of an environment's edge, over the server link (its socket's directory is bind-mounted on the server). */
+export function edgeAdminFor(link: Pick<ServerLink, 'openUnixSocket'>, env: string, replicas: number): EdgeAdmin {
+  return new EdgeAdmin({ env, replicas, open: () => link.openUnixSocket(`${envNames(env).edgeRunDir}/${ADMIN_SOCKET}`) });
 }

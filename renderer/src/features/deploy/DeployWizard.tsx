@@ -5,6 +5,7 @@ import { envKey, useEnvironments } from '../../stores/environments';
 import { useDeploys } from '../../stores/deploys';
 import { DeployProgress } from './DeployProgress';
 import { PreflightList } from './PreflightList';
+import { isSchemaChanging, preflightGate } from '../../../../shared/preflight-gate';
 
 export function DeployWizard({ server, env, onClose }: { server: string; env: string; onClose(): void }) {
   const key = envKey(server, env);
@@ -23,10 +24,11 @@ export function DeployWizard({ server, env, onClose }: { server: string; env: st
   }, [server, env, stream, runPreflight]);
 
   const checks = preflight?.checks ?? [];
-  const failed = checks.some((c) => c.status === 'fail' && c.id !== 'lock');
-  const warned = checks.some((c) => c.status === 'warn');
-  const canStart = !!preflight?.checks && !failed && (!warned || acceptWarnings);
-  const schemaChanging = checks.some((c) => c.id === 'modules' && /schema-changing/.test(c.message));
+  const gate = preflightGate(checks, { acceptWarnings });
+  const failed = !gate.go && gate.reason === 'failed';
+  const warned = gate.warnings.length > 0;
+  const canStart = !!preflight?.checks && gate.go;
+  const schemaChanging = isSchemaChanging(checks);
 
   return (
     <div className="dialog-backdrop">

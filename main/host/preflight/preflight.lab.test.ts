@@ -5,12 +5,12 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PreflightCheck } from '../../shared/deploy';
-import { ADDONS } from '../../e2e/lab/standin-kit';
-import { applyEnv, cli, L, labDocker, useLabContext } from '../../e2e/lab/lab-cli';
-import { REGISTRY_HOST } from '../../e2e/lab/registry';
-import { sourceDir } from '../../e2e/lab/lab-deploy';
-import { fullPreflight } from './odoo-preflight';
+import type { PreflightCheck } from '../../../shared/deploy';
+import { ADDONS } from '../../../e2e/lab/standin-kit';
+import { applyEnv, cli, L, labDocker, useLabContext } from '../../../e2e/lab/lab-cli';
+import { REGISTRY_HOST } from '../../../e2e/lab/registry';
+import { sourceDir } from '../../../e2e/lab/lab-deploy';
+import { fullPreflight } from './preflight';
 
 const ENV = 'pftest';
 const PORT = 18_970;

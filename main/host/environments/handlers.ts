@@ -1,17 +1,18 @@
 // The contract's environment and deploy channels: the same Deployments the CLI uses, behind the
 // same zod-validated dispatcher. Deploys run as streams (deploy-streams.ts).
-import type { EnvironmentSummary } from '../../shared/deploy';
-import type { Environment } from '../../shared/environment';
-import type { EnvironmentStore } from '../store/environments';
-import type { Deployments } from './deployments';
-import type { DeployStreams } from './deploy-streams';
-import type { Handlers } from './dispatch';
-import type { InventoryStore } from '../store/inventory';
-import type { ServerSessions } from './server-sessions';
-import { serverHealth } from './fleet-health';
-import { fullPreflight } from './odoo-preflight';
-import { backups, restore } from './restore';
-import { environmentStatus, poolResources, updateResources } from './env-ops';
+import type { EnvironmentSummary } from '../../../shared/deploy';
+import type { Environment } from '../../../shared/environment';
+import type { EnvironmentStore } from '../../store/environments';
+import type { Deployments } from '../deploys/deployments';
+import type { DeployStreams } from '../deploys/deploy-streams';
+import type { Handlers } from '../dispatch';
+import type { InventoryStore } from '../../store/inventory';
+import type { ServerSessions } from '../servers/server-sessions';
+import { serverHealth } from '../fleet/fleet-health';
+import { backups, restore } from '../deploys/restore';
+import { environmentStatus } from './status';
+import { poolResources, updateResources } from './resources';
+import { fullPreflight } from '../preflight/preflight';
 
 export type EnvironmentChannels = 'fleet.health' | 'environments.list' | 'environments.status' | 'environments.backups' | 'environments.restore' | 'deploy.preflight' | 'deploy.start' | 'deploy.confirmFlip' | 'deploy.cancel' | 'resources.get' | 'resources.update';
 

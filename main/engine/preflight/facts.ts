@@ -1,38 +1,31 @@
-// The Odoo pre-flight: what the source and the server say, read through one probe module
-// (engine/preflight/server-facts.ts), judged by one check per concern (engine/preflight/checks/*).
-// A check that cannot read its fact warns; one that throws becomes a failed check naming the error,
-// never a failed pre-flight. Tests may inject facts the lab cannot produce (a full disk, low limits).
-import { existsSync } from 'node:fs';
+// What the pre-flight reads from the server, once per run: host memory and inotify, the addons the
+// image ships, the managed database's installed modules, the live image's module stamp, the public
+// port, the base image against its registry, the edge, the lock, and how sessions are shared. Each
+// read is bounded and null when it cannot tell, so a check says "could not read" rather than guess.
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { PreflightCheck } from '../../shared/deploy';
-import { isGitUrl } from '../engine/deploy/git-source';
-import { envNames, LABEL } from '../engine/core/names';
-import { readContainerFile } from '../engine/docker/archive';
-import { EDGE_CONFIG_DIR } from '../engine/odoo/container-specs';
-import { StateStore } from '../engine/state/state-store';
-import { readSourceFacts, type SourceFacts } from '../engine/preflight/source-facts';
-import { detectOdooVersion, floorFor, memoryFloorCheck, memoryRoomCheck } from '../engine/preflight/checks/odoo-version';
-import { dbfilterCheck, manifestDependencyCheck, queueJobCheck } from '../engine/preflight/checks/odoo-source';
-import { moduleChanges, modulesCheck, moduleStamp } from '../engine/preflight/checks/modules';
-import { inotifyCheck, publicPortCheck } from '../engine/preflight/checks/server';
-import { baseImageCheck } from '../engine/preflight/checks/base-image';
-import { OBJECT_STORAGE_ADDONS, sessionsCheck, type SessionFacts } from '../engine/preflight/checks/sessions';
-import { baseImageFacts, installedModules, liveModuleStamp, parseMeminfoAvailable, type ServerFacts } from '../engine/preflight/server-facts';
-import type { AuditSink } from '../engine/core/server-link';
-import type { Deployments, Target } from './deployments';
-import { basicPreflight } from './env-ops';
-import { imageAddons } from '../engine/odoo/addons';
+import type { PreflightCheck } from '../../../shared/deploy';
+import { withTimeout } from '../../../shared/retry';
+import { envNames, LABEL } from '../core/names';
+import type { AuditSink } from '../core/server-link';
+import { readContainerFile } from '../docker/archive';
+import { imageAddons } from '../odoo/addons';
+import { EDGE_CONFIG_DIR } from '../odoo/container-specs';
+import { edgeAdminFor } from '../proxy/edge-admin';
+import { DeployLock, lockVerdict, thisProcess } from '../state/lock';
+import { StateStore } from '../state/state-store';
+import { diskCheck, dockerVersionCheck, edgeChecks, linkCheck, lockCheck } from './checks/basics';
+import { OBJECT_STORAGE_ADDONS, type SessionFacts } from './checks/sessions';
+import { baseImageFacts, installedModules, liveModuleStamp, parseMeminfoAvailable, type ServerFacts } from './server-facts';
+import type { SourceFacts } from './source-facts';
+import type { PreflightTarget } from './target';
 
 function tcpAnswers(open: () => Promise<Duplex>, timeoutMs = 3000): Promise<boolean> {
-  return Promise.race([
-    open().then((s) => (s.destroy(), true), () => false),
-    new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs)),
-  ]);
+  return withTimeout(() => open().then((s) => (s.destroy(), true), () => false), timeoutMs).catch(() => false);
 }
 
 /** Reads every server fact the checks need; `over` replaces any of them (tests). */
-export async function gatherServerFacts(t: Target, audit: AuditSink, src: SourceFacts | null, over: Partial<ServerFacts> = {}): Promise<ServerFacts> {
+export async function gatherServerFacts(t: PreflightTarget, audit: AuditSink, src: SourceFacts | null, over: Partial<ServerFacts> = {}): Promise<ServerFacts> {
   const e = t.environment;
   const docker = t.link.docker;
   const state = await new StateStore(docker, e.name).read();
@@ -74,7 +67,7 @@ export async function gatherServerFacts(t: Target, audit: AuditSink, src: Source
 }
 
 /** Who else serves this database, how sessions and attachments are shared, and what the containers mount. */
-async function sessionFacts(t: Target, src: SourceFacts | null, imageAddons: Set<string> | null, peers: string[]): Promise<SessionFacts> {
+export async function sessionFacts(t: PreflightTarget, src: SourceFacts | null, imageAddons: Set<string> | null, peers: string[]): Promise<SessionFacts> {
   const e = t.environment;
   const names = envNames(e.name);
   const addons = new Set([...(src?.addons.map((a) => a.name) ?? []), ...(imageAddons ?? [])]);
@@ -96,7 +89,7 @@ async function sessionFacts(t: Target, src: SourceFacts | null, imageAddons: Set
 }
 
 /** Every domain of the environment must be in the edge's routing: a missing one is a silent 404. */
-async function domainsCheck(t: Target): Promise<PreflightCheck> {
+export async function domainsCheck(t: PreflightTarget): Promise<PreflightCheck> {
   const e = t.environment;
   const id = 'domains';
   if (e.domains.length === 0) return { id, status: 'pass', message: 'no domains: served on public_bind for any Host' };
@@ -108,43 +101,26 @@ async function domainsCheck(t: Target): Promise<PreflightCheck> {
   return { id, status: 'pass', message: `the edge routes every domain: ${e.domains.join(', ')}` };
 }
 
-export async function odooPreflight(t: Target, audit: AuditSink, over: Partial<ServerFacts> = {}, peers: string[] = []): Promise<PreflightCheck[]> {
+/** The basics (link, Docker, disk, edge, port, lock), each read once. */
+export async function basicChecks(t: PreflightTarget, now = Date.now()): Promise<PreflightCheck[]> {
   const e = t.environment;
-  const local = e.source && !isGitUrl(e.source) && existsSync(e.source) ? e.source : null;
-  const src = local ? readSourceFacts(local, e.dockerfile) : null;
-  const facts = await gatherServerFacts(t, audit, src, over);
-  const version = detectOdooVersion(src, e.odoo_version);
-  const safe = (id: string, f: () => PreflightCheck | Promise<PreflightCheck>) =>
-    Promise.resolve().then(f).catch((err: unknown): PreflightCheck => ({ id, status: 'fail', message: `the check itself failed: ${(err as Error).message}` }));
-  const checks: Promise<PreflightCheck>[] = [
-    safe('odoo_memory', () => memoryFloorCheck({ version: version.version, versionFrom: version.from, memoryLimit: e.resources.memory, override: e.resources.memory_override, conf: src?.conf ?? null })),
-    safe('memory_room', () => memoryRoomCheck({ availableBytes: facts.memAvailableBytes, replicas: e.strategy === 'rolling' ? 1 : e.replicas, memoryLimit: e.resources.memory, floorMiB: floorFor(version.version), liveRunning: facts.liveRunning })),
-    safe('domains', () => domainsCheck(t)),
-    safe('dbfilter', () => dbfilterCheck(src, e.name, e.domains)),
-    safe('inotify', () => inotifyCheck(facts.inotifyMaxUserWatches)),
-    safe('public_port', () => publicPortCheck(e.public_bind, facts.publicPort)),
-    safe('base_image', () => (!facts.baseImage && !e.image && e.source && isGitUrl(e.source)
-      ? { id: 'base_image', status: 'pass', message: 'a git source: its base image is read after the fetch and pulled fresh by the build' }
-      : baseImageCheck(facts.baseImage, !!e.image))),
-    safe('sessions', async () => sessionsCheck(await sessionFacts(t, src, facts.imageAddons, peers))),
+  const docker = t.link.docker;
+  const [version, info, edgeInfo, lock] = await Promise.all([
+    docker.version(),
+    docker.info() as Promise<{ DockerRootDir?: string }>,
+    docker.getContainer(envNames(e.name).edge).inspect().catch(() => null),
+    new DeployLock(docker, e.name, e.edge_image).read(),
+  ]);
+  const free = info.DockerRootDir ? await t.freeBytes(info.DockerRootDir).catch(() => null) : null;
+  const answers = edgeInfo?.State.Running ? await edgeAdminFor(t.link, e.name, e.replicas).run(['show info']).then(() => true, () => false) : false;
+  const port = e.public_bind ? Number(e.public_bind.split(':').pop()) : null;
+  const taken = !edgeInfo && port !== null ? (await docker.listContainers()).find((c) => c.Ports.some((p) => p.PublicPort === port)) : undefined;
+  return [
+    linkCheck(t.server),
+    dockerVersionCheck(version),
+    diskCheck(info.DockerRootDir ?? '?', free),
+    ...edgeChecks({ edge: edgeInfo ? { running: edgeInfo.State.Running, answers } : null, publicBind: e.public_bind, portTakenBy: taken ? (taken.Names[0]?.slice(1) ?? taken.Id) : null }),
+    lockCheck(lock ? { holder: lock.holder, since: lock.since, live: lockVerdict(lock, now, thisProcess()).live } : null),
   ];
-  if (src) {
-    checks.push(
-      safe('manifest_dependencies', () => manifestDependencyCheck(src, facts.imageAddons, facts.installedModules)),
-      safe('queue_job', () => queueJobCheck(src, facts.imageAddons)),
-      safe('modules', () => modulesCheck(moduleChanges(facts.liveModules, moduleStamp(src.addons), facts.installedModules))),
-    );
-  } else {
-    const why = e.image ? `a prebuilt image (${e.image})` : 'a git source, read after its fetch in the build step';
-    checks.push(Promise.resolve<PreflightCheck>({ id: 'manifest_dependencies', status: 'pass', message: `${why}: dependencies are checked where the code is` }));
-  }
-  return Promise.all(checks);
 }
 
-/** The whole pre-flight the wizard and `flipdeck preflight` show: the basic server checks, then Odoo's. */
-export async function fullPreflight(deployments: Deployments, ref: string, over: Partial<ServerFacts> = {}): Promise<PreflightCheck[]> {
-  const t = await deployments.target(ref);
-  const basic = await basicPreflight(t);
-  const peers = await deployments.sharingDatabase(t.environment);
-  return [...basic, ...(await odooPreflight(t, deployments.auditSink(t.server, t.environment.name), over, peers))];
-}

@@ -2,8 +2,8 @@
 // forward, ssh2 forwards) or, for "This computer", the local Docker socket and plain sockets.
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ServerLink } from '../engine/core/server-link';
-import type { InventoryStore } from '../store/inventory';
+import type { ServerLink } from '../../engine/core/server-link';
+import type { InventoryStore } from '../../store/inventory';
 import type { ServerSessions } from './server-sessions';
 
 function connectLocal(opts: net.NetConnectOpts): Promise<Duplex> {

@@ -1,6 +1,6 @@
 // A deploy report a consultant can send to the client: one self-contained HTML file (no script, no
 // external resource) built from the audit records of one deploy, with each command and its output.
-import type { AuditRecord, AuditVerification } from '../../shared/model';
+import type { AuditRecord, AuditVerification } from '../../../shared/model';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const secs = (ms: unknown) => (typeof ms === 'number' ? `${(ms / 1000).toFixed(1)} s` : '—');

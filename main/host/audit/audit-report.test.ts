@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditRecord } from '../../shared/model';
+import type { AuditRecord } from '../../../shared/model';
 import { deployReportHtml } from './audit-report';
 
 const rec = (over: Partial<AuditRecord>): AuditRecord => ({ seq: 1, at: '2026-11-25T10:00:00.000Z', actor: 'ana@laptop', action: 'edge.flip', ok: true, prev: 'p', mac: 'm', ...over });

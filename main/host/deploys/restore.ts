@@ -3,15 +3,15 @@
 // is audited; one `restore.result` record carries the outcome.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { FlipdeckError } from '../../shared/errors';
-import type { WorkerContext } from '../engine/odoo/container-specs';
-import { DeployLock, thisProcess } from '../engine/deploy/lock';
-import { BACKUP_DIR } from '../engine/deploy/migration';
-import { PoolOps } from '../engine/deploy/pool-ops';
-import { listBackups, restoreBackup, type Backup, type RestoreOutcome } from '../engine/deploy/restore';
-import { EdgeOps } from '../engine/deploy/edge-ops';
-import { StateStore } from '../engine/state/state-store';
-import { keptBackup, type ServerState } from '../engine/state/server-state';
+import { FlipdeckError } from '../../../shared/errors';
+import type { WorkerContext } from '../../engine/odoo/container-specs';
+import { DeployLock, thisProcess } from '../../engine/state/lock';
+import { BACKUP_DIR } from '../../engine/deploy/migration';
+import { PoolOps } from '../../engine/deploy/pool-ops';
+import { listBackups, restoreBackup, type Backup, type RestoreOutcome } from '../../engine/deploy/restore';
+import { EdgeOps } from '../../engine/deploy/edge-ops';
+import { StateStore } from '../../engine/state/state-store';
+import { keptBackup, type ServerState } from '../../engine/state/server-state';
 import { actorName, type Deployments, type Target } from './deployments';
 
 async function context(d: Deployments, t: Target, id: string): Promise<{ ctx: WorkerContext; live: 'blue' | 'green'; store: StateStore; state: ServerState }> {

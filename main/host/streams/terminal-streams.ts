@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
-import type { TerminalEvent, TerminalTarget } from '../../shared/streams';
-import { FlipdeckError } from '../../shared/errors';
-import type { AuditLog } from '../store/audit-log';
-import type { InventoryStore } from '../store/inventory';
-import type { EmitEvent } from './dispatch';
-import type { ServerSessions } from './server-sessions';
+import type { TerminalEvent, TerminalTarget } from '../../../shared/streams';
+import { FlipdeckError } from '../../../shared/errors';
+import type { AuditLog } from '../../store/audit-log';
+import type { InventoryStore } from '../../store/inventory';
+import type { EmitEvent } from '../dispatch';
+import type { ServerSessions } from '../servers/server-sessions';
 
 /** Output is coalesced for this long so a flood (`cat bigfile`) is a few messages, not thousands. */
 const FLUSH_MS = 8;

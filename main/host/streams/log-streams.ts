@@ -3,11 +3,11 @@
 // twenty messages a second to the renderer; a batch over LOG_BATCH_MAX keeps the newest lines and
 // says how many it dropped. Following only reads: it is not a remote action worth an audit record.
 import { randomUUID } from 'node:crypto';
-import type { Pool } from '../../shared/deploy';
-import { FlipdeckError, toWireError } from '../../shared/errors';
-import { LOG_BATCH_MAX, LOG_BATCH_MS, type LogLine, type LogsEvent } from '../../shared/streams';
-import type { Deployments } from './deployments';
-import type { EmitEvent } from './dispatch';
+import type { Pool } from '../../../shared/deploy';
+import { FlipdeckError, toWireError } from '../../../shared/errors';
+import { LOG_BATCH_MAX, LOG_BATCH_MS, type LogLine, type LogsEvent } from '../../../shared/streams';
+import type { Deployments } from '../deploys/deployments';
+import type { EmitEvent } from '../dispatch';
 import { followWorkerLogs } from './log-follow';
 
 export class LogStreams {

@@ -2,9 +2,9 @@
 // progress / awaiting_flip / end / error events, can be cancelled, and (for the wizard) pauses before
 // the flip until the user confirms. The renderer only ever sees events; the engine never sees React.
 import { randomUUID } from 'node:crypto';
-import type { DeployStreamEvent } from '../../shared/deploy';
-import { FlipdeckError, type WireError } from '../../shared/errors';
-import type { EmitEvent } from './dispatch';
+import type { DeployStreamEvent } from '../../../shared/deploy';
+import { FlipdeckError, type WireError } from '../../../shared/errors';
+import type { EmitEvent } from '../dispatch';
 import type { Deployments } from './deployments';
 
 interface Running {

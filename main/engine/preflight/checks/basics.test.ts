@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diskCheck } from './env-ops';
+import { diskCheck } from './basics';
 
 const GiB = 1024 ** 3;
 

@@ -3,10 +3,11 @@
 // containers; a line may span frames, so partial lines are kept per worker until their newline.
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Pool } from '../../shared/deploy';
-import { FlipdeckError } from '../../shared/errors';
-import { LABEL } from '../engine/core/names';
-import { FramedLineSplitter } from '../engine/docker/logs';
+import type { Pool } from '../../../shared/deploy';
+import { FlipdeckError } from '../../../shared/errors';
+import { LABEL } from '../../engine/core/names';
+import { FramedLineSplitter } from '../../engine/docker/logs';
+import type { Target } from '../deploys/deployments';
 
 export interface FollowOptions {
   env: string;
@@ -53,4 +54,9 @@ export async function followWorkerLogs(docker: Docker, o: FollowOptions, onLine:
     });
   }));
   return { workers: workers.map((w) => w.name) };
+}
+
+/** Follows the logs of a pool's workers, each line labelled with its worker, until the signal aborts. */
+export async function followLogs(t: Target, pool: Pool | undefined, follow: boolean, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  await followWorkerLogs(t.link.docker, { env: t.environment.name, ...(pool ? { pool } : {}), tail: follow ? 50 : 200, follow }, (worker, text) => onLine(`${worker} | ${text}`), signal);
 }

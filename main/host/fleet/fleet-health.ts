@@ -4,12 +4,12 @@
 // for every server on its own.
 import os from 'node:os';
 import { readFile } from 'node:fs/promises';
-import type { ServerHealth } from '../../shared/model';
-import { FlipdeckError, toWireError } from '../../shared/errors';
-import { StateStore } from '../engine/state/state-store';
-import type { EnvironmentStore } from '../store/environments';
-import type { InventoryStore } from '../store/inventory';
-import type { ServerSessions } from './server-sessions';
+import type { ServerHealth } from '../../../shared/model';
+import { FlipdeckError, toWireError } from '../../../shared/errors';
+import { StateStore } from '../../engine/state/state-store';
+import type { EnvironmentStore } from '../../store/environments';
+import type { InventoryStore } from '../../store/inventory';
+import type { ServerSessions } from '../servers/server-sessions';
 
 export const HEALTH_TIMEOUT_MS = 15_000;
 

@@ -4,13 +4,13 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type Docker from 'dockerode';
-import type { ConnectOutcome, Server } from '../../shared/model';
-import { FlipdeckError } from '../../shared/errors';
-import type { InventoryStore } from '../store/inventory';
-import type { Redactor, SecretStore } from '../store/secret-store';
-import type { ConnectionPool } from '../remote/connection-pool';
-import { SshConnection, type SshConnectionOptions } from '../remote/ssh-connection';
-import { dockerOverSsh, engineInfo, localDocker } from '../remote/docker-client';
+import type { ConnectOutcome, Server } from '../../../shared/model';
+import { FlipdeckError } from '../../../shared/errors';
+import type { InventoryStore } from '../../store/inventory';
+import type { Redactor, SecretStore } from '../../store/secret-store';
+import type { ConnectionPool } from '../../remote/connection-pool';
+import { SshConnection, type SshConnectionOptions } from '../../remote/ssh-connection';
+import { dockerOverSsh, engineInfo, localDocker } from '../../remote/docker-client';
 
 export interface ServerSessionsDeps {
   pool: ConnectionPool;

@@ -2,12 +2,12 @@
 // LogStreams and the audit log (filters, one record's full output, the deploy report).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { auditMatcher } from '../../shared/audit-filter';
-import { FlipdeckError } from '../../shared/errors';
-import type { AuditLog } from '../store/audit-log';
-import type { InventoryStore } from '../store/inventory';
-import { deployReportHtml } from './audit-report';
-import type { Handlers } from './dispatch';
+import { auditMatcher } from '../../../shared/audit-filter';
+import { FlipdeckError } from '../../../shared/errors';
+import type { AuditLog } from '../../store/audit-log';
+import type { InventoryStore } from '../../store/inventory';
+import { deployReportHtml } from '../audit/audit-report';
+import type { Handlers } from '../dispatch';
 import type { LogStreams } from './log-streams';
 import type { TerminalStreams } from './terminal-streams';
 

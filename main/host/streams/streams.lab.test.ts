@@ -2,12 +2,12 @@
 // container of the lab's dockerd, a pool's logs followed (batched, labelled per worker), a shell
 // ended by a cut connection, and each one's audit records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Events } from '../../shared/ipc-contract';
-import type { LogLine } from '../../shared/streams';
-import { cutRelay, restoreRelay } from '../../e2e/lab/relay-control';
-import { applyEnv, cleanEnv, L, labDocker, labHome } from '../../e2e/lab/lab-cli';
-import { dispatch } from './dispatch';
-import { createHostServices, type HostServices } from './services';
+import type { Events } from '../../../shared/ipc-contract';
+import type { LogLine } from '../../../shared/streams';
+import { cutRelay, restoreRelay } from '../../../e2e/lab/relay-control';
+import { applyEnv, cleanEnv, L, labDocker, labHome } from '../../../e2e/lab/lab-cli';
+import { dispatch } from '../dispatch';
+import { createHostServices, type HostServices } from '../services';
 
 const ENV = 'streamtest';
 let services: HostServices;
