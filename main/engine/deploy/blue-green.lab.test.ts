@@ -10,7 +10,7 @@ import { parseEnvironment, type Environment } from '../../../shared/environment'
 import { envNames } from '../core/names';
 import { FAST_EDGE_TIMING } from '../proxy/haproxy-config';
 import { longRequest, sourceDir, sshLink, steadyLoad } from '../../../e2e/lab/lab-deploy';
-import { BlueGreenDeploy, type DeployOptions } from './blue-green';
+import { Deploy, type DeployOptions } from './deploy';
 import { FAST_TIMING } from '../odoo/readiness';
 import type { RemoteAction } from '../core/server-link';
 
@@ -45,7 +45,7 @@ async function deploy(env: Environment, kind: 'deploy' | 'rollback', onProgress?
     adminGid: Number(gid),
     ...(confirmFlip ? { confirmFlip } : {}),
   };
-  const result = await new BlueGreenDeploy(opts).run();
+  const result = await new Deploy(opts).run();
   return { result, events };
 }
 

@@ -8,7 +8,7 @@ import { describeFailure, type DeployProgress } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
 import type { Server } from '../../../shared/model';
 import type { Environment } from '../../../shared/environment';
-import { BlueGreenDeploy } from '../../engine/deploy/blue-green';
+import { Deploy } from '../../engine/deploy/deploy';
 import type { DeployResult } from '../../engine/deploy/driver';
 import { DeployLock, markRunning, thisProcess } from '../../engine/state/lock';
 import { reapExpired, type ReapResult } from '../../engine/deploy/reaper';
@@ -159,7 +159,7 @@ export class Deployments {
     const adminGid = await this.adminGid(t);
     const seen: { counters?: { requests: number; failed: number }; flipMs?: number; notices: string[] } = { notices: note ? [note] : [] };
     const started = Date.now();
-    const engine = new BlueGreenDeploy({
+    const engine = new Deploy({
       env: t.environment,
       deployId,
       kind: actualKind,
