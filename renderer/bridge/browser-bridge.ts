@@ -10,9 +10,18 @@ declare global {
 
 function install(): void {
   if (window.flipdeck) return;
-  const token = new URLSearchParams(location.search).get('token') ?? '';
+  // The token arrives once, in the printed address's fragment (never sent to a server); the tab
+  // keeps it in sessionStorage (scoped to scheme, host and port, unlike cookies) so a reload works.
+  const fromAddress = new URLSearchParams(location.hash.slice(1)).get('token');
+  let token = fromAddress ?? '';
+  try {
+    if (fromAddress) sessionStorage.setItem('flipdeck.hostToken', fromAddress);
+    else token = sessionStorage.getItem('flipdeck.hostToken') ?? '';
+  } catch {
+    // storage disabled: the token lasts as long as this page
+  }
   // Keep the token out of the address bar (and of screenshots) once it has been read.
-  history.replaceState(null, '', location.pathname);
+  if (fromAddress) history.replaceState(null, '', location.pathname + location.search);
   const pending = new Map<number, (r: CallResult<unknown>) => void>();
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   let nextId = 1;
