@@ -31,15 +31,28 @@ const engineZones = ENGINE_LAYERS.slice(0, -1).map((layer, i) => ({
   from: ENGINE_LAYERS.slice(i + 1).map((higher) => `./main/engine/${higher}`),
   message: `engine layers go ${ENGINE_LAYERS.join(' < ')}: ${layer} may not import a layer above it.`,
 }));
-const mainZones = Object.entries(MAIN_DEPENDS_ON).filter(([folder, allowed]) => Object.keys(MAIN_DEPENDS_ON).some((f) => f !== folder && !allowed.includes(f))).map(([folder, allowed]) => ({
-  target: `./main/${folder}`,
-  from: Object.keys(MAIN_DEPENDS_ON).filter((f) => f !== folder && !allowed.includes(f)).map((f) => `./main/${f}`),
-  message: `main/${folder} may import only ${allowed.length ? allowed.map((f) => `main/${f}`).join(', ') + ' and ' : ''}shared/.`,
-}));
-
+const mainZones = Object.entries(MAIN_DEPENDS_ON)
+  .filter(([folder, allowed]) => Object.keys(MAIN_DEPENDS_ON).some((f) => f !== folder && !allowed.includes(f)))
+  .map(([folder, allowed]) => ({
+    target: `./main/${folder}`,
+    from: Object.keys(MAIN_DEPENDS_ON)
+      .filter((f) => f !== folder && !allowed.includes(f))
+      .map((f) => `./main/${f}`),
+    message: `main/${folder} may import only ${allowed.length ? allowed.map((f) => `main/${f}`).join(', ') + ' and ' : ''}shared/.`,
+  }));
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'e2e/lab/.state/**', 'e2e/lab/odoo-standin/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'e2e/lab/.state/**',
+      'e2e/lab/odoo-standin/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -66,13 +79,20 @@ export default tseslint.config(
     ignores: TESTS,
     plugins: { 'import-x': importX },
     rules: {
-      'import-x/no-restricted-paths': ['error', {
-        zones: [
-          ...engineZones,
-          ...mainZones,
-          { target: './main', from: './e2e', message: 'product code never imports the lab or the journeys (e2e/): test helpers live in e2e/lab.' },
-        ],
-      }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ...engineZones,
+            ...mainZones,
+            {
+              target: './main',
+              from: './e2e',
+              message: 'product code never imports the lab or the journeys (e2e/): test helpers live in e2e/lab.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -87,43 +107,64 @@ export default tseslint.config(
     files: ['shared/**'],
     ignores: ['shared/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['**/main/**', '**/renderer/**', '**/preload/**', '**/e2e/**'], message: 'shared/ imports nothing of ours.' },
-          { regex: '^(?!zod$|\\.{1,2}/)', message: 'shared/ is pure: only zod and other shared files.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**', '**/e2e/**'],
+              message: 'shared/ imports nothing of ours.',
+            },
+            { regex: '^(?!zod$|\\.{1,2}/)', message: 'shared/ is pure: only zod and other shared files.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['renderer/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['**/main/**', '**/preload/**', 'electron', 'node:*', 'fs', 'child_process', 'ssh2', 'dockerode'], message: 'The renderer talks to main only through the contract in shared/.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/main/**', '**/preload/**', 'electron', 'node:*', 'fs', 'child_process', 'ssh2', 'dockerode'],
+              message: 'The renderer talks to main only through the contract in shared/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['main/engine/**', 'main/remote/**', 'main/store/**', 'main/host/**', 'main/cli/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['electron', '**/main/app/**', '../app/*', '../../app/*'], message: 'Only main/app may import electron: the engine runs headless too.' },
-          { group: ['**/renderer/**'], message: 'main never imports the renderer.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['electron', '**/main/app/**', '../app/*', '../../app/*'],
+              message: 'Only main/app may import electron: the engine runs headless too.',
+            },
+            { group: ['**/renderer/**'], message: 'main never imports the renderer.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['**/*.ts', '**/*.tsx'],
     ignores: ['preload/**'],
     rules: {
-      'no-restricted-syntax': ['error', {
-        selector: "MemberExpression[object.name='ipcRenderer']",
-        message: 'Raw ipcRenderer is only for the preload; use the typed api.',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='ipcRenderer']",
+          message: 'Raw ipcRenderer is only for the preload; use the typed api.',
+        },
+      ],
     },
   },
 );

@@ -8,7 +8,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['main/**/*.test.ts', 'shared/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'preload/**/*.test.ts', 'e2e/lab/**/*.unit.test.ts', 'scripts/**/*.test.ts'],
+          include: [
+            'main/**/*.test.ts',
+            'shared/**/*.test.ts',
+            'renderer/**/*.test.{ts,tsx}',
+            'preload/**/*.test.ts',
+            'e2e/lab/**/*.unit.test.ts',
+            'scripts/**/*.test.ts',
+          ],
           exclude: ['**/*.lab.test.ts', 'node_modules/**'],
           environment: 'node',
         },

@@ -53,7 +53,11 @@ async function cli(...argv: string[]) {
 }
 
 function longestGap(hits: Hit[], from: number, to: number): number {
-  const ok = hits.filter((h) => h.status === 200).map((h) => h.at + h.ms).filter((t) => t >= from && t <= to).sort((a, b) => a - b);
+  const ok = hits
+    .filter((h) => h.status === 200)
+    .map((h) => h.at + h.ms)
+    .filter((t) => t >= from && t <= to)
+    .sort((a, b) => a - b);
   let gap = 0;
   let prev = from;
   for (const t of ok) {
@@ -67,21 +71,42 @@ const poolOf = (h: Hit) => /-(blue|green)-\d+$/.exec(h.worker)?.[1] ?? '';
 
 /** Time from `since` to the first answer from `pool` to a request sent after `since`. */
 function firstAnswer(hits: Hit[], pool: string, since: number): number | null {
-  const t = hits.filter((h) => h.status === 200 && poolOf(h) === pool && h.at >= since).map((h) => h.at + h.ms).sort((a, b) => a - b)[0];
+  const t = hits
+    .filter((h) => h.status === 200 && poolOf(h) === pool && h.at >= since)
+    .map((h) => h.at + h.ms)
+    .sort((a, b) => a - b)[0];
   return t === undefined ? null : t - since;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-async function scenario(work: string, name: string, port: number, strategy: 'restart' | 'blue-green'): Promise<Figures> {
+async function scenario(
+  work: string,
+  name: string,
+  port: number,
+  strategy: 'restart' | 'blue-green',
+): Promise<Figures> {
   await cleanEnv(name);
   const lab = (await import('../e2e/lab/lab')).readLabState();
   const apply = (version: string) => {
     const file = path.join(work, `${name}.yml`);
-    writeFileSync(file, [
-      'server: lab', `name: ${name}`, `source: ${sourceDir(lab, version, { bootSeconds: BOOT_SECONDS })}`, 'replicas: 2', `public_bind: 127.0.0.1:${port}`,
-      `strategy: ${strategy}`, 'drain_timeout: 60s', 'ready_timeout: 120s', 'keep_window: 15m', `edge_image: ${lab.images.proxy}`, `db_image: ${lab.images.postgres}`, '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'server: lab',
+        `name: ${name}`,
+        `source: ${sourceDir(lab, version, { bootSeconds: BOOT_SECONDS })}`,
+        'replicas: 2',
+        `public_bind: 127.0.0.1:${port}`,
+        `strategy: ${strategy}`,
+        'drain_timeout: 60s',
+        'ready_timeout: 120s',
+        'keep_window: 15m',
+        `edge_image: ${lab.images.proxy}`,
+        `db_image: ${lab.images.postgres}`,
+        '',
+      ].join('\n'),
+    );
     return cli('env', 'apply', file);
   };
   await apply(`${name}-v1`);
@@ -97,11 +122,15 @@ async function scenario(work: string, name: string, port: number, strategy: 'res
   await new Promise((r) => setTimeout(r, 1000));
   const events: { at: number; p: DeployProgress }[] = [];
   const t0 = Date.now();
-  const result = await ctx.services.deployments.run(`lab/${name}`, 'deploy', { onProgress: (p) => events.push({ at: Date.now(), p }) });
+  const result = await ctx.services.deployments.run(`lab/${name}`, 'deploy', {
+    onProgress: (p) => events.push({ at: Date.now(), p }),
+  });
   const deployEnd = Date.now();
-  if (!result.ok) throw new Error(`${strategy} deploy failed at ${result.failedStep}: ${JSON.stringify(result.reason)}`);
+  if (!result.ok)
+    throw new Error(`${strategy} deploy failed at ${result.failedStep}: ${JSON.stringify(result.reason)}`);
   await new Promise((r) => setTimeout(r, 2000));
-  const startedAt = (step: string) => events.find((e) => e.p.kind === 'step' && e.p.step === step && e.p.state === 'running')?.at ?? null;
+  const startedAt = (step: string) =>
+    events.find((e) => e.p.kind === 'step' && e.p.step === step && e.p.state === 'running')?.at ?? null;
   // The flip command's start: the engine reports when the edge took it and how long the command took.
   const flipCommandAt = (list: { at: number; p: DeployProgress }[]) => {
     const e = list.find((x) => x.p.kind === 'flipped');
@@ -111,25 +140,37 @@ async function scenario(work: string, name: string, port: number, strategy: 'res
   const flipStart = flip?.start ?? startedAt('flipping');
   const newPool = 'green';
   const hitsSoFar = [...load.hits];
-  const firstNew = hitsSoFar.filter((h) => h.status === 200 && poolOf(h) === newPool).map((h) => h.at + h.ms).sort((a, b) => a - b)[0];
+  const firstNew = hitsSoFar
+    .filter((h) => h.status === 200 && poolOf(h) === newPool)
+    .map((h) => h.at + h.ms)
+    .sort((a, b) => a - b)[0];
   const greenStart = startedAt('green_starting');
   const firstOkProbe = events.find((e) => e.p.kind === 'probe' && e.p.result.ok)?.at;
   const ms = (id: string) => result.steps.find((s) => s.id === id)?.ms ?? 0;
   const deployMs = deployEnd - t0;
-  const overheadMs = greenStart && firstOkProbe ? deployMs - ms('build') - (firstOkProbe - greenStart) - ms('draining') : null;
+  const overheadMs =
+    greenStart && firstOkProbe ? deployMs - ms('build') - (firstOkProbe - greenStart) - ms('draining') : null;
 
   // Rollback: blue-green flips back to the kept pool; restart has none and redeploys the previous image.
   const r0 = Date.now();
   const backEvents: { at: number; p: DeployProgress }[] = [];
-  const back = await ctx.services.deployments.run(`lab/${name}`, 'rollback', { onProgress: (p) => backEvents.push({ at: Date.now(), p }) });
+  const back = await ctx.services.deployments.run(`lab/${name}`, 'rollback', {
+    onProgress: (p) => backEvents.push({ at: Date.now(), p }),
+  });
   const backFlip = flipCommandAt(backEvents);
   if (!back.ok) throw new Error(`${strategy} rollback failed at ${back.failedStep}`);
   await new Promise((r) => setTimeout(r, 1000));
   const hits = await load.stop();
   const probes = await probe.stop();
   const long = await Promise.all(longs);
-  const firstBack = hits.filter((h) => h.status === 200 && poolOf(h) === 'blue' && h.at >= r0).map((h) => h.at + h.ms).sort((a, b) => a - b)[0];
-  const times = hits.filter((h) => h.status === 200).map((h) => h.ms).sort((a, b) => a - b);
+  const firstBack = hits
+    .filter((h) => h.status === 200 && poolOf(h) === 'blue' && h.at >= r0)
+    .map((h) => h.at + h.ms)
+    .sort((a, b) => a - b)[0];
+  const times = hits
+    .filter((h) => h.status === 200)
+    .map((h) => h.ms)
+    .sort((a, b) => a - b);
   await ctx.services.close();
   await cleanEnv(name);
   return {
@@ -149,7 +190,10 @@ async function scenario(work: string, name: string, port: number, strategy: 'res
     deployMs,
     overheadMs,
     steps: result.steps.map((st) => ({ id: st.id, ms: st.ms })),
-    rollbackTrace: backEvents.map((e) => `${e.at - r0} ms ${e.p.kind}${e.p.kind === 'step' ? ` ${e.p.step} ${e.p.state}` : e.p.kind === 'log' ? ` ${e.p.line}` : ''}`),
+    rollbackTrace: backEvents.map(
+      (e) =>
+        `${e.at - r0} ms ${e.p.kind}${e.p.kind === 'step' ? ` ${e.p.step} ${e.p.state}` : e.p.kind === 'log' ? ` ${e.p.line}` : ''}`,
+    ),
   };
 }
 
@@ -160,24 +204,92 @@ async function run() {
   process.env.FLIPDECK_HOME = path.join(work, 'home');
   process.env.FLIPDECK_AUDIT_KEY = 'be'.repeat(32);
   const lab = (await import('../e2e/lab/lab')).readLabState();
-  await cli('server', 'add', 'lab', '--host', lab.ssh.host, '--port', String(lab.ssh.port), '--user', lab.ssh.user, '--identity', lab.ssh.identity,
-    '--docker-socket', lab.dockerSocket, '--client', 'Bench', '--host-key', lab.ssh.hostKeySha256);
-  const rows = [await scenario(work, 'bench-naive', 18_800, 'restart'), await scenario(work, 'bench-bg', 18_801, 'blue-green')];
+  await cli(
+    'server',
+    'add',
+    'lab',
+    '--host',
+    lab.ssh.host,
+    '--port',
+    String(lab.ssh.port),
+    '--user',
+    lab.ssh.user,
+    '--identity',
+    lab.ssh.identity,
+    '--docker-socket',
+    lab.dockerSocket,
+    '--client',
+    'Bench',
+    '--host-key',
+    lab.ssh.hostKeySha256,
+  );
+  const rows = [
+    await scenario(work, 'bench-naive', 18_800, 'restart'),
+    await scenario(work, 'bench-bg', 18_801, 'blue-green'),
+  ];
   const f = (v: number | null) => (v === null ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(2)} s`);
   const table = [
-    ['', 'requests', 'failed', `long (${LONG_SECONDS} s)`, 'longest gap', 'flip latency', 'rollback latency', 'rollback total', 'deploy', 'overhead', 'flip command', 'probe answer', 'flip (load)', 'rollback (load)', 'load median'],
-    ...rows.map((r) => [r.strategy, String(r.requests), String(r.failed), r.longRequests, f(r.longestGapMs), f(r.flipLatencyMs), f(r.rollbackLatencyMs), f(r.rollbackTotalMs), f(r.deployMs), f(r.overheadMs), f(r.flipCommandMs), f(r.probeMedianMs), f(r.flipLatencyLoadMs), f(r.rollbackLatencyLoadMs), f(r.medianRequestMs)]),
+    [
+      '',
+      'requests',
+      'failed',
+      `long (${LONG_SECONDS} s)`,
+      'longest gap',
+      'flip latency',
+      'rollback latency',
+      'rollback total',
+      'deploy',
+      'overhead',
+      'flip command',
+      'probe answer',
+      'flip (load)',
+      'rollback (load)',
+      'load median',
+    ],
+    ...rows.map((r) => [
+      r.strategy,
+      String(r.requests),
+      String(r.failed),
+      r.longRequests,
+      f(r.longestGapMs),
+      f(r.flipLatencyMs),
+      f(r.rollbackLatencyMs),
+      f(r.rollbackTotalMs),
+      f(r.deployMs),
+      f(r.overheadMs),
+      f(r.flipCommandMs),
+      f(r.probeMedianMs),
+      f(r.flipLatencyLoadMs),
+      f(r.rollbackLatencyLoadMs),
+      f(r.medianRequestMs),
+    ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  '));
   const outDir = path.join(ROOT, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `deploy-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), bootSeconds: BOOT_SECONDS, longRequestSeconds: LONG_SECONDS, machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 1024 ** 3) }, rows }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        bootSeconds: BOOT_SECONDS,
+        longRequestSeconds: LONG_SECONDS,
+        machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 1024 ** 3) },
+        rows,
+      },
+      null,
+      2,
+    ),
+  );
   console.log(`\nwritten: ${path.relative(ROOT, file)}`);
 }
 
-run().then(() => process.exit(0), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+run().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -23,16 +23,21 @@ const LOG_LINES = 200_000; // ~20k lines/s for ~10 s
 const TERMINAL_BYTES = 4_000_000;
 
 function forwarders(addresses: string[], to: { host: string; port: number }): Promise<net.Server[]> {
-  return Promise.all(addresses.map((a) => new Promise<net.Server>((resolve, reject) => {
-    const srv = net.createServer((c) => {
-      const up = net.connect(to.port, to.host);
-      c.pipe(up).pipe(c);
-      c.on('error', () => up.destroy());
-      up.on('error', () => c.destroy());
-    });
-    srv.once('error', reject);
-    srv.listen(to.port, a, () => resolve(srv));
-  })));
+  return Promise.all(
+    addresses.map(
+      (a) =>
+        new Promise<net.Server>((resolve, reject) => {
+          const srv = net.createServer((c) => {
+            const up = net.connect(to.port, to.host);
+            c.pipe(up).pipe(c);
+            c.on('error', () => up.destroy());
+            up.on('error', () => c.destroy());
+          });
+          srv.once('error', reject);
+          srv.listen(to.port, a, () => resolve(srv));
+        }),
+    ),
+  );
 }
 
 async function until<T>(what: string, f: () => Promise<T | false | null | undefined>, ms: number): Promise<T> {
@@ -46,7 +51,10 @@ async function until<T>(what: string, f: () => Promise<T | false | null | undefi
 }
 
 /** Longest gap between animation frames in the page while `work` runs. */
-async function longestFrame<T>(page: Page, work: () => Promise<T>): Promise<{ result: T; longestFrameMs: number; p95FrameMs: number; framesOver50ms: number; frames: number }> {
+async function longestFrame<T>(
+  page: Page,
+  work: () => Promise<T>,
+): Promise<{ result: T; longestFrameMs: number; p95FrameMs: number; framesOver50ms: number; frames: number }> {
   // A string, not a function: tsx would wrap a function with helpers the page does not have.
   await page.evaluate(`(() => {
     window.__frames = [];
@@ -62,7 +70,13 @@ async function longestFrame<T>(page: Page, work: () => Promise<T>): Promise<{ re
   const result = await work();
   const frames = await page.evaluate<number[]>('(() => { window.__stop = true; return window.__frames.slice(1); })()');
   const sorted = [...frames].sort((a, b) => a - b);
-  return { result, longestFrameMs: Math.round(Math.max(0, ...frames)), p95FrameMs: Math.round(sorted[Math.floor(sorted.length * 0.95)] ?? 0), framesOver50ms: frames.filter((f) => f > 50).length, frames: frames.length };
+  return {
+    result,
+    longestFrameMs: Math.round(Math.max(0, ...frames)),
+    p95FrameMs: Math.round(sorted[Math.floor(sorted.length * 0.95)] ?? 0),
+    framesOver50ms: frames.filter((f) => f > 50).length,
+    frames: frames.length,
+  };
 }
 
 async function run() {
@@ -70,22 +84,54 @@ async function run() {
   const lab = readLabState();
   const docker = new Docker({ socketPath: lab.dockerSocket });
   const home = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-bench-ui-'));
-  const services = await createHostServices({ home, transport: 'browser', env: { ...process.env, FLIPDECK_HOME: home, FLIPDECK_AUDIT_KEY: 'ef'.repeat(32) } });
+  const services = await createHostServices({
+    home,
+    transport: 'browser',
+    env: { ...process.env, FLIPDECK_HOME: home, FLIPDECK_AUDIT_KEY: 'ef'.repeat(32) },
+  });
   const call = async <T>(channel: string, request: unknown) => {
     const r = await dispatch(services.handlers, channel, request, { transport: 'test' });
     if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
     return r.value as T;
   };
-  const extra = Array.from({ length: SERVERS - 1 - lab.fleetAddresses.length }, (_, i) => `127.0.0.${lab.fleetAddresses.length + 2 + i}`);
+  const extra = Array.from(
+    { length: SERVERS - 1 - lab.fleetAddresses.length },
+    (_, i) => `127.0.0.${lab.fleetAddresses.length + 2 + i}`,
+  );
   const fwd = await forwarders(extra, { host: lab.ssh.host, port: lab.ssh.port });
   const addresses = [lab.ssh.host, ...lab.fleetAddresses, ...extra];
-  const clients = await Promise.all(['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli'].map((name, i) => call<{ id: string }>('clients.add', { name, tags: [i % 2 ? 'eu' : 'us'] })));
+  const clients = await Promise.all(
+    ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli'].map((name, i) =>
+      call<{ id: string }>('clients.add', { name, tags: [i % 2 ? 'eu' : 'us'] }),
+    ),
+  );
   for (let i = 0; i < SERVERS; i++) {
-    await call('servers.add', { clientId: clients[i % clients.length]!.id, name: `srv-${String(i + 1).padStart(3, '0')}`, host: addresses[i], port: lab.ssh.port, user: lab.ssh.user, identityFile: lab.ssh.identity, dockerSocket: lab.dockerSocket, hostKey: lab.ssh.hostKeySha256, tags: [i % 3 ? 'prod' : 'staging'] });
+    await call('servers.add', {
+      clientId: clients[i % clients.length]!.id,
+      name: `srv-${String(i + 1).padStart(3, '0')}`,
+      host: addresses[i],
+      port: lab.ssh.port,
+      user: lab.ssh.user,
+      identityFile: lab.ssh.identity,
+      dockerSocket: lab.dockerSocket,
+      hostKey: lab.ssh.hostKeySha256,
+      tags: [i % 3 ? 'prod' : 'staging'],
+    });
   }
-  await services.environments.apply({ server: 'srv-001', name: 'benchlogs', image: lab.images.base, replicas: 1, public_bind: '127.0.0.1:18990', edge_image: lab.images.proxy, db_image: lab.images.postgres });
+  await services.environments.apply({
+    server: 'srv-001',
+    name: 'benchlogs',
+    image: lab.images.base,
+    replicas: 1,
+    public_bind: '127.0.0.1:18990',
+    edge_image: lab.images.proxy,
+    db_image: lab.images.postgres,
+  });
   const host = await startBrowserHost({ services, rendererDir: path.join(ROOT, 'out', 'renderer') });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const rows = page.locator('[data-testid^="fleet-row-"]');
   try {
@@ -94,16 +140,33 @@ async function run() {
     await page.goto(host.url);
     await until('the fleet list', async () => (await rows.count()) === SERVERS, 30_000);
     const firstPaintMs = Date.now() - t0;
-    await until('every server\'s status', async () => (await page.locator('[data-testid^="fleet-row-"][data-state="loading"]').count()) === 0, 180_000);
+    await until(
+      "every server's status",
+      async () => (await page.locator('[data-testid^="fleet-row-"][data-state="loading"]').count()) === 0,
+      180_000,
+    );
     const fullStatusMs = Date.now() - t0;
     const healthy = await page.locator('[data-testid^="fleet-row-"][data-state="ok"]').count();
 
     // (2) Log pane: a worker that writes LOG_LINES Odoo-style lines at ~20k lines/s.
     const name = 'flipdeck-benchlogs-blue-1';
-    await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer(name)
+      .remove({ force: true })
+      .catch(() => undefined);
     await page.getByRole('tree', { name: 'Clients and servers' }).getByText('srv-001', { exact: true }).click();
     const script = `sleep 3; i=0; while [ $i -lt ${LOG_LINES / 2000} ]; do yes "2026-11-25 12:00:00,000 7 INFO benchlogs odoo.addons.bench: a line of about one hundred characters, as Odoo writes them" | head -n 2000; sleep 0.1; i=$((i+1)); done; exec sleep 600`;
-    const c = await docker.createContainer({ name, Image: lab.images.base, Cmd: ['/bin/sh', '-c', script], Labels: { 'io.flipdeck.managed': 'true', 'io.flipdeck.environment': 'benchlogs', 'io.flipdeck.role': 'web', 'io.flipdeck.pool': 'blue' } });
+    const c = await docker.createContainer({
+      name,
+      Image: lab.images.base,
+      Cmd: ['/bin/sh', '-c', script],
+      Labels: {
+        'io.flipdeck.managed': 'true',
+        'io.flipdeck.environment': 'benchlogs',
+        'io.flipdeck.role': 'web',
+        'io.flipdeck.pool': 'blue',
+      },
+    });
     await c.start();
     await page.getByRole('button', { name: `Logs of ${name}` }).click({ timeout: 30_000 });
     const count = async () => Number(((await page.getByTestId('log-count').textContent()) ?? '0').replace(/\D.*$/, ''));
@@ -124,33 +187,72 @@ async function run() {
     const lines = TERMINAL_BYTES / 100;
     const t1 = Date.now();
     await page.keyboard.type(`yes "$(printf '%099d' 0)" | head -n ${lines}; echo BENCH-$((6*7))-DONE\n`);
-    await until('the end marker', async () => (await term.locator('.xterm-rows').textContent())?.includes('BENCH-42-DONE'), 120_000);
+    await until(
+      'the end marker',
+      async () => (await term.locator('.xterm-rows').textContent())?.includes('BENCH-42-DONE'),
+      120_000,
+    );
     const terminalMs = Date.now() - t1;
 
     const figures = {
       fleet: { servers: SERVERS, healthy, firstPaintMs, fullStatusMs },
-      logs: { lines: logs.result.lines, seconds: logs.result.ms / 1000, linesPerSecond: Math.round(logs.result.lines / (logs.result.ms / 1000)), longestFrameMs: logs.longestFrameMs, p95FrameMs: logs.p95FrameMs, framesOver50ms: logs.framesOver50ms, frames: logs.frames },
-      terminal: { bytes: TERMINAL_BYTES, seconds: terminalMs / 1000, bytesPerSecond: Math.round(TERMINAL_BYTES / (terminalMs / 1000)) },
+      logs: {
+        lines: logs.result.lines,
+        seconds: logs.result.ms / 1000,
+        linesPerSecond: Math.round(logs.result.lines / (logs.result.ms / 1000)),
+        longestFrameMs: logs.longestFrameMs,
+        p95FrameMs: logs.p95FrameMs,
+        framesOver50ms: logs.framesOver50ms,
+        frames: logs.frames,
+      },
+      terminal: {
+        bytes: TERMINAL_BYTES,
+        seconds: terminalMs / 1000,
+        bytesPerSecond: Math.round(TERMINAL_BYTES / (terminalMs / 1000)),
+      },
     };
-    console.log(`fleet of ${SERVERS} servers   first paint ${firstPaintMs} ms · full status ${(fullStatusMs / 1000).toFixed(1)} s (${healthy} healthy)`);
-    console.log(`log pane            ${figures.logs.linesPerSecond} lines/s sustained over ${figures.logs.seconds.toFixed(1)} s (${logs.result.lines} lines) · frames: longest ${logs.longestFrameMs} ms, p95 ${logs.p95FrameMs} ms, ${logs.framesOver50ms} of ${logs.frames} over 50 ms`);
-    console.log(`terminal            ${(figures.terminal.bytesPerSecond / 1e6).toFixed(2)} MB/s echoed (${TERMINAL_BYTES / 1e6} MB in ${figures.terminal.seconds.toFixed(1)} s)`);
+    console.log(
+      `fleet of ${SERVERS} servers   first paint ${firstPaintMs} ms · full status ${(fullStatusMs / 1000).toFixed(1)} s (${healthy} healthy)`,
+    );
+    console.log(
+      `log pane            ${figures.logs.linesPerSecond} lines/s sustained over ${figures.logs.seconds.toFixed(1)} s (${logs.result.lines} lines) · frames: longest ${logs.longestFrameMs} ms, p95 ${logs.p95FrameMs} ms, ${logs.framesOver50ms} of ${logs.frames} over 50 ms`,
+    );
+    console.log(
+      `terminal            ${(figures.terminal.bytesPerSecond / 1e6).toFixed(2)} MB/s echoed (${TERMINAL_BYTES / 1e6} MB in ${figures.terminal.seconds.toFixed(1)} s)`,
+    );
     await page.screenshot({ path: path.join(ROOT, 'bench', 'results', 'ui-terminal.png') });
     const outDir = path.join(ROOT, 'bench', 'results');
     mkdirSync(outDir, { recursive: true });
     const file = path.join(outDir, `ui-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 1024 ** 3) }, ...figures }, null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 1024 ** 3) },
+          ...figures,
+        },
+        null,
+        2,
+      ),
+    );
     console.log(`\nwritten: ${path.relative(ROOT, file)}`);
   } finally {
     await browser.close();
     await host.close();
     await services.close();
     for (const s of fwd) s.close();
-    await docker.getContainer('flipdeck-benchlogs-blue-1').remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer('flipdeck-benchlogs-blue-1')
+      .remove({ force: true })
+      .catch(() => undefined);
   }
 }
 
-run().then(() => process.exit(0), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+run().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

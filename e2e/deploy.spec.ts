@@ -32,14 +32,28 @@ async function addLabAndEnv(services: HostServices, version: string, over: Recor
 
 function applyVersion(services: HostServices, version: string, over: Record<string, unknown> = {}) {
   return services.environments.apply({
-    server: 'lab', name: ENV, source: sourceDir(lab, version), replicas: 2, public_bind: `127.0.0.1:${PORT}`,
-    drain_timeout: '10s', ready_timeout: '40s', keep_window: '10m', edge_image: lab.images.proxy, db_image: lab.images.postgres, ...over,
+    server: 'lab',
+    name: ENV,
+    source: sourceDir(lab, version),
+    replicas: 2,
+    public_bind: `127.0.0.1:${PORT}`,
+    drain_timeout: '10s',
+    ready_timeout: '40s',
+    keep_window: '10m',
+    edge_image: lab.images.proxy,
+    db_image: lab.images.postgres,
+    ...over,
   });
 }
 
 /** Runs alone too: when no earlier journey left a live pool, deploy the applied version first (not through the UI). */
 async function ensureLive(services: HostServices) {
-  const st = await dispatch(services.handlers, 'environments.status', { server: 'lab', env: ENV }, { transport: 'test' });
+  const st = await dispatch(
+    services.handlers,
+    'environments.status',
+    { server: 'lab', env: ENV },
+    { transport: 'test' },
+  );
   if (st.ok && (st.value as { live: string | null }).live) return;
   expect((await services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
 }
@@ -52,7 +66,10 @@ async function openEnvironment(page: Page, url: string) {
   return card;
 }
 
-test('full deploy through the wizard under load (0 failed), then the emergency rollback', async ({ page, flipdeck }) => {
+test('full deploy through the wizard under load (0 failed), then the emergency rollback', async ({
+  page,
+  flipdeck,
+}) => {
   await addLabAndEnv(flipdeck.services, 'ui-1');
   expect((await flipdeck.services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
   const card = await openEnvironment(page, flipdeck.host.url);
@@ -96,13 +113,24 @@ test('full deploy through the wizard under load (0 failed), then the emergency r
   await page.screenshot({ path: path.join(ARTIFACTS, 'deploy-6-rolled-back.png') });
 });
 
-test('a green that never gets ready ends on a failure card with the last probes; blue still serves; retry is offered', async ({ page, flipdeck }) => {
+test('a green that never gets ready ends on a failure card with the last probes; blue still serves; retry is offered', async ({
+  page,
+  flipdeck,
+}) => {
   // The environment is already on the server (the previous journey left blue live): a new laptop sees it.
   await addLabAndEnv(flipdeck.services, 'ui-base');
   await ensureLive(flipdeck.services);
   await flipdeck.services.environments.apply({
-    server: 'lab', name: ENV, source: sourceDir(lab, 'ui-hang', { dockerfileExtra: 'ENV STANDIN_BOOT_HANG=1' }), replicas: 2, public_bind: `127.0.0.1:${PORT}`,
-    drain_timeout: '10s', ready_timeout: '3s', keep_window: '10m', edge_image: lab.images.proxy, db_image: lab.images.postgres,
+    server: 'lab',
+    name: ENV,
+    source: sourceDir(lab, 'ui-hang', { dockerfileExtra: 'ENV STANDIN_BOOT_HANG=1' }),
+    replicas: 2,
+    public_bind: `127.0.0.1:${PORT}`,
+    drain_timeout: '10s',
+    ready_timeout: '3s',
+    keep_window: '10m',
+    edge_image: lab.images.proxy,
+    db_image: lab.images.postgres,
   });
   const live = await servingPool(PORT);
   const card = await openEnvironment(page, flipdeck.host.url);
@@ -121,7 +149,10 @@ test('a green that never gets ready ends on a failure card with the last probes;
   expect(await servingPool(PORT)).toBe(live);
 });
 
-test('resource sliders: memory raised live (no restart); below usage refused; below the Odoo floor needs an override', async ({ page, flipdeck }) => {
+test('resource sliders: memory raised live (no restart); below usage refused; below the Odoo floor needs an override', async ({
+  page,
+  flipdeck,
+}) => {
   await addLabAndEnv(flipdeck.services, 'ui-res', { odoo_version: '17.0' });
   await ensureLive(flipdeck.services);
   const live = await servingPool(PORT);

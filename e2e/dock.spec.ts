@@ -28,8 +28,16 @@ test.afterAll(async () => {
 async function labWithLiveEnv(services: HostServices) {
   await addLabServer(services);
   await services.environments.apply({
-    server: 'lab', name: ENV, source: sourceDir(lab, 'dock-1'), replicas: 2, public_bind: `127.0.0.1:${PORT}`,
-    drain_timeout: '5s', ready_timeout: '40s', keep_window: '10m', edge_image: lab.images.proxy, db_image: lab.images.postgres,
+    server: 'lab',
+    name: ENV,
+    source: sourceDir(lab, 'dock-1'),
+    replicas: 2,
+    public_bind: `127.0.0.1:${PORT}`,
+    drain_timeout: '5s',
+    ready_timeout: '40s',
+    keep_window: '10m',
+    edge_image: lab.images.proxy,
+    db_image: lab.images.postgres,
   });
   const st = await call<{ live: string | null }>(services, 'environments.status', { server: 'lab', env: ENV });
   if (!st.live) expect((await services.deployments.run(`lab/${ENV}`, 'deploy')).ok).toBe(true);
@@ -43,7 +51,10 @@ async function openEnvironment(page: Page, url: string) {
   return card;
 }
 
-test('terminal: a command in a worker and on the server; logs follow a pool, pause, filter by level', async ({ page, flipdeck }) => {
+test('terminal: a command in a worker and on the server; logs follow a pool, pause, filter by level', async ({
+  page,
+  flipdeck,
+}) => {
   await labWithLiveEnv(flipdeck.services);
   const card = await openEnvironment(page, flipdeck.host.url);
   const worker = `flipdeck-${ENV}-blue-1`;
@@ -70,7 +81,8 @@ test('terminal: a command in a worker and on the server; logs follow a pool, pau
   await card.getByRole('button', { name: 'Logs', exact: true }).click();
   const logs = page.getByTestId('log-pane');
   await expect(logs).toBeVisible();
-  for (const level of ['info', 'error']) await fetch(`http://127.0.0.1:${PORT}/flipdeck_lab/log?level=${level}&n=20&msg=journey-${level}`);
+  for (const level of ['info', 'error'])
+    await fetch(`http://127.0.0.1:${PORT}/flipdeck_lab/log?level=${level}&n=20&msg=journey-${level}`);
   await expect(logs.locator('.xterm-rows')).toContainText('journey-error', { timeout: 15_000 });
   await expect(logs.locator('.xterm-rows')).toContainText(/flipdeck-docktest-blue-[12] +│/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'dock-2-logs.png') });
@@ -90,11 +102,22 @@ test('terminal: a command in a worker and on the server; logs follow a pool, pau
   await page.screenshot({ path: path.join(ARTIFACTS, 'dock-3-logs-errors-only.png') });
 });
 
-test('audit history: filters, a command with its output, and the exported deploy report', async ({ page, flipdeck }) => {
+test('audit history: filters, a command with its output, and the exported deploy report', async ({
+  page,
+  flipdeck,
+}) => {
   await labWithLiveEnv(flipdeck.services);
   await flipdeck.services.environments.apply({
-    server: 'lab', name: ENV, source: sourceDir(lab, 'dock-2'), replicas: 2, public_bind: `127.0.0.1:${PORT}`,
-    drain_timeout: '5s', ready_timeout: '40s', keep_window: '10m', edge_image: lab.images.proxy, db_image: lab.images.postgres,
+    server: 'lab',
+    name: ENV,
+    source: sourceDir(lab, 'dock-2'),
+    replicas: 2,
+    public_bind: `127.0.0.1:${PORT}`,
+    drain_timeout: '5s',
+    ready_timeout: '40s',
+    keep_window: '10m',
+    edge_image: lab.images.proxy,
+    db_image: lab.images.postgres,
   });
   const result = await flipdeck.services.deployments.run(`lab/${ENV}`, 'deploy');
   expect(result.ok).toBe(true);
@@ -109,11 +132,17 @@ test('audit history: filters, a command with its output, and the exported deploy
   await expect(table).not.toContainText('edge.flip');
   await page.getByRole('combobox', { name: 'Kind' }).selectOption('docker');
   await page.getByRole('searchbox', { name: 'Search commands and output' }).fill('docker run');
-  await table.getByRole('button', { name: /Details of record \d+: docker\.container\.run/ }).first().click({ timeout: 15_000 });
+  await table
+    .getByRole('button', { name: /Details of record \d+: docker\.container\.run/ })
+    .first()
+    .click({ timeout: 15_000 });
   await expect(page.getByTestId('audit-command')).toContainText(`docker run -d --name flipdeck-${ENV}-`);
   // The build's record holds what the build printed.
   await page.getByRole('searchbox', { name: 'Search commands and output' }).fill('docker build');
-  await table.getByRole('button', { name: /Details of record \d+: docker\.build/ }).first().click({ timeout: 15_000 });
+  await table
+    .getByRole('button', { name: /Details of record \d+: docker\.build/ })
+    .first()
+    .click({ timeout: 15_000 });
   await expect(page.getByTestId('audit-output')).not.toBeEmpty();
   await page.screenshot({ path: path.join(ARTIFACTS, 'audit-1-command.png') });
 
@@ -121,7 +150,10 @@ test('audit history: filters, a command with its output, and the exported deploy
   await page.getByRole('button', { name: 'Clear' }).click();
   await page.getByRole('combobox', { name: 'Environment' }).selectOption(ENV);
   await page.getByRole('combobox', { name: 'Kind' }).selectOption('deploy');
-  await table.getByRole('button', { name: /deploy\.result/ }).first().click({ timeout: 15_000 });
+  await table
+    .getByRole('button', { name: /deploy\.result/ })
+    .first()
+    .click({ timeout: 15_000 });
   await page.getByRole('button', { name: 'Export deploy report' }).click();
   const saved = page.getByTestId('report-path');
   await expect(saved).toContainText('.html');

@@ -18,12 +18,24 @@ test.describe.configure({ timeout: 240_000 });
 test.beforeAll(async () => cleanEnv(ENV));
 test.afterAll(async () => cleanEnv(ENV));
 
-const apply = (services: HostServices, source: string) => services.environments.apply({
-  server: 'lab', name: ENV, source, replicas: 1, public_bind: `127.0.0.1:${PORT}`, drain_timeout: '5s', ready_timeout: '40s', keep_window: '10m',
-  edge_image: lab.images.proxy, db_image: lab.images.postgres,
-});
+const apply = (services: HostServices, source: string) =>
+  services.environments.apply({
+    server: 'lab',
+    name: ENV,
+    source,
+    replicas: 1,
+    public_bind: `127.0.0.1:${PORT}`,
+    drain_timeout: '5s',
+    ready_timeout: '40s',
+    keep_window: '10m',
+    edge_image: lab.images.proxy,
+    db_image: lab.images.postgres,
+  });
 
-test('a schema-changing deploy: modules named, short cutover chosen, backup and maintenance window reported; rolled back, then the backup restored', async ({ page, flipdeck }) => {
+test('a schema-changing deploy: modules named, short cutover chosen, backup and maintenance window reported; rolled back, then the backup restored', async ({
+  page,
+  flipdeck,
+}) => {
   await addLabServer(flipdeck.services);
   // Live without any addon of ours; the next source brings one, so the deploy installs it.
   const base = sourceDir(lab, 'uimig-base');
@@ -41,7 +53,9 @@ test('a schema-changing deploy: modules named, short cutover chosen, backup and 
   await expect(card.getByTestId('live-pool')).toHaveText(/live/, { timeout: 30_000 });
   await card.getByRole('button', { name: 'Deploy…' }).click();
   const wizard = page.getByRole('dialog', { name: `Deploy lab/${ENV}` });
-  await expect(wizard.getByTestId('check-modules')).toContainText('schema-changing deploy: new flipdeck_lab', { timeout: 30_000 });
+  await expect(wizard.getByTestId('check-modules')).toContainText('schema-changing deploy: new flipdeck_lab', {
+    timeout: 30_000,
+  });
   const mode = wizard.getByTestId('update-mode');
   await mode.getByRole('radio', { name: /Short cutover/ }).check();
   await wizard.getByRole('checkbox', { name: /I have read the warnings/ }).check();
@@ -66,11 +80,13 @@ test('a schema-changing deploy: modules named, short cutover chosen, backup and 
   await rollback.getByRole('button', { name: 'Restore the database backup…' }).click();
   const restore = page.getByRole('alertdialog', { name: `Restore a database backup of lab/${ENV}` });
   const suggested = restore.getByRole('radio', { checked: true });
-  await expect(restore.getByText('taken before the kept pool\'s migration')).toBeVisible({ timeout: 30_000 });
+  await expect(restore.getByText("taken before the kept pool's migration")).toBeVisible({ timeout: 30_000 });
   await expect(suggested).toHaveValue(/^uimig-.*\.dump$/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'migration-3-restore-confirm.png') });
   await restore.getByRole('button', { name: /^Restore uimig-/ }).click();
-  await expect(restore.getByTestId('restore-outcome')).toContainText(/maintenance page was shown for \d+\.\d s/, { timeout: 120_000 });
+  await expect(restore.getByTestId('restore-outcome')).toContainText(/maintenance page was shown for \d+\.\d s/, {
+    timeout: 120_000,
+  });
   await expect(restore.getByTestId('restore-outcome')).toContainText(/kept as uimig_before_restore_/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'migration-4-restored.png') });
   const audit = await flipdeck.services.handlers['audit.list']({ environment: ENV, limit: 50 }, { transport: 'test' });

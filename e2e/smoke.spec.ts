@@ -11,12 +11,23 @@ const docker = new Docker({ socketPath: lab.dockerSocket });
 const NAME = 'flipdeck-smoke-worker';
 
 test.beforeAll(async () => {
-  await docker.getContainer(NAME).remove({ force: true }).catch(() => undefined);
-  const c = await docker.createContainer({ name: NAME, Image: lab.images.base, Cmd: ['sleep', '300'], Labels: { 'io.flipdeck.pool': 'blue', 'io.flipdeck.test': 'smoke' } });
+  await docker
+    .getContainer(NAME)
+    .remove({ force: true })
+    .catch(() => undefined);
+  const c = await docker.createContainer({
+    name: NAME,
+    Image: lab.images.base,
+    Cmd: ['sleep', '300'],
+    Labels: { 'io.flipdeck.pool': 'blue', 'io.flipdeck.test': 'smoke' },
+  });
   await c.start();
 });
 test.afterAll(async () => {
-  await docker.getContainer(NAME).remove({ force: true }).catch(() => undefined);
+  await docker
+    .getContainer(NAME)
+    .remove({ force: true })
+    .catch(() => undefined);
 });
 
 test('add the lab server and see its containers', async ({ page, flipdeck }) => {
@@ -79,14 +90,29 @@ test('a bad host is refused with the field named, and nothing is lost', async ({
 test.describe('import from an ssh config', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-sshcfg-'));
   const file = path.join(dir, 'config');
-  writeFileSync(file, [
-    'Host *', '  ServerAliveInterval 30', '',
-    'Host lab-imported', `  HostName ${lab.fleetAddresses[1]}`, `  Port ${lab.ssh.port}`, `  User ${lab.ssh.user}`, `  IdentityFile ${lab.ssh.identity}`, '',
-    'Host other-box', '  HostName 127.0.0.9', '  User nobody', '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'Host *',
+      '  ServerAliveInterval 30',
+      '',
+      'Host lab-imported',
+      `  HostName ${lab.fleetAddresses[1]}`,
+      `  Port ${lab.ssh.port}`,
+      `  User ${lab.ssh.user}`,
+      `  IdentityFile ${lab.ssh.identity}`,
+      '',
+      'Host other-box',
+      '  HostName 127.0.0.9',
+      '  User nobody',
+      '',
+    ].join('\n'),
+  );
   test.use({ hostEnv: { FLIPDECK_SSH_CONFIG: file } });
 
-  test('lists the hosts (wildcards left out), imports the chosen one into a client, and asks for its host key on first contact', async ({ page }) => {
+  test('lists the hosts (wildcards left out), imports the chosen one into a client, and asks for its host key on first contact', async ({
+    page,
+  }) => {
     await page.getByRole('button', { name: 'Import from ~/.ssh/config' }).click();
     const dialog = page.getByRole('dialog', { name: 'Import from ~/.ssh/config' });
     const table = dialog.getByRole('table', { name: 'Hosts in ~/.ssh/config' });

@@ -31,31 +31,56 @@ const PROVIDED = new Set(['electron']);
 
 const builtins = new Set(builtinModules);
 const isBuiltin = (spec: string) => spec.startsWith('node:') || builtins.has(spec) || builtins.has(spec.split('/')[0]!);
-const packageName = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const packageName = (spec: string) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
 const isBare = (spec: string) => !spec.startsWith('.') && !spec.startsWith('/');
 
 /** Module specifiers a file imports. `typeOnly: false` leaves out imports the compiler erases. */
 function importsOf(file: string, { typeOnly }: { typeOnly: boolean }): string[] {
   const text = readFileSync(file, 'utf8');
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, file.endsWith('.tsx') ? ts.ScriptKind.TSX : undefined);
+  const source = ts.createSourceFile(
+    file,
+    text,
+    ts.ScriptTarget.Latest,
+    false,
+    file.endsWith('.tsx') ? ts.ScriptKind.TSX : undefined,
+  );
   const found: string[] = [];
   const erased = (clause: ts.ImportClause | undefined) =>
     !!clause &&
     (clause.phaseModifier === ts.SyntaxKind.TypeKeyword ||
-      (!clause.name && !!clause.namedBindings && ts.isNamedImports(clause.namedBindings) &&
-        clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      (!clause.name &&
+        !!clause.namedBindings &&
+        ts.isNamedImports(clause.namedBindings) &&
+        clause.namedBindings.elements.length > 0 &&
+        clause.namedBindings.elements.every((e) => e.isTypeOnly)));
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       if (typeOnly || !erased(node.importClause)) found.push(node.moduleSpecifier.text);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      const allTypes = node.isTypeOnly ||
-        (!!node.exportClause && ts.isNamedExports(node.exportClause) && node.exportClause.elements.length > 0 &&
+      const allTypes =
+        node.isTypeOnly ||
+        (!!node.exportClause &&
+          ts.isNamedExports(node.exportClause) &&
+          node.exportClause.elements.length > 0 &&
           node.exportClause.elements.every((e) => e.isTypeOnly));
       if (typeOnly || !allTypes) found.push(node.moduleSpecifier.text);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       if (typeOnly) found.push(node.argument.literal.text);
-    } else if (ts.isCallExpression(node) && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0]) &&
-      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0]) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
       found.push(node.arguments[0].text);
     }
     ts.forEachChild(node, visit);
@@ -142,12 +167,17 @@ function sourceFiles(dir: string): string[] {
 let everyImport: Map<string, string> | undefined;
 function allImports(): Map<string, string> {
   if (everyImport) return everyImport;
-  const files = [...sourceDirs.flatMap((d) => sourceFiles(path.join(root, d))),
-    ...readdirSync(root).filter((f) => /\.config\.(ts|js|mjs)$/.test(f)).map((f) => path.join(root, f))];
+  const files = [
+    ...sourceDirs.flatMap((d) => sourceFiles(path.join(root, d))),
+    ...readdirSync(root)
+      .filter((f) => /\.config\.(ts|js|mjs)$/.test(f))
+      .map((f) => path.join(root, f)),
+  ];
   const found = new Map<string, string>();
   for (const file of files) {
     for (const spec of importsOf(file, { typeOnly: true })) {
-      if (isBare(spec) && !isBuiltin(spec) && !found.has(packageName(spec))) found.set(packageName(spec), path.relative(root, file));
+      if (isBare(spec) && !isBuiltin(spec) && !found.has(packageName(spec)))
+        found.set(packageName(spec), path.relative(root, file));
     }
   }
   return (everyImport = found);
@@ -163,10 +193,12 @@ describe('package.json', () => {
   it('the check can fail: it names a run-time import missing from dependencies and an entry nothing ships imports', () => {
     const [imported, file] = [...shipped][0]!;
     const wrong = [...shipped.keys()].filter((name) => name !== imported).concat('react');
-    expect(dependencyProblems(wrong, shipped)).toEqual([
-      'react: in dependencies, but nothing the app or the CLI runs imports it',
-      `${imported}: imported at run time (${file}) but not in dependencies`,
-    ].sort());
+    expect(dependencyProblems(wrong, shipped)).toEqual(
+      [
+        'react: in dependencies, but nothing the app or the CLI runs imports it',
+        `${imported}: imported at run time (${file}) but not in dependencies`,
+      ].sort(),
+    );
   });
 
   it('every package any source file imports (tests, lab, journeys, tools included) is declared', () => {
@@ -180,9 +212,12 @@ describe('package.json', () => {
 
   it('every devDependency is used: imported somewhere, the types of something imported, or a tool named here', () => {
     const imported = allImports();
-    const unused = devDependencies.filter((name) =>
-      !imported.has(name) && !(name in TOOLS) &&
-      !(name.startsWith('@types/') && [...imported.keys(), 'node'].some((i) => typesOf(i) === name)));
+    const unused = devDependencies.filter(
+      (name) =>
+        !imported.has(name) &&
+        !(name in TOOLS) &&
+        !(name.startsWith('@types/') && [...imported.keys(), 'node'].some((i) => typesOf(i) === name)),
+    );
     expect(unused).toEqual([]);
   });
 
@@ -196,7 +231,10 @@ describe('package.json', () => {
     }
     expect(tooLow).toEqual([]);
     const bundled = lock.packages['node_modules/node']?.version;
-    expect(pkg.devDependencies?.node, 'the node devDependency runs every npm script where the machine has an older Node').toBeDefined();
+    expect(
+      pkg.devDependencies?.node,
+      'the node devDependency runs every npm script where the machine has an older Node',
+    ).toBeDefined();
     expect(compareVersions(lowestNode(bundled ?? '0'), floor)).toBeGreaterThanOrEqual(0);
   });
 });

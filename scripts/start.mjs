@@ -25,7 +25,9 @@ function electronBinary() {
 const electron = electronBinary();
 const child = electron
   ? spawn(electron, [path.join(root, 'out', 'main', 'index.js')], { cwd: root, stdio: 'inherit' })
-  : (console.log('\nNo Electron binary is available on this machine, so the desktop window cannot open here.\nServing the same app through the browser host instead.\n'),
+  : (console.log(
+      '\nNo Electron binary is available on this machine, so the desktop window cannot open here.\nServing the same app through the browser host instead.\n',
+    ),
     spawn(bin('tsx'), [path.join(root, 'main', 'host', 'browser', 'cli.ts')], { cwd: root, stdio: 'inherit' }));
 child.on('exit', (code) => process.exit(code ?? 0));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

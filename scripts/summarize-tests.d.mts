@@ -15,11 +15,25 @@ export interface VitestReport {
   numFailedTests?: number;
   numPendingTests?: number;
   numTodoTests?: number;
-  testResults?: { name: string; status: string; startTime?: number; endTime?: number; assertionResults?: { status: string; duration?: number | null }[] }[];
+  testResults?: {
+    name: string;
+    status: string;
+    startTime?: number;
+    endTime?: number;
+    assertionResults?: { status: string; duration?: number | null }[];
+  }[];
 }
 export interface PlaywrightSuite {
   title: string;
-  specs?: { title: string; tests?: { projectName?: string; status: string; annotations?: { type: string; description?: string }[]; results?: { duration?: number }[] }[] }[];
+  specs?: {
+    title: string;
+    tests?: {
+      projectName?: string;
+      status: string;
+      annotations?: { type: string; description?: string }[];
+      results?: { duration?: number }[];
+    }[];
+  }[];
   suites?: PlaywrightSuite[];
 }
 /** The parts of Playwright's JSON report (JSONReport) the summary reads. */
@@ -32,7 +46,12 @@ export interface PlaywrightReport {
 export function formatDuration(ms: number): string;
 export function labFileTimes(vitest: VitestReport | undefined, times: VitestTimes | undefined, cwd?: string): TimeRow[];
 export function journeyTimes(playwright: PlaywrightReport | undefined): JourneyRow[];
-export function summarize(reports: { vitest?: VitestReport; playwright?: PlaywrightReport; times?: VitestTimes; cwd?: string }): {
+export function summarize(reports: {
+  vitest?: VitestReport;
+  playwright?: PlaywrightReport;
+  times?: VitestTimes;
+  cwd?: string;
+}): {
   lines: string[];
   passed: number;
   failed: number;

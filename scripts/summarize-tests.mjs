@@ -30,12 +30,18 @@ function table(rows) {
 export function labFileTimes(vitest, times, cwd = process.cwd()) {
   const rel = (file) => (path.isAbsolute(file) ? path.relative(cwd, file) : file);
   if (times) {
-    return times.files.filter((f) => LAB_FILE.test(f.file))
+    return times.files
+      .filter((f) => LAB_FILE.test(f.file))
       .map((f) => ({ label: rel(f.file), ms: f.ms, failed: f.state === 'failed' }))
       .sort((a, b) => b.ms - a.ms);
   }
-  return (vitest?.testResults ?? []).filter((f) => LAB_FILE.test(f.name))
-    .map((f) => ({ label: rel(f.name), ms: Math.max(0, (f.endTime ?? 0) - (f.startTime ?? 0)), failed: f.status === 'failed' }))
+  return (vitest?.testResults ?? [])
+    .filter((f) => LAB_FILE.test(f.name))
+    .map((f) => ({
+      label: rel(f.name),
+      ms: Math.max(0, (f.endTime ?? 0) - (f.startTime ?? 0)),
+      failed: f.status === 'failed',
+    }))
     .sort((a, b) => b.ms - a.ms);
 }
 
@@ -47,7 +53,12 @@ export function journeyTimes(playwright) {
       for (const t of spec.tests ?? []) {
         if (t.status === 'skipped') continue;
         const ms = (t.results ?? []).reduce((sum, r) => sum + (r.duration ?? 0), 0);
-        rows.push({ project: t.projectName ?? '', label: [...titles, spec.title].join(' › '), ms, failed: t.status === 'unexpected' });
+        rows.push({
+          project: t.projectName ?? '',
+          label: [...titles, spec.title].join(' › '),
+          ms,
+          failed: t.status === 'unexpected',
+        });
       }
     }
     for (const child of suite.suites ?? []) walk(child, [...titles, child.title]);
@@ -59,23 +70,33 @@ export function journeyTimes(playwright) {
 /** The summary's lines, ending with "N passed, N failed, N skipped"; `ok` is false when anything failed or nothing passed. */
 export function summarize({ vitest, playwright, times, cwd = process.cwd() }) {
   const lines = [];
-  let passed = 0, failed = 0, skipped = 0;
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
   const sum = (rows) => rows.reduce((total, r) => total + r.ms, 0);
 
   if (vitest) {
     passed += vitest.numPassedTests ?? 0;
     failed += vitest.numFailedTests ?? 0;
     // A file that fails to load has no failing assertion of its own: count it once.
-    failed += (vitest.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+    failed += (vitest.testResults ?? []).filter(
+      (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+    ).length;
     skipped += (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0);
 
     const lab = labFileTimes(vitest, times, cwd);
-    lines.push(times ? 'lab test files, wall time (import, hooks and tests):' : 'lab test files, time of their tests (no times file: hooks not counted):');
+    lines.push(
+      times
+        ? 'lab test files, wall time (import, hooks and tests):'
+        : 'lab test files, time of their tests (no times file: hooks not counted):',
+    );
     if (lab.length) lines.push(...table([...lab, { label: `total, ${count(lab.length, 'file')}`, ms: sum(lab) }]));
     else lines.push('  (none ran)');
     if (times) {
       const unit = times.files.filter((f) => !LAB_FILE.test(f.file));
-      lines.push(`vitest: ${formatDuration(times.wallMs)} wall; the other ${count(unit.length, 'file')} add up to ${formatDuration(sum(unit))} (they run in parallel)`);
+      lines.push(
+        `vitest: ${formatDuration(times.wallMs)} wall; the other ${count(unit.length, 'file')} add up to ${formatDuration(sum(unit))} (they run in parallel)`,
+      );
     }
   } else failed++;
 
@@ -91,7 +112,10 @@ export function summarize({ vitest, playwright, times, cwd = process.cwd() }) {
     const named = (j) => ({ ...j, label: j.project ? `[${j.project}] ${j.label}` : j.label });
     lines.push('journeys, wall time (Playwright; per project):');
     if (journeys.length) {
-      const totals = projects.map((p) => { const rows = journeys.filter((j) => j.project === p); return { label: `total [${p}], ${count(rows.length, 'journey')}`, ms: sum(rows) }; });
+      const totals = projects.map((p) => {
+        const rows = journeys.filter((j) => j.project === p);
+        return { label: `total [${p}], ${count(rows.length, 'journey')}`, ms: sum(rows) };
+      });
       lines.push(...table([...journeys.map(named), ...totals]));
     } else lines.push('  (none ran)');
     if (s.duration !== undefined) lines.push(`playwright: ${formatDuration(s.duration)} wall`);
@@ -99,11 +123,12 @@ export function summarize({ vitest, playwright, times, cwd = process.cwd() }) {
     // Every skip says why: list the reasons, each with how many journeys it covers.
     const reasons = new Map();
     const walk = (suite) => {
-      for (const spec of suite.specs ?? []) for (const t of spec.tests ?? []) {
-        if (t.status !== 'skipped') continue;
-        const why = (t.annotations ?? []).find((a) => a.type === 'skip')?.description ?? '(no reason given)';
-        reasons.set(why, (reasons.get(why) ?? 0) + 1);
-      }
+      for (const spec of suite.specs ?? [])
+        for (const t of spec.tests ?? []) {
+          if (t.status !== 'skipped') continue;
+          const why = (t.annotations ?? []).find((a) => a.type === 'skip')?.description ?? '(no reason given)';
+          reasons.set(why, (reasons.get(why) ?? 0) + 1);
+        }
       for (const child of suite.suites ?? []) walk(child);
     };
     for (const suite of playwright.suites ?? []) walk(suite);

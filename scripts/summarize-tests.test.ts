@@ -18,9 +18,27 @@ const vitest: VitestReport = {
   numPendingTests: 1,
   numTodoTests: 0,
   testResults: [
-    { name: '/repo/main/cli/deploy.lab.test.ts', status: 'passed', startTime: 1_000, endTime: 31_000, assertionResults: [{ status: 'passed', duration: 20_000 }] },
-    { name: '/repo/main/remote/remote.lab.test.ts', status: 'failed', startTime: 40_000, endTime: 45_000, assertionResults: [{ status: 'failed', duration: 5_000 }] },
-    { name: '/repo/shared/units.test.ts', status: 'passed', startTime: 0, endTime: 20, assertionResults: [{ status: 'passed', duration: 3 }] },
+    {
+      name: '/repo/main/cli/deploy.lab.test.ts',
+      status: 'passed',
+      startTime: 1_000,
+      endTime: 31_000,
+      assertionResults: [{ status: 'passed', duration: 20_000 }],
+    },
+    {
+      name: '/repo/main/remote/remote.lab.test.ts',
+      status: 'failed',
+      startTime: 40_000,
+      endTime: 45_000,
+      assertionResults: [{ status: 'failed', duration: 5_000 }],
+    },
+    {
+      name: '/repo/shared/units.test.ts',
+      status: 'passed',
+      startTime: 0,
+      endTime: 20,
+      assertionResults: [{ status: 'passed', duration: 3 }],
+    },
   ],
 };
 // What scripts/vitest-file-times.ts writes: hooks included, so the lab files take longer than their tests.
@@ -44,14 +62,26 @@ const playwright: PlaywrightReport = {
           title: 'deploys blue-green',
           tests: [
             { projectName: 'browser', status: 'expected', results: [{ duration: 40_000 }] },
-            { projectName: 'electron', status: 'skipped', annotations: [{ type: 'skip', description: 'no Electron binary' }], results: [{ duration: 3 }] },
+            {
+              projectName: 'electron',
+              status: 'skipped',
+              annotations: [{ type: 'skip', description: 'no Electron binary' }],
+              results: [{ duration: 3 }],
+            },
           ],
         },
       ],
       suites: [
         {
           title: 'rollback',
-          specs: [{ title: 'rolls back', tests: [{ projectName: 'browser', status: 'flaky', results: [{ duration: 9_000 }, { duration: 11_000 }] }] }],
+          specs: [
+            {
+              title: 'rolls back',
+              tests: [
+                { projectName: 'browser', status: 'flaky', results: [{ duration: 9_000 }, { duration: 11_000 }] },
+              ],
+            },
+          ],
         },
       ],
     },
@@ -62,7 +92,12 @@ const playwright: PlaywrightReport = {
           title: 'opens',
           tests: [
             { projectName: 'browser', status: 'unexpected', results: [{ duration: 2_500 }] },
-            { projectName: 'electron', status: 'skipped', annotations: [{ type: 'skip', description: 'no Electron binary' }], results: [] },
+            {
+              projectName: 'electron',
+              status: 'skipped',
+              annotations: [{ type: 'skip', description: 'no Electron binary' }],
+              results: [],
+            },
           ],
         },
         { title: 'dock', tests: [{ projectName: 'browser', status: 'expected', results: [{ duration: 30_000 }] }] },
@@ -148,7 +183,10 @@ describe('summarize', () => {
   });
 
   it('counts a file that failed to load once, though it has no failing assertion', () => {
-    const s = summarize({ vitest: { numPassedTests: 1, testResults: [{ name: 'x.test.ts', status: 'failed', assertionResults: [] }] }, playwright: { stats: {} } });
+    const s = summarize({
+      vitest: { numPassedTests: 1, testResults: [{ name: 'x.test.ts', status: 'failed', assertionResults: [] }] },
+      playwright: { stats: {} },
+    });
     expect(s.lines.at(-1)).toBe('1 passed, 1 failed, 0 skipped');
   });
 });
@@ -163,7 +201,13 @@ describe('node scripts/summarize-tests.mjs', () => {
   };
   const run = (args: string[]) => {
     try {
-      return { code: 0, out: execFileSync(process.execPath, [path.join(root, 'scripts/summarize-tests.mjs'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+      return {
+        code: 0,
+        out: execFileSync(process.execPath, [path.join(root, 'scripts/summarize-tests.mjs'), ...args], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      };
     } catch (e) {
       const err = e as { status: number; stdout: string };
       return { code: err.status, out: err.stdout };
@@ -171,15 +215,26 @@ describe('node scripts/summarize-tests.mjs', () => {
   };
 
   it('reads the two reports (and the times file when given), prints the summary and exits 0 when all passed', () => {
-    const green: VitestReport = { ...vitest, numFailedTests: 0, testResults: vitest.testResults!.map((f) => ({ ...f, status: 'passed' })) };
-    const { code, out } = run([write('vitest.json', green), write('playwright.json', { stats: { expected: 1 }, suites: [] }), write('times.json', times)]);
+    const green: VitestReport = {
+      ...vitest,
+      numFailedTests: 0,
+      testResults: vitest.testResults!.map((f) => ({ ...f, status: 'passed' })),
+    };
+    const { code, out } = run([
+      write('vitest.json', green),
+      write('playwright.json', { stats: { expected: 1 }, suites: [] }),
+      write('times.json', times),
+    ]);
     expect(out).toContain('  62.0 s  main/cli/deploy.lab.test.ts');
     expect(out.trimEnd().split('\n').at(-1)).toBe('6 passed, 0 failed, 1 skipped');
     expect(code).toBe(0);
   });
 
   it('exits 1 on a missing report, the count line still last', () => {
-    const { code, out } = run([path.join(dir, 'absent.json'), write('pw.json', { stats: { expected: 1 }, suites: [] })]);
+    const { code, out } = run([
+      path.join(dir, 'absent.json'),
+      write('pw.json', { stats: { expected: 1 }, suites: [] }),
+    ]);
     expect(out.trimEnd().split('\n').at(-1)).toBe('1 passed, 1 failed, 0 skipped');
     expect(code).toBe(1);
   });
@@ -191,9 +246,23 @@ describe('the vitest times reporter', () => {
       moduleId: path.join('/repo', file),
       project: { name: project },
       state: () => state,
-      diagnostic: () => ({ environmentSetupDuration: d[0]!, prepareDuration: d[1]!, setupDuration: d[2]!, collectDuration: d[3]!, duration: d[4]! }),
+      diagnostic: () => ({
+        environmentSetupDuration: d[0]!,
+        prepareDuration: d[1]!,
+        setupDuration: d[2]!,
+        collectDuration: d[3]!,
+        duration: d[4]!,
+      }),
     });
-    expect(fileTimes([module('main/cli/deploy.lab.test.ts', 'lab', 'passed', [1, 10, 0, 400.4, 61_000]), module('shared/units.test.ts', 'unit', 'failed', [0, 5, 0, 50, 20])], '/repo')).toEqual([
+    expect(
+      fileTimes(
+        [
+          module('main/cli/deploy.lab.test.ts', 'lab', 'passed', [1, 10, 0, 400.4, 61_000]),
+          module('shared/units.test.ts', 'unit', 'failed', [0, 5, 0, 50, 20]),
+        ],
+        '/repo',
+      ),
+    ).toEqual([
       { file: 'main/cli/deploy.lab.test.ts', project: 'lab', ms: 61_411, state: 'passed' },
       { file: 'shared/units.test.ts', project: 'unit', ms: 75, state: 'failed' },
     ]);

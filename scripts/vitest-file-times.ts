@@ -24,7 +24,13 @@ export interface ModuleLike {
   moduleId: string;
   project: { name: string };
   state(): string;
-  diagnostic(): { environmentSetupDuration: number; prepareDuration: number; setupDuration: number; collectDuration: number; duration: number };
+  diagnostic(): {
+    environmentSetupDuration: number;
+    prepareDuration: number;
+    setupDuration: number;
+    collectDuration: number;
+    duration: number;
+  };
 }
 
 export function fileTimes(modules: ReadonlyArray<ModuleLike>, root: string): FileTime[] {
@@ -53,7 +59,10 @@ export default class FileTimesReporter implements Reporter {
   }
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
-    const report: VitestTimes = { wallMs: Math.round(performance.now() - this.started), files: fileTimes(modules, this.root) };
+    const report: VitestTimes = {
+      wallMs: Math.round(performance.now() - this.started),
+      files: fileTimes(modules, this.root),
+    };
     const file = path.resolve(this.root, this.out);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);

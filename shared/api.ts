@@ -17,7 +17,10 @@ export type FlipdeckApi = {
 
 /** Error thrown in the renderer when a call fails: carries the wire error as data. */
 export class CallError extends Error {
-  constructor(readonly error: WireError, readonly channel: string) {
+  constructor(
+    readonly error: WireError,
+    readonly channel: string,
+  ) {
     super(error.message);
     this.name = 'CallError';
   }

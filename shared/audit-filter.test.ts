@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from './model';
 import { actionKind, auditMatcher } from './audit-filter';
 
-const rec = (over: Partial<AuditRecord>): AuditRecord => ({ seq: 1, at: '2026-11-25T10:00:00.000Z', actor: 'ana', action: 'edge.flip', ok: true, prev: 'p', mac: 'm', ...over });
+const rec = (over: Partial<AuditRecord>): AuditRecord => ({
+  seq: 1,
+  at: '2026-11-25T10:00:00.000Z',
+  actor: 'ana',
+  action: 'edge.flip',
+  ok: true,
+  prev: 'p',
+  mac: 'm',
+  ...over,
+});
 const clients: Record<string, string> = { lab: 'Acme', other: 'Globex' };
 const clientOf = (s: string | undefined) => (s ? clients[s] : undefined);
 
@@ -27,8 +36,14 @@ describe('audit filters', () => {
   });
 
   it('treats a bare "to" date as the whole day, and searches commands and output', () => {
-    const rows = [rec({ seq: 1, at: '2026-11-24T23:00:00.000Z' }), rec({ seq: 2, at: '2026-11-25T22:00:00.000Z', argv: ['docker', 'update', '--memory', '2g'] }), rec({ seq: 3, at: '2026-11-26T01:00:00.000Z', output: 'Permission denied' })];
-    expect(rows.filter(auditMatcher({ from: '2026-11-25', to: '2026-11-25' }, clientOf)).map((r) => r.seq)).toEqual([2]);
+    const rows = [
+      rec({ seq: 1, at: '2026-11-24T23:00:00.000Z' }),
+      rec({ seq: 2, at: '2026-11-25T22:00:00.000Z', argv: ['docker', 'update', '--memory', '2g'] }),
+      rec({ seq: 3, at: '2026-11-26T01:00:00.000Z', output: 'Permission denied' }),
+    ];
+    expect(rows.filter(auditMatcher({ from: '2026-11-25', to: '2026-11-25' }, clientOf)).map((r) => r.seq)).toEqual([
+      2,
+    ]);
     expect(rows.filter(auditMatcher({ text: 'MEMORY' }, clientOf)).map((r) => r.seq)).toEqual([2]);
     expect(rows.filter(auditMatcher({ text: 'denied' }, clientOf)).map((r) => r.seq)).toEqual([3]);
   });

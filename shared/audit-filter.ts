@@ -25,7 +25,10 @@ export function deployIdOf(r: AuditRecord): string | undefined {
   return typeof d === 'string' ? d : undefined;
 }
 
-export function auditMatcher(f: AuditFilter, clientOf: (server: string | undefined) => string | undefined): (r: AuditRecord) => boolean {
+export function auditMatcher(
+  f: AuditFilter,
+  clientOf: (server: string | undefined) => string | undefined,
+): (r: AuditRecord) => boolean {
   const to = f.to && /^\d{4}-\d\d-\d\d$/.test(f.to) ? `${f.to}T23:59:59.999Z` : f.to;
   const text = f.text?.trim().toLowerCase();
   const kinds = f.kinds && f.kinds.length > 0 ? new Set(f.kinds) : null;

@@ -2,7 +2,16 @@
 // events and failure reasons. Pure data.
 
 /** Every step id. `migrating` (backup, rehearsal, the module update) runs only when a live pool exists. */
-export const DEPLOY_STEPS = ['preflight', 'build', 'migrating', 'green_starting', 'green_ready', 'flipping', 'draining', 'live'] as const;
+export const DEPLOY_STEPS = [
+  'preflight',
+  'build',
+  'migrating',
+  'green_starting',
+  'green_ready',
+  'flipping',
+  'draining',
+  'live',
+] as const;
 export type StepId = (typeof DEPLOY_STEPS)[number];
 
 export type Pool = 'blue' | 'green';
@@ -45,7 +54,15 @@ export type DeployProgress =
   /** The steps this run will take, sent first (a first deploy has no migration, a rollback no build). */
   | { kind: 'plan'; deploy: string; steps: StepId[] }
   /** What the migrating step found and did: which modules, the backup, how the update ran and for how long. */
-  | { kind: 'migration'; deploy: string; changes: { kind: 'code-only' | 'schema-changing' | 'unknown'; update: string[]; install: string[] }; backup?: string; mode?: 'online' | 'cutover'; updateMs?: number; cutoverMs?: number };
+  | {
+      kind: 'migration';
+      deploy: string;
+      changes: { kind: 'code-only' | 'schema-changing' | 'unknown'; update: string[]; install: string[] };
+      backup?: string;
+      mode?: 'online' | 'cutover';
+      updateMs?: number;
+      cutoverMs?: number;
+    };
 
 export interface PreflightCheck {
   id: string;

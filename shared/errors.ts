@@ -30,7 +30,11 @@ export class FlipdeckError extends Error implements WireError {
   readonly fix?: string;
   readonly detail?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, opts: { fix?: string; detail?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { fix?: string; detail?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'FlipdeckError';
     this.code = code;
@@ -39,17 +43,33 @@ export class FlipdeckError extends Error implements WireError {
   }
 
   toWire(): WireError {
-    return { code: this.code, message: this.message, ...(this.fix ? { fix: this.fix } : {}), ...(this.detail ? { detail: this.detail } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.fix ? { fix: this.fix } : {}),
+      ...(this.detail ? { detail: this.detail } : {}),
+    };
   }
 }
 
 export function toWireError(err: unknown): WireError {
   if (err instanceof FlipdeckError) return err.toWire();
-  if (isWireError(err)) return { code: err.code, message: err.message, ...(err.fix ? { fix: err.fix } : {}), ...(err.detail ? { detail: err.detail } : {}) };
+  if (isWireError(err))
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.fix ? { fix: err.fix } : {}),
+      ...(err.detail ? { detail: err.detail } : {}),
+    };
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'internal', message };
 }
 
 export function isWireError(v: unknown): v is WireError {
-  return typeof v === 'object' && v !== null && typeof (v as WireError).code === 'string' && typeof (v as WireError).message === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as WireError).code === 'string' &&
+    typeof (v as WireError).message === 'string'
+  );
 }

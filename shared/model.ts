@@ -144,7 +144,12 @@ export interface ServerHealth {
   docker?: { version: string; supported: boolean };
   /** Load and memory of the host itself (the server's /proc; os for this computer). */
   host?: { cpus: number; load1: number; memoryTotal: number; memoryUsed: number };
-  environments: { name: string; live: 'blue' | 'green' | null; kept: boolean; lastDeploy: { at: string; kind: string; outcome: string; by: string } | null }[];
+  environments: {
+    name: string;
+    live: 'blue' | 'green' | null;
+    kept: boolean;
+    lastDeploy: { at: string; kind: string; outcome: string; by: string } | null;
+  }[];
   error?: { code: string; message: string; fix?: string };
   checkedAt: string;
   ms: number;

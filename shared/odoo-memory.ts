@@ -16,10 +16,18 @@ export type MemoryVerdict =
   | { kind: 'below_floor'; floorMiB: number; applyMiB: number };
 
 /** What a slider value means: refused below usage (+ margin); below the floor only with an override, padded. */
-export function judgeMemory(valueMiB: number, usageMiB: number, floorMiB: number | null, override: boolean, marginMiB = 32): MemoryVerdict {
+export function judgeMemory(
+  valueMiB: number,
+  usageMiB: number,
+  floorMiB: number | null,
+  override: boolean,
+  marginMiB = 32,
+): MemoryVerdict {
   if (valueMiB < usageMiB + marginMiB) return { kind: 'below_usage', usageMiB };
   if (floorMiB !== null && valueMiB < floorMiB) {
-    return override ? { kind: 'ok', applyMiB: valueMiB + OVERRIDE_PADDING_MIB } : { kind: 'below_floor', floorMiB, applyMiB: valueMiB + OVERRIDE_PADDING_MIB };
+    return override
+      ? { kind: 'ok', applyMiB: valueMiB + OVERRIDE_PADDING_MIB }
+      : { kind: 'below_floor', floorMiB, applyMiB: valueMiB + OVERRIDE_PADDING_MIB };
   }
   return { kind: 'ok', applyMiB: valueMiB };
 }

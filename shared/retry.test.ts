@@ -14,11 +14,14 @@ describe('retry', () => {
   it('retries a retryable failure with the backoff between attempts, then returns', async () => {
     const waits: number[] = [];
     let calls = 0;
-    const r = await retry(async (attempt) => {
-      calls++;
-      if (attempt < 3) throw new Error('socket hang up');
-      return 'ok';
-    }, { maxAttempts: 4, baseMs: 100, maxMs: 1000, sleep: async (ms) => void waits.push(ms) });
+    const r = await retry(
+      async (attempt) => {
+        calls++;
+        if (attempt < 3) throw new Error('socket hang up');
+        return 'ok';
+      },
+      { maxAttempts: 4, baseMs: 100, maxMs: 1000, sleep: async (ms) => void waits.push(ms) },
+    );
     expect(r).toBe('ok');
     expect(calls).toBe(3);
     expect(waits).toEqual([100, 200]);
@@ -26,15 +29,34 @@ describe('retry', () => {
 
   it('never retries a failure that is not retryable, and reports each failure', async () => {
     const seen: [number, boolean][] = [];
-    await expect(retry(async () => { throw new Error('no such image'); }, {
-      maxAttempts: 4, baseMs: 1, maxMs: 1, retryable: () => false, onFailure: (_e, n, again) => void seen.push([n, again]),
-    })).rejects.toThrow('no such image');
+    await expect(
+      retry(
+        async () => {
+          throw new Error('no such image');
+        },
+        {
+          maxAttempts: 4,
+          baseMs: 1,
+          maxMs: 1,
+          retryable: () => false,
+          onFailure: (_e, n, again) => void seen.push([n, again]),
+        },
+      ),
+    ).rejects.toThrow('no such image');
     expect(seen).toEqual([[1, false]]);
   });
 
   it('gives up after maxAttempts with the last error', async () => {
     let calls = 0;
-    await expect(retry(async () => { calls++; throw new Error(`try ${calls}`); }, { maxAttempts: 3, baseMs: 1, maxMs: 1 })).rejects.toThrow('try 3');
+    await expect(
+      retry(
+        async () => {
+          calls++;
+          throw new Error(`try ${calls}`);
+        },
+        { maxAttempts: 3, baseMs: 1, maxMs: 1 },
+      ),
+    ).rejects.toThrow('try 3');
     expect(calls).toBe(3);
   });
 
@@ -48,7 +70,13 @@ describe('retry', () => {
     vi.useFakeTimers();
     const ctrl = new AbortController();
     let calls = 0;
-    const running = retry(async () => { calls++; throw new Error('ECONNRESET'); }, { maxAttempts: 10, baseMs: 60_000, maxMs: 60_000, signal: ctrl.signal });
+    const running = retry(
+      async () => {
+        calls++;
+        throw new Error('ECONNRESET');
+      },
+      { maxAttempts: 10, baseMs: 60_000, maxMs: 60_000, signal: ctrl.signal },
+    );
     const settled = expect(running).rejects.toThrow('stop now');
     await vi.advanceTimersByTimeAsync(0);
     expect(vi.getTimerCount()).toBe(1);
@@ -88,7 +116,14 @@ describe('withTimeout', () => {
   it('rejects at the deadline naming what timed out, and aborts the work so it can stop', async () => {
     vi.useFakeTimers();
     let workSignal: AbortSignal | undefined;
-    const p = withTimeout((signal) => { workSignal = signal; return new Promise<never>(() => undefined); }, 5000, { what: 'the module update' });
+    const p = withTimeout(
+      (signal) => {
+        workSignal = signal;
+        return new Promise<never>(() => undefined);
+      },
+      5000,
+      { what: 'the module update' },
+    );
     const settled = expect(p).rejects.toThrow(new TimeoutError('the module update did not finish within 5 s', 5000));
     await vi.advanceTimersByTimeAsync(5000);
     await settled;

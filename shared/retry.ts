@@ -18,7 +18,9 @@ export function backoffMs(b: Backoff, attempt: number): number {
 /** The reason an aborted signal carries, as an Error (AbortSignal.reason may be anything). */
 export function abortReason(signal: AbortSignal): Error {
   const r: unknown = signal.reason;
-  return r instanceof Error ? r : Object.assign(new Error(typeof r === 'string' ? r : 'cancelled'), { name: 'AbortError' });
+  return r instanceof Error
+    ? r
+    : Object.assign(new Error(typeof r === 'string' ? r : 'cancelled'), { name: 'AbortError' });
 }
 
 /** Sleeps `ms`; an abort ends the sleep at once (rejecting with the abort reason) and clears the timer. */
@@ -81,7 +83,10 @@ export async function retry<T>(op: (attempt: number) => Promise<T>, o: RetryOpti
 export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
   readonly code = 'ETIMEDOUT';
-  constructor(message: string, readonly timeoutMs: number) {
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+  ) {
     super(message);
   }
 }
@@ -91,7 +96,11 @@ export class TimeoutError extends Error {
  * aborts, so it can stop what it started; the timer is cleared the moment the work settles.
  * Rejects with a TimeoutError (saying `what` and the limit) at the deadline.
  */
-export async function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, o: { what?: string; signal?: AbortSignal } = {}): Promise<T> {
+export async function withTimeout<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  o: { what?: string; signal?: AbortSignal } = {},
+): Promise<T> {
   const ctrl = new AbortController();
   const outer = o.signal;
   if (outer?.aborted) throw abortReason(outer);

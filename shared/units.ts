@@ -6,11 +6,15 @@ const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_60
 /** "90s" | "15m" | "1h" | "250ms" | 90 (seconds) → milliseconds. Throws a message that says what to write. */
 export function parseDuration(value: string | number): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new Error(`a duration must be a positive number of seconds, got ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`a duration must be a positive number of seconds, got ${value}`);
     return Math.round(value * 1000);
   }
   const m = DURATION.exec(value.trim());
-  if (!m) throw new Error(`cannot read ${JSON.stringify(value).slice(0, 40)} as a duration: write 90s, 15m, 1h or a number of seconds`);
+  if (!m)
+    throw new Error(
+      `cannot read ${JSON.stringify(value).slice(0, 40)} as a duration: write 90s, 15m, 1h or a number of seconds`,
+    );
   return Math.round(Number(m[1]) * DURATION_MS[m[2] ?? 's']!);
 }
 
@@ -33,7 +37,8 @@ export function parseBytes(value: string | number): number {
     return value;
   }
   const m = SIZE.exec(value.trim());
-  if (!m) throw new Error(`cannot read ${JSON.stringify(value).slice(0, 40)} as a size: write 512m, 2g or a number of bytes`);
+  if (!m)
+    throw new Error(`cannot read ${JSON.stringify(value).slice(0, 40)} as a size: write 512m, 2g or a number of bytes`);
   const unit = (m[2] ?? 'b').toLowerCase()[0]!;
   return Math.round(Number(m[1]) * SIZE_BYTES[unit]!);
 }

@@ -51,7 +51,11 @@ export const secretName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'secret names are letters, digits, _ . - (max 64)');
 
-export const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'not a valid id');
+export const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'not a valid id');
 
 /** Turns zod issues into one sentence per field: "host: must be a host name…". */
 export function describeIssues(err: z.ZodError): string {

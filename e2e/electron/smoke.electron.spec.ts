@@ -5,5 +5,11 @@ import { expect, test } from '../fixtures/host';
 
 test('the Electron window is isolated: the page sees the contract, never Node', async ({ page }) => {
   await expect(page.getByRole('navigation', { name: 'Fleet' })).toBeVisible();
-  expect(await page.evaluate(() => [typeof (globalThis as Record<string, unknown>).require, typeof (globalThis as Record<string, unknown>).process, typeof (window as unknown as Record<string, unknown>).flipdeck])).toEqual(['undefined', 'undefined', 'object']);
+  expect(
+    await page.evaluate(() => [
+      typeof (globalThis as Record<string, unknown>).require,
+      typeof (globalThis as Record<string, unknown>).process,
+      typeof (window as unknown as Record<string, unknown>).flipdeck,
+    ]),
+  ).toEqual(['undefined', 'undefined', 'object']);
 });

@@ -14,21 +14,37 @@ export async function startDockerd(): Promise<void> {
   mkdirSync(RUN_DIR, { recursive: true });
   mkdirSync(paths.dockerData, { recursive: true });
   if (runningPid(paths.dockerPid)) return;
-  startDetached('dockerd', [
-    '--host', dockerHost,
-    '--data-root', paths.dockerData,
-    '--exec-root', paths.dockerExec,
-    '--pidfile', paths.dockerPid,
-    '--group', USERS.dockerGroup,
-    '--log-level', 'warn',
-  ], {
-    log: paths.dockerLog,
-    // No registry exists here, and tests send nothing off this machine: any pull the engine attempts
-    // goes to a closed loopback port and fails at once, so "no registry answers" is what deploys see.
-    env: { ...process.env, HTTP_PROXY: NO_REGISTRY_PROXY, HTTPS_PROXY: NO_REGISTRY_PROXY, NO_PROXY: '' },
-  });
-  await waitFor('the lab dockerd', async () => (await run('docker', ['-H', dockerHost, 'info', '--format', '{{.ServerVersion}}'], { allowFail: true })).code === 0, 60_000,
-    () => (existsSync(paths.dockerLog) ? readFileSync(paths.dockerLog, 'utf8').split('\n').slice(-10).join('\n') : ''));
+  startDetached(
+    'dockerd',
+    [
+      '--host',
+      dockerHost,
+      '--data-root',
+      paths.dockerData,
+      '--exec-root',
+      paths.dockerExec,
+      '--pidfile',
+      paths.dockerPid,
+      '--group',
+      USERS.dockerGroup,
+      '--log-level',
+      'warn',
+    ],
+    {
+      log: paths.dockerLog,
+      // No registry exists here, and tests send nothing off this machine: any pull the engine attempts
+      // goes to a closed loopback port and fails at once, so "no registry answers" is what deploys see.
+      env: { ...process.env, HTTP_PROXY: NO_REGISTRY_PROXY, HTTPS_PROXY: NO_REGISTRY_PROXY, NO_PROXY: '' },
+    },
+  );
+  await waitFor(
+    'the lab dockerd',
+    async () =>
+      (await run('docker', ['-H', dockerHost, 'info', '--format', '{{.ServerVersion}}'], { allowFail: true })).code ===
+      0,
+    60_000,
+    () => (existsSync(paths.dockerLog) ? readFileSync(paths.dockerLog, 'utf8').split('\n').slice(-10).join('\n') : ''),
+  );
 }
 
 export async function stopDockerd(): Promise<void> {
@@ -42,7 +58,9 @@ export async function clearLeftovers(log: (s: string) => void): Promise<void> {
     log(`removing ${ids.length} leftover container(s)`);
     await run('docker', ['-H', dockerHost, 'rm', '-f', '-v', ...ids]);
   }
-  const nets = (await run('docker', ['-H', dockerHost, 'network', 'ls', '--filter', 'type=custom', '-q'])).stdout.split('\n').filter(Boolean);
+  const nets = (await run('docker', ['-H', dockerHost, 'network', 'ls', '--filter', 'type=custom', '-q'])).stdout
+    .split('\n')
+    .filter(Boolean);
   if (nets.length) await run('docker', ['-H', dockerHost, 'network', 'rm', ...nets], { allowFail: true });
   const vols = (await run('docker', ['-H', dockerHost, 'volume', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
   if (vols.length) await run('docker', ['-H', dockerHost, 'volume', 'rm', '-f', ...vols], { allowFail: true });

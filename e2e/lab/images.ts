@@ -10,8 +10,20 @@ import { publish } from './registry';
 
 export const SUITE = 'bookworm';
 export const PACKAGES = [
-  'python3', 'python3-werkzeug', 'python3-psycopg2', 'python3-gevent', 'haproxy', 'postgresql', 'curl', 'procps',
-  'ca-certificates', 'dumb-init', 'socat', 'iproute2', 'git', 'openssh-client',
+  'python3',
+  'python3-werkzeug',
+  'python3-psycopg2',
+  'python3-gevent',
+  'haproxy',
+  'postgresql',
+  'curl',
+  'procps',
+  'ca-certificates',
+  'dumb-init',
+  'socat',
+  'iproute2',
+  'git',
+  'openssh-client',
 ];
 
 /** The Debian mirror, read from the machine's own apt sources (never written into the repo). */
@@ -60,9 +72,12 @@ export async function ensureRootfs(log: (s: string) => void): Promise<string> {
   rmSync(work, { recursive: true, force: true });
   const mirror = readMirror();
   log(`debootstrap ${SUITE} (minbase + ${PACKAGES.length} packages) — once, cached in ${paths.rootfsDir}`);
-  await run('debootstrap', ['--variant=minbase', `--include=${PACKAGES.join(',')}`, SUITE, work, mirror], { timeoutMs: 20 * 60_000 });
+  await run('debootstrap', ['--variant=minbase', `--include=${PACKAGES.join(',')}`, SUITE, work, mirror], {
+    timeoutMs: 20 * 60_000,
+  });
   // Smaller image, same behaviour: apt lists and docs are not needed at run time.
-  for (const p of ['var/lib/apt/lists', 'var/cache/apt', 'usr/share/doc', 'usr/share/man']) rmSync(path.join(work, p), { recursive: true, force: true });
+  for (const p of ['var/lib/apt/lists', 'var/cache/apt', 'usr/share/doc', 'usr/share/man'])
+    rmSync(path.join(work, p), { recursive: true, force: true });
   await run('tar', ['-C', work, '-cf', `${tar}.partial`, '.']);
   renameSync(`${tar}.partial`, tar);
   rmSync(work, { recursive: true, force: true });
@@ -92,7 +107,9 @@ export async function ensureImages(dockerHost: string, log: (s: string) => void)
     const tag = `flipdeck-lab/${name}:${contextHash(dir, base)}`;
     if (await imageExists(dockerHost, tag)) return tag;
     log(`docker build ${tag}`);
-    await run('docker', ['-H', dockerHost, 'build', '-q', '--build-arg', `BASE_IMAGE=${base}`, '-t', tag, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    await run('docker', ['-H', dockerHost, 'build', '-q', '--build-arg', `BASE_IMAGE=${base}`, '-t', tag, dir], {
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+    });
     return tag;
   };
   // What deploys use is the registry's copy (see registry.ts): pulled fresh, it is up to date.

@@ -27,8 +27,25 @@ export async function labHome(prefix: string, over: { port?: number; host?: stri
   process.env.FLIPDECK_HOME = path.join(work, 'home');
   process.env.FLIPDECK_AUDIT_KEY = 'ab'.repeat(32);
   process.env.FLIPDECK_TIMING = 'fast';
-  const add = await cli(['server', 'add', 'lab', '--host', over.host ?? L.ssh.host, '--port', String(over.port ?? L.ssh.port), '--user', L.ssh.user,
-    '--identity', L.ssh.identity, '--docker-socket', L.dockerSocket, '--client', 'Lab', '--host-key', L.ssh.hostKeySha256]);
+  const add = await cli([
+    'server',
+    'add',
+    'lab',
+    '--host',
+    over.host ?? L.ssh.host,
+    '--port',
+    String(over.port ?? L.ssh.port),
+    '--user',
+    L.ssh.user,
+    '--identity',
+    L.ssh.identity,
+    '--docker-socket',
+    L.dockerSocket,
+    '--client',
+    'Lab',
+    '--host-key',
+    L.ssh.hostKeySha256,
+  ]);
   if (add.code !== 0) throw new Error(`server add failed: ${add.err}`);
   return work;
 }
@@ -36,8 +53,18 @@ export async function labHome(prefix: string, over: { port?: number; host?: stri
 /** Writes and applies an environment file; `lines` are extra YAML lines; `source` null: none (an `image:` line instead). */
 export async function applyEnv(work: string, name: string, port: number, source: string | null, lines: string[] = []) {
   const file = path.join(work, `${name}.yml`);
-  const defaults = ['server: lab', `name: ${name}`, ...(source === null ? [] : [`source: ${source}`]), 'replicas: 2', `public_bind: 127.0.0.1:${port}`,
-    'drain_timeout: 10s', 'ready_timeout: 60s', 'keep_window: 10m', `edge_image: ${L.images.proxy}`, `db_image: ${L.images.postgres}`];
+  const defaults = [
+    'server: lab',
+    `name: ${name}`,
+    ...(source === null ? [] : [`source: ${source}`]),
+    'replicas: 2',
+    `public_bind: 127.0.0.1:${port}`,
+    'drain_timeout: 10s',
+    'ready_timeout: 60s',
+    'keep_window: 10m',
+    `edge_image: ${L.images.proxy}`,
+    `db_image: ${L.images.postgres}`,
+  ];
   // A top-level key in `lines` replaces its default.
   const overridden = new Set(lines.map((l) => /^([a-z_]+):/.exec(l)?.[1]).filter(Boolean));
   writeFileSync(file, [...defaults.filter((d) => !overridden.has(d.split(':')[0])), ...lines, ''].join('\n'));
@@ -46,7 +73,12 @@ export async function applyEnv(work: string, name: string, port: number, source:
   return file;
 }
 
-export type Status = { live: 'blue' | 'green' | null; workers: { name: string; pool: string; ready: boolean; image: string }[]; kept: { pool: string; until: string } | null; lock: { holder: string } | null };
+export type Status = {
+  live: 'blue' | 'green' | null;
+  workers: { name: string; pool: string; ready: boolean; image: string }[];
+  kept: { pool: string; until: string } | null;
+  lock: { holder: string } | null;
+};
 export const status = async (env: string) => JSON.parse((await cli(['status', `lab/${env}`, '--json'])).out) as Status;
 
 /** Which pool the edge really sends traffic to. */
@@ -58,17 +90,38 @@ export async function servingPool(port: number, init: RequestInit = {}): Promise
 
 export async function cleanEnv(env: string) {
   const list = await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${env}`] } });
-  await Promise.all(list.map((c) => labDocker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  await Promise.all(
+    list.map((c) =>
+      labDocker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
   const n = envNames(env);
-  for (const v of [n.dataVolume, n.dbVolume, n.edgeStateVolume]) await labDocker.getVolume(v).remove().catch(() => undefined);
-  await labDocker.getNetwork(n.network).remove().catch(() => undefined);
+  for (const v of [n.dataVolume, n.dbVolume, n.edgeStateVolume])
+    await labDocker
+      .getVolume(v)
+      .remove()
+      .catch(() => undefined);
+  await labDocker
+    .getNetwork(n.network)
+    .remove()
+    .catch(() => undefined);
 }
 
 /** A query in the environment's managed database (psql in its container, with its own password). */
 export async function envSql(env: string, query: string): Promise<string> {
   const db = labDocker.getContainer(envNames(env).db);
-  const password = (await db.inspect()).Config.Env.find((e) => e.startsWith('POSTGRES_PASSWORD='))!.slice('POSTGRES_PASSWORD='.length);
-  const exec = await db.exec({ Cmd: ['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', env, '-tAc', query], Env: [`PGPASSWORD=${password}`], AttachStdout: true, AttachStderr: true });
+  const password = (await db.inspect()).Config.Env.find((e) => e.startsWith('POSTGRES_PASSWORD='))!.slice(
+    'POSTGRES_PASSWORD='.length,
+  );
+  const exec = await db.exec({
+    Cmd: ['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', env, '-tAc', query],
+    Env: [`PGPASSWORD=${password}`],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve) => {

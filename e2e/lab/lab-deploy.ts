@@ -10,20 +10,31 @@ import type { SshConnection } from '../../main/remote/ssh-connection';
 import type { ServerLink } from '../../main/engine/core/server-link';
 
 export function sshLink(conn: SshConnection, lab: LabState): ServerLink {
-  return { docker: dockerOverSsh(conn, lab.dockerSocket, 'lab'), openUnixSocket: (p) => conn.openUnixSocket(p), forwardTcp: (h, p) => conn.forwardTcp(h, p) };
+  return {
+    docker: dockerOverSsh(conn, lab.dockerSocket, 'lab'),
+    openUnixSocket: (p) => conn.openUnixSocket(p),
+    forwardTcp: (h, p) => conn.forwardTcp(h, p),
+  };
 }
 
 /** An Odoo project as a consultant has it: a Dockerfile on the stock image, plus addons. */
-export function sourceDir(lab: LabState, version: string, extra: { bootSeconds?: number; dockerfileExtra?: string } = {}): string {
+export function sourceDir(
+  lab: LabState,
+  version: string,
+  extra: { bootSeconds?: number; dockerfileExtra?: string } = {},
+): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `flipdeck-src-${version}-`));
   cpSync(ADDONS.good, path.join(dir, 'addons'), { recursive: true });
-  writeFileSync(path.join(dir, 'Dockerfile'), [
-    `FROM ${lab.images.odoo}`,
-    'COPY addons /mnt/extra-addons',
-    `ENV STANDIN_BOOT_SECONDS=${extra.bootSeconds ?? 1} APP_VERSION=${version}`,
-    extra.dockerfileExtra ?? '',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    [
+      `FROM ${lab.images.odoo}`,
+      'COPY addons /mnt/extra-addons',
+      `ENV STANDIN_BOOT_SECONDS=${extra.bootSeconds ?? 1} APP_VERSION=${version}`,
+      extra.dockerfileExtra ?? '',
+      '',
+    ].join('\n'),
+  );
   return dir;
 }
 
@@ -37,7 +48,14 @@ export interface Hit {
 
 /** Steady load from `concurrency` loops until stopped, bounded in count and time. */
 /** `pauseMs`: a gap between one loop's requests (a light probe rather than a load). */
-export function steadyLoad(url: string, concurrency: number, maxMs: number, maxRequests = 50_000, pauseOnErrorMs = 0, pauseMs = 0) {
+export function steadyLoad(
+  url: string,
+  concurrency: number,
+  maxMs: number,
+  maxRequests = 50_000,
+  pauseOnErrorMs = 0,
+  pauseMs = 0,
+) {
   const hits: Hit[] = [];
   let stop = false;
   const deadline = Date.now() + maxMs;

@@ -17,9 +17,30 @@ function ssh(user: string, identity: string, port: number, ...cmd: string[]) {
   const kh = path.join(dir, 'known_hosts');
   const pub = execFileSync('ssh-keygen', ['-y', '-f', identity]).toString(); // proves the key is readable
   expect(pub).toMatch(/^ssh-ed25519 /);
-  const hostPub = execFileSync('cat', [path.join(L.labDir, 'ssh', 'host_ed25519.pub')]).toString().split(' ').slice(0, 2).join(' ');
+  const hostPub = execFileSync('cat', [path.join(L.labDir, 'ssh', 'host_ed25519.pub')])
+    .toString()
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
   writeFileSync(kh, `[127.0.0.1]:${port} ${hostPub}\n`);
-  return spawnSync('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${kh}`, '-i', identity, '-p', String(port), `${user}@127.0.0.1`, ...cmd], { encoding: 'utf8', timeout: 20_000 });
+  return spawnSync(
+    'ssh',
+    [
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${kh}`,
+      '-i',
+      identity,
+      '-p',
+      String(port),
+      `${user}@127.0.0.1`,
+      ...cmd,
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
 }
 
 describe('the lab', () => {
@@ -30,7 +51,8 @@ describe('the lab', () => {
     expect(L.fleetAddresses.length).toBeGreaterThanOrEqual(5);
     expect(L.dockerHost).toBe(`unix://${L.dockerSocket}`);
     expect(L.images.base).toMatch(/^flipdeck-lab\/base:[0-9a-f]{12}$/);
-    for (const image of [L.images.odoo, L.images.proxy, L.images.postgres]) expect(image).toMatch(/^127\.0\.0\.1:\d+\/flipdeck-lab\/[a-z]+:[0-9a-f]{12}$/);
+    for (const image of [L.images.odoo, L.images.proxy, L.images.postgres])
+      expect(image).toMatch(/^127\.0\.0\.1:\d+\/flipdeck-lab\/[a-z]+:[0-9a-f]{12}$/);
   });
 
   it('serves the lab images from its registry on 127.0.0.1', async () => {
@@ -41,7 +63,17 @@ describe('the lab', () => {
   });
 
   it('lets the main user in by key, with the pinned host key, and onto the lab Docker socket', () => {
-    const r = ssh(L.ssh.user, L.ssh.identity, L.ssh.port, 'docker', '-H', L.dockerHost, 'version', '--format', '{{.Server.APIVersion}}');
+    const r = ssh(
+      L.ssh.user,
+      L.ssh.identity,
+      L.ssh.port,
+      'docker',
+      '-H',
+      L.dockerHost,
+      'version',
+      '--format',
+      '{{.Server.APIVersion}}',
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(Number(r.stdout.trim())).toBeGreaterThanOrEqual(1.41);
   });
@@ -53,7 +85,24 @@ describe('the lab', () => {
   });
 
   it('refuses passwords and keyboard-interactive logins', () => {
-    const r = spawnSync('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'PubkeyAuthentication=no', '-p', String(L.ssh.port), `${L.ssh.user}@127.0.0.1`, 'true'], { encoding: 'utf8' });
+    const r = spawnSync(
+      'ssh',
+      [
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'PubkeyAuthentication=no',
+        '-p',
+        String(L.ssh.port),
+        `${L.ssh.user}@127.0.0.1`,
+        'true',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(255);
     expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
   });
@@ -70,13 +119,14 @@ describe('the lab', () => {
   });
 
   it('cuts and restores the relay', async () => {
-    const banner = () => new Promise<string>((resolve) => {
-      const s = net.connect(L.relay.port, L.relay.host);
-      let got = '';
-      s.on('data', (d) => (got += String(d), s.destroy()));
-      s.on('close', () => resolve(got));
-      s.on('error', () => resolve(got));
-    });
+    const banner = () =>
+      new Promise<string>((resolve) => {
+        const s = net.connect(L.relay.port, L.relay.host);
+        let got = '';
+        s.on('data', (d) => ((got += String(d)), s.destroy()));
+        s.on('close', () => resolve(got));
+        s.on('error', () => resolve(got));
+      });
     expect(await banner()).toMatch(/^SSH-2.0-/);
     await cutRelay();
     expect(await banner()).toBe('');
@@ -95,7 +145,8 @@ describe('the lab', () => {
 
 describe('lab building blocks', () => {
   it('takes the Debian mirror from the apt sources', () => {
-    const sources = 'Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm\n\nTypes: deb\nURIs: http://mirror.invalid/debian-security\n';
+    const sources =
+      'Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm\n\nTypes: deb\nURIs: http://mirror.invalid/debian-security\n';
     expect(debianMirror(sources)).toBe('http://mirror.invalid/debian');
     expect(() => debianMirror('Types: deb\n')).toThrow(/no Debian mirror/);
   });

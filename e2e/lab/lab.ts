@@ -32,8 +32,15 @@ export interface LabUpOptions {
 async function startRelay(): Promise<void> {
   if (runningPid(paths.relayPid)) return;
   const tsx = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../node_modules/.bin/tsx');
-  startDetached(tsx, [path.join(path.dirname(fileURLToPath(import.meta.url)), 'relay-main.ts')], { log: paths.relayLog, pidFile: paths.relayPid });
-  await waitFor('the relay', async () => (await portOpen('127.0.0.1', PORTS.relay)) && (await portOpen('127.0.0.1', PORTS.relayControl)), 15_000);
+  startDetached(tsx, [path.join(path.dirname(fileURLToPath(import.meta.url)), 'relay-main.ts')], {
+    log: paths.relayLog,
+    pidFile: paths.relayPid,
+  });
+  await waitFor(
+    'the relay',
+    async () => (await portOpen('127.0.0.1', PORTS.relay)) && (await portOpen('127.0.0.1', PORTS.relayControl)),
+    15_000,
+  );
 }
 
 export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
@@ -50,7 +57,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   const agentSocket = await startAgent(ssh.identity);
   await startRelay();
   const state: LabState = {
-    ssh: { host: '127.0.0.1', port: PORTS.ssh, user: USERS.main, identity: ssh.identity, hostKeySha256: ssh.hostKeySha256 },
+    ssh: {
+      host: '127.0.0.1',
+      port: PORTS.ssh,
+      user: USERS.main,
+      identity: ssh.identity,
+      hostKeySha256: ssh.hostKeySha256,
+    },
     jump: { host: '127.0.0.1', port: PORTS.jump, user: USERS.main, hostKeySha256: ssh.jumpHostKeySha256 },
     relay: { host: '127.0.0.1', port: PORTS.relay, controlPort: PORTS.relayControl },
     unprivileged: { user: USERS.unprivileged, identity: ssh.unprivilegedIdentity },

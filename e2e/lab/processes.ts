@@ -15,7 +15,11 @@ export function runningPid(file: string): number | null {
 }
 
 /** Starts a detached process (own session) logging to `log`; writes its pid unless it writes its own. */
-export function startDetached(cmd: string, args: string[], opts: { log: string; pidFile?: string; env?: NodeJS.ProcessEnv }): number {
+export function startDetached(
+  cmd: string,
+  args: string[],
+  opts: { log: string; pidFile?: string; env?: NodeJS.ProcessEnv },
+): number {
   const fd = openSync(opts.log, 'a');
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env: opts.env ?? process.env });
   child.unref();
@@ -42,7 +46,12 @@ export async function stopByPidFile(file: string, name: string, timeoutMs = 10_0
   return true;
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, hint: () => string = () => ''): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  hint: () => string = () => '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

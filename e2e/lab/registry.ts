@@ -14,16 +14,31 @@ export const REGISTRY_HOST = `127.0.0.1:${PORTS.registry}`;
 const PID = path.join(RUN_DIR, 'registry.pid');
 
 async function answers(): Promise<boolean> {
-  return (await fetch(`http://${REGISTRY_HOST}/v2/`, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.status === 200;
+  return (
+    (await fetch(`http://${REGISTRY_HOST}/v2/`, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.status ===
+    200
+  );
 }
 
 export async function startRegistry(): Promise<void> {
   if (runningPid(PID) && (await answers())) return;
-  if (!existsSync(REGISTRY_BIN)) throw new Error(`no registry binary at ${REGISTRY_BIN}: run \`npm run lab:install\` (as root) first`);
+  if (!existsSync(REGISTRY_BIN))
+    throw new Error(`no registry binary at ${REGISTRY_BIN}: run \`npm run lab:install\` (as root) first`);
   const data = path.join(LAB_DIR, 'registry-data');
   mkdirSync(data, { recursive: true });
   const config = path.join(RUN_DIR, 'registry.yml');
-  writeFileSync(config, ['version: 0.1', 'log: {level: warn}', 'storage:', `  filesystem: {rootdirectory: ${data}}`, '  delete: {enabled: true}', `http: {addr: "${REGISTRY_HOST}"}`, ''].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log: {level: warn}',
+      'storage:',
+      `  filesystem: {rootdirectory: ${data}}`,
+      '  delete: {enabled: true}',
+      `http: {addr: "${REGISTRY_HOST}"}`,
+      '',
+    ].join('\n'),
+  );
   startDetached(REGISTRY_BIN, ['serve', config], { log: path.join(RUN_DIR, 'registry.log'), pidFile: PID });
   await waitFor('the lab registry', answers, 15_000);
 }

@@ -7,7 +7,9 @@ function call(method: string, path: string): Promise<string> {
     const req = http.request({ host: '127.0.0.1', port: PORTS.relayControl, method, path }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`relay control ${path}: ${res.statusCode}`))));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(body) : reject(new Error(`relay control ${path}: ${res.statusCode}`)),
+      );
     });
     req.on('error', reject);
     req.end();

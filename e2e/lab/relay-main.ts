@@ -13,5 +13,7 @@ const control = http.createServer((req, res) => {
   res.statusCode = 404;
   res.end();
 });
-control.listen(PORTS.relayControl, '127.0.0.1', () => console.log(`relay 127.0.0.1:${PORTS.relay} → sshd; control on ${PORTS.relayControl}`));
+control.listen(PORTS.relayControl, '127.0.0.1', () =>
+  console.log(`relay 127.0.0.1:${PORTS.relay} → sshd; control on ${PORTS.relayControl}`),
+);
 process.on('SIGTERM', () => void relay.close().then(() => process.exit(0)));

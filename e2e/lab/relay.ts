@@ -8,7 +8,10 @@ export class TcpRelay {
   private readonly sockets = new Set<net.Socket>();
   private cut = false;
 
-  constructor(private readonly listen: { host: string; port: number }, private readonly target: { host: string; port: number }) {}
+  constructor(
+    private readonly listen: { host: string; port: number },
+    private readonly target: { host: string; port: number },
+  ) {}
 
   get isCut(): boolean {
     return this.cut;

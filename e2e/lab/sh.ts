@@ -7,14 +7,30 @@ export interface RunResult {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; allowFail?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; allowFail?: boolean; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 15 * 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      const r = { code, stdout: String(stdout), stderr: String(stderr) };
-      if (code !== 0 && !opts.allowFail) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${r.stderr.trim().split('\n').slice(-8).join('\n')}`));
-      else resolve(r);
-    });
+    const child = execFile(
+      cmd,
+      args,
+      { env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 15 * 60_000 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        const r = { code, stdout: String(stdout), stderr: String(stderr) };
+        if (code !== 0 && !opts.allowFail)
+          reject(
+            new Error(`${cmd} ${args.join(' ')} exited ${code}: ${r.stderr.trim().split('\n').slice(-8).join('\n')}`),
+          );
+        else resolve(r);
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }

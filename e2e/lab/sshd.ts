@@ -23,7 +23,13 @@ async function ensureGroup(name: string): Promise<void> {
 
 async function ensureUser(name: string, groups: string[]): Promise<void> {
   if ((await run('id', ['-u', name], { allowFail: true })).code !== 0) {
-    await run('useradd', ['--create-home', '--shell', '/bin/bash', ...(groups.length ? ['--groups', groups.join(',')] : []), name]);
+    await run('useradd', [
+      '--create-home',
+      '--shell',
+      '/bin/bash',
+      ...(groups.length ? ['--groups', groups.join(',')] : []),
+      name,
+    ]);
   }
   // A locked password (`!`) makes sshd refuse even key logins with UsePAM no; `*` means "no password".
   await run('usermod', ['-p', '*', name]);
@@ -79,11 +85,24 @@ export async function setupSsh(fleetCount: number): Promise<SshFacts> {
   // Tests and the browser host run as root here and read the client keys; keep them private anyway.
   for (const n of ['client_ed25519', 'unprivileged_ed25519']) chmodSync(k(n), 0o600);
   writeFileSync(path.join(paths.authorizedKeys, USERS.main), readFileSync(k('client_ed25519.pub')), { mode: 0o644 });
-  writeFileSync(path.join(paths.authorizedKeys, USERS.unprivileged), readFileSync(k('unprivileged_ed25519.pub')), { mode: 0o644 });
+  writeFileSync(path.join(paths.authorizedKeys, USERS.unprivileged), readFileSync(k('unprivileged_ed25519.pub')), {
+    mode: 0o644,
+  });
   for (const f of [USERS.main, USERS.unprivileged]) chownSync(path.join(paths.authorizedKeys, f), 0, 0);
   const fleetAddresses = Array.from({ length: fleetCount }, (_, i) => `127.0.0.${i + 2}`);
-  writeFileSync(k('sshd_config'), sshdConfig({ port: PORTS.ssh, addresses: ['127.0.0.1', ...fleetAddresses], hostKey: k('host_ed25519'), pidFile: paths.sshdPid }));
-  writeFileSync(k('sshd_jump_config'), sshdConfig({ port: PORTS.jump, addresses: ['127.0.0.1'], hostKey: k('jump_host_ed25519'), pidFile: paths.jumpPid }));
+  writeFileSync(
+    k('sshd_config'),
+    sshdConfig({
+      port: PORTS.ssh,
+      addresses: ['127.0.0.1', ...fleetAddresses],
+      hostKey: k('host_ed25519'),
+      pidFile: paths.sshdPid,
+    }),
+  );
+  writeFileSync(
+    k('sshd_jump_config'),
+    sshdConfig({ port: PORTS.jump, addresses: ['127.0.0.1'], hostKey: k('jump_host_ed25519'), pidFile: paths.jumpPid }),
+  );
   return {
     hostKeySha256: await fingerprint(k('host_ed25519.pub')),
     jumpHostKeySha256: await fingerprint(k('jump_host_ed25519.pub')),
@@ -105,7 +124,10 @@ export async function startSshd(): Promise<void> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   mkdirSync(RUN_DIR, { recursive: true });
   const k = (n: string) => path.join(paths.sshDir, n);
-  for (const [cfg, pidFile, port, name] of [[k('sshd_config'), paths.sshdPid, PORTS.ssh, 'sshd'], [k('sshd_jump_config'), paths.jumpPid, PORTS.jump, 'jump sshd']] as const) {
+  for (const [cfg, pidFile, port, name] of [
+    [k('sshd_config'), paths.sshdPid, PORTS.ssh, 'sshd'],
+    [k('sshd_jump_config'), paths.jumpPid, PORTS.jump, 'jump sshd'],
+  ] as const) {
     const pid = runningPid(pidFile);
     if (pid) {
       // Already running: SIGHUP makes sshd re-exec with the config just written (new fleet addresses).

@@ -18,7 +18,10 @@ export class StandinKit {
   readonly label: string;
   readonly network: string;
 
-  constructor(readonly lab: LabState, tag: string) {
+  constructor(
+    readonly lab: LabState,
+    tag: string,
+  ) {
     this.docker = new Docker({ socketPath: lab.dockerSocket });
     this.label = `flipdeck-test-${tag}`;
     this.network = `${this.label}-net`;
@@ -31,8 +34,12 @@ export class StandinKit {
 
   async postgres(name = 'db', password = 'pw'): Promise<Docker.Container> {
     const c = await this.docker.createContainer({
-      name: `${this.label}-${name}`, Image: this.lab.images.postgres, Env: ['POSTGRES_USER=odoo', `POSTGRES_PASSWORD=${password}`],
-      Labels: { 'io.flipdeck.test': this.label }, HostConfig: { NetworkMode: this.network }, NetworkingConfig: { EndpointsConfig: { [this.network]: { Aliases: [name] } } },
+      name: `${this.label}-${name}`,
+      Image: this.lab.images.postgres,
+      Env: ['POSTGRES_USER=odoo', `POSTGRES_PASSWORD=${password}`],
+      Labels: { 'io.flipdeck.test': this.label },
+      HostConfig: { NetworkMode: this.network },
+      NetworkingConfig: { EndpointsConfig: { [this.network]: { Aliases: [name] } } },
     });
     await c.start();
     await this.waitForLog(c, /ready to accept connections/, 30_000);
@@ -40,11 +47,19 @@ export class StandinKit {
   }
 
   /** A one-off `odoo …` run; resolves with its exit code and output. */
-  async runOnce(args: string[], opts: { addons?: string[]; env?: string[] } = {}): Promise<{ code: number; output: string }> {
+  async runOnce(
+    args: string[],
+    opts: { addons?: string[]; env?: string[] } = {},
+  ): Promise<{ code: number; output: string }> {
     const c = await this.docker.createContainer({
-      Image: this.lab.images.odoo, Cmd: ['odoo', ...args], Env: ['HOST=db', 'PASSWORD=pw', ...(opts.env ?? [])],
+      Image: this.lab.images.odoo,
+      Cmd: ['odoo', ...args],
+      Env: ['HOST=db', 'PASSWORD=pw', ...(opts.env ?? [])],
       Labels: { 'io.flipdeck.test': this.label },
-      HostConfig: { NetworkMode: this.network, Binds: (opts.addons ?? []).map((dir, i) => `${dir}:/mnt/addons${i}:ro`) },
+      HostConfig: {
+        NetworkMode: this.network,
+        Binds: (opts.addons ?? []).map((dir, i) => `${dir}:/mnt/addons${i}:ro`),
+      },
     });
     await c.start();
     const { StatusCode } = (await c.wait()) as { StatusCode: number };
@@ -53,14 +68,25 @@ export class StandinKit {
     return { code: StatusCode, output };
   }
 
-  async worker(name: string, args: string[], opts: { addons?: string[]; env?: string[]; volume?: string } = {}): Promise<{ container: Docker.Container; url: string }> {
+  async worker(
+    name: string,
+    args: string[],
+    opts: { addons?: string[]; env?: string[]; volume?: string } = {},
+  ): Promise<{ container: Docker.Container; url: string }> {
     const c = await this.docker.createContainer({
-      name: `${this.label}-${name}`, Image: this.lab.images.odoo, Cmd: ['odoo', ...args], Env: ['HOST=db', 'PASSWORD=pw', ...(opts.env ?? [])],
-      Labels: { 'io.flipdeck.test': this.label }, ExposedPorts: { '8069/tcp': {} },
+      name: `${this.label}-${name}`,
+      Image: this.lab.images.odoo,
+      Cmd: ['odoo', ...args],
+      Env: ['HOST=db', 'PASSWORD=pw', ...(opts.env ?? [])],
+      Labels: { 'io.flipdeck.test': this.label },
+      ExposedPorts: { '8069/tcp': {} },
       HostConfig: {
         NetworkMode: this.network,
         PortBindings: { '8069/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
-        Binds: [...(opts.addons ?? []).map((dir, i) => `${dir}:/mnt/addons${i}:ro`), ...(opts.volume ? [`${opts.volume}:/var/lib/odoo`] : [])],
+        Binds: [
+          ...(opts.addons ?? []).map((dir, i) => `${dir}:/mnt/addons${i}:ro`),
+          ...(opts.volume ? [`${opts.volume}:/var/lib/odoo`] : []),
+        ],
       },
     });
     await c.start();
@@ -95,7 +121,12 @@ export class StandinKit {
 
   async sql(query: string, db = 'shop'): Promise<string> {
     const c = this.docker.getContainer(`${this.label}-db`);
-    const exec = await c.exec({ Cmd: ['psql', '-U', 'odoo', '-d', db, '-tA', '-c', query], AttachStdout: true, AttachStderr: true, Env: ['PGPASSWORD=pw'] });
+    const exec = await c.exec({
+      Cmd: ['psql', '-U', 'odoo', '-d', db, '-tA', '-c', query],
+      AttachStdout: true,
+      AttachStderr: true,
+      Env: ['PGPASSWORD=pw'],
+    });
     const stream = await exec.start({});
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve) => {
@@ -113,11 +144,35 @@ export class StandinKit {
   }
 
   async cleanup(): Promise<void> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: [`io.flipdeck.test=${this.label}`] } });
-    await Promise.all(list.map((c) => this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`io.flipdeck.test=${this.label}`] },
+    });
+    await Promise.all(
+      list.map((c) =>
+        this.docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined),
+      ),
+    );
     const nets = await this.docker.listNetworks({ filters: { label: [`io.flipdeck.test=${this.label}`] } });
-    await Promise.all(nets.map((n) => this.docker.getNetwork(n.Id).remove().catch(() => undefined)));
+    await Promise.all(
+      nets.map((n) =>
+        this.docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
     const vols = await this.docker.listVolumes({ filters: { label: [`io.flipdeck.test=${this.label}`] } });
-    await Promise.all((vols.Volumes ?? []).map((v) => this.docker.getVolume(v.Name).remove().catch(() => undefined)));
+    await Promise.all(
+      (vols.Volumes ?? []).map((v) =>
+        this.docker
+          .getVolume(v.Name)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
   }
 }

@@ -14,7 +14,9 @@ async function get(url: string, init?: RequestInit & { timeoutMs?: number }) {
 beforeAll(async () => {
   await kit.setup();
   await kit.postgres();
-  const init = await kit.runOnce([...DB, '-i', 'base,flipdeck_lab', '--stop-after-init', ...kit.addonsPath(1)], { addons: [ADDONS.good] });
+  const init = await kit.runOnce([...DB, '-i', 'base,flipdeck_lab', '--stop-after-init', ...kit.addonsPath(1)], {
+    addons: [ADDONS.good],
+  });
   expect(init.code, init.output).toBe(0);
 }, 120_000);
 afterAll(() => kit.cleanup());
@@ -42,7 +44,10 @@ describe('Odoo stand-in', () => {
     await kit.postgres('db2');
     const { url, container } = await kit.worker('health', [...DB], { env: ['STANDIN_BOOT_SECONDS=0', 'HOST=db2'] });
     await kit.waitForLog(container, /Registry loaded/, 10_000);
-    expect(JSON.parse((await get(`${url}/web/health?db_server_status=1`)).body)).toEqual({ status: 'pass', db_server_status: true });
+    expect(JSON.parse((await get(`${url}/web/health?db_server_status=1`)).body)).toEqual({
+      status: 'pass',
+      db_server_status: true,
+    });
     await kit.docker.getContainer(`${kit.label}-db2`).stop({ t: 1 });
     const down = await get(`${url}/web/health?db_server_status=1`);
     expect(down.status).toBe(500);
@@ -55,22 +60,37 @@ describe('Odoo stand-in', () => {
     const a = await kit.worker('blue-1', [...DB], { env: ['STANDIN_BOOT_SECONDS=0'], volume });
     const b = await kit.worker('green-1', [...DB], { env: ['STANDIN_BOOT_SECONDS=0'], volume });
     await kit.waitForLog(b.container, /Registry loaded/, 10_000);
-    const login = await get(`${a.url}/web/login`, { method: 'POST', body: new URLSearchParams({ login: 'admin', password: 'admin' }) });
+    const login = await get(`${a.url}/web/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ login: 'admin', password: 'admin' }),
+    });
     expect(login.status).toBe(303);
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    const info = await get(`${b.url}/web/session/get_session_info`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{"id":1}' });
+    const info = await get(`${b.url}/web/session/get_session_info`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: '{"id":1}',
+    });
     expect(JSON.parse(info.body)).toMatchObject({ result: { username: 'admin', db: 'shop' } });
-    const wrong = await get(`${a.url}/web/login`, { method: 'POST', body: new URLSearchParams({ login: 'admin', password: 'nope' }) });
+    const wrong = await get(`${a.url}/web/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ login: 'admin', password: 'nope' }),
+    });
     expect(wrong.body).toContain('Wrong login/password');
   });
 
   it('serves addon routes (a slow request) and skips an addon whose dependency is missing', async () => {
-    const { url, container } = await kit.worker('addons', [...DB, ...kit.addonsPath(2)], { addons: [ADDONS.good, ADDONS.missingDep], env: ['STANDIN_BOOT_SECONDS=0'] });
+    const { url, container } = await kit.worker('addons', [...DB, ...kit.addonsPath(2)], {
+      addons: [ADDONS.good, ADDONS.missingDep],
+      env: ['STANDIN_BOOT_SECONDS=0'],
+    });
     await kit.waitForLog(container, /Registry loaded/, 10_000);
     const started = Date.now();
     expect((await get(`${url}/flipdeck_lab/slow?seconds=1`)).body).toBe('slept 1');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-    expect(await kit.logs(container)).toMatch(/WARNING .*flipdeck_needs_missing: some depends are not loaded, ignored: flipdeck_does_not_exist/);
+    expect(await kit.logs(container)).toMatch(
+      /WARNING .*flipdeck_needs_missing: some depends are not loaded, ignored: flipdeck_does_not_exist/,
+    );
   });
 
   it('stops start-up when an addon fails to import', async () => {
@@ -80,7 +100,9 @@ describe('Odoo stand-in', () => {
   });
 
   it('records module versions on -u with --stop-after-init, ignoring unknown names as Odoo does', async () => {
-    const r = await kit.runOnce([...DB, '-u', 'flipdeck_lab,unknown_mod', '--stop-after-init', ...kit.addonsPath(1)], { addons: [ADDONS.good] });
+    const r = await kit.runOnce([...DB, '-u', 'flipdeck_lab,unknown_mod', '--stop-after-init', ...kit.addonsPath(1)], {
+      addons: [ADDONS.good],
+    });
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/invalid module names, ignored: unknown_mod/);
     expect(await kit.sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toBe('17.0.1.0.0');
@@ -88,8 +110,12 @@ describe('Odoo stand-in', () => {
 
   it('runs cron heartbeats only with max_cron_threads > 0, tagged with the pool', async () => {
     await kit.sql('DELETE FROM flipdeck_cron_heartbeat');
-    const web = await kit.worker('web', [...DB, '--max-cron-threads', '0'], { env: ['STANDIN_BOOT_SECONDS=0', 'STANDIN_CRON_INTERVAL=0.2', 'FLIPDECK_POOL=blue'] });
-    const cron = await kit.worker('cron', [...DB, '--max-cron-threads', '1'], { env: ['STANDIN_BOOT_SECONDS=0', 'STANDIN_CRON_INTERVAL=0.2', 'FLIPDECK_POOL=green'] });
+    const web = await kit.worker('web', [...DB, '--max-cron-threads', '0'], {
+      env: ['STANDIN_BOOT_SECONDS=0', 'STANDIN_CRON_INTERVAL=0.2', 'FLIPDECK_POOL=blue'],
+    });
+    const cron = await kit.worker('cron', [...DB, '--max-cron-threads', '1'], {
+      env: ['STANDIN_BOOT_SECONDS=0', 'STANDIN_CRON_INTERVAL=0.2', 'FLIPDECK_POOL=green'],
+    });
     await kit.waitForLog(web.container, /Registry loaded/, 10_000);
     await kit.waitForLog(cron.container, /cron runner started/, 10_000);
     await new Promise((r) => setTimeout(r, 1500));
@@ -99,7 +125,10 @@ describe('Odoo stand-in', () => {
   });
 
   it('finishes in-flight requests on SIGTERM before exiting 0', async () => {
-    const { url, container } = await kit.worker('term', [...DB, ...kit.addonsPath(1)], { addons: [ADDONS.good], env: ['STANDIN_BOOT_SECONDS=0'] });
+    const { url, container } = await kit.worker('term', [...DB, ...kit.addonsPath(1)], {
+      addons: [ADDONS.good],
+      env: ['STANDIN_BOOT_SECONDS=0'],
+    });
     await kit.waitForLog(container, /Registry loaded/, 10_000);
     const slow = get(`${url}/flipdeck_lab/slow?seconds=1.5`);
     await new Promise((r) => setTimeout(r, 300));

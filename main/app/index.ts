@@ -8,11 +8,29 @@ import { createHostServices } from '../host/services';
 import { resolveHome } from '../store/home';
 import { registerIpc } from './ipc';
 import { appSecretStore } from './secrets';
-import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, permissionDecision, resolveAppFile, shouldBlockNavigation, windowOpenDecision, windowOptions } from './security';
+import {
+  APP_ORIGIN,
+  APP_SCHEME,
+  CONTENT_SECURITY_POLICY,
+  permissionDecision,
+  resolveAppFile,
+  shouldBlockNavigation,
+  windowOpenDecision,
+  windowOptions,
+} from './security';
 
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2', '.png': 'image/png' };
+const MIME: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
+  '.png': 'image/png',
+};
 
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false } },
+]);
 
 if (!app.requestSingleInstanceLock()) app.quit();
 
@@ -37,7 +55,12 @@ async function main(): Promise<void> {
     const file = resolveAppFile(request.url, rendererDir, path.join);
     if (!file) return new Response('not found', { status: 404 });
     try {
-      return new Response(await readFile(file), { headers: { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': CONTENT_SECURITY_POLICY } });
+      return new Response(await readFile(file), {
+        headers: {
+          'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+          'content-security-policy': CONTENT_SECURITY_POLICY,
+        },
+      });
     } catch {
       return new Response('not found', { status: 404 });
     }

@@ -2,12 +2,28 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY, isTrustedSender, permissionDecision, resolveAppFile, shouldBlockNavigation, windowOpenDecision, windowOptions } from './security';
+import {
+  APP_ORIGIN,
+  CONTENT_SECURITY_POLICY,
+  isTrustedSender,
+  permissionDecision,
+  resolveAppFile,
+  shouldBlockNavigation,
+  windowOpenDecision,
+  windowOptions,
+} from './security';
 
 describe('Electron hardening', () => {
   it('isolates and sandboxes the renderer', () => {
     const w = windowOptions('/app/preload.cjs').webPreferences;
-    expect(w).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false, webSecurity: true, allowRunningInsecureContent: false });
+    expect(w).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webviewTag: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+    });
   });
 
   it('trusts only frames from the app origin', () => {
@@ -39,7 +55,10 @@ describe('Electron hardening', () => {
   });
 
   it('puts the same CSP in the page itself, so the browser host enforces it too', () => {
-    const html = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../renderer/index.html'), 'utf8');
+    const html = readFileSync(
+      path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../renderer/index.html'),
+      'utf8',
+    );
     const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
     expect(meta).toBe(CONTENT_SECURITY_POLICY);
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
@@ -52,7 +71,16 @@ describe('Electron hardening', () => {
 describe('packaging', () => {
   it('ships with the hardening fuses set', async () => {
     const { parse } = await import('yaml');
-    const cfg = parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../electron-builder.yml'), 'utf8')) as { electronFuses: Record<string, boolean> };
-    expect(cfg.electronFuses).toMatchObject({ runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false, enableEmbeddedAsarIntegrityValidation: true, onlyLoadAppFromAsar: true, enableCookieEncryption: true });
+    const cfg = parse(
+      readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../electron-builder.yml'), 'utf8'),
+    ) as { electronFuses: Record<string, boolean> };
+    expect(cfg.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      enableCookieEncryption: true,
+    });
   });
 });

@@ -81,7 +81,11 @@ export function permissionDecision(_permission: string): boolean {
 }
 
 /** Maps a request on the app protocol to a file inside the built renderer, or null when it escapes it. */
-export function resolveAppFile(requestUrl: string, rendererDir: string, join: (...p: string[]) => string): string | null {
+export function resolveAppFile(
+  requestUrl: string,
+  rendererDir: string,
+  join: (...p: string[]) => string,
+): string | null {
   let u: URL;
   try {
     u = new URL(requestUrl);

@@ -18,7 +18,20 @@ async function cli(...argv: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-const labArgs = () => ['--host', L.ssh.host, '--port', String(L.ssh.port), '--user', L.ssh.user, '--identity', L.ssh.identity, '--docker-socket', L.dockerSocket, '--client', 'Lab'];
+const labArgs = () => [
+  '--host',
+  L.ssh.host,
+  '--port',
+  String(L.ssh.port),
+  '--user',
+  L.ssh.user,
+  '--identity',
+  L.ssh.identity,
+  '--docker-socket',
+  L.dockerSocket,
+  '--client',
+  'Lab',
+];
 
 beforeEach(() => {
   process.env.FLIPDECK_HOME = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-cli-'));
@@ -30,7 +43,9 @@ describe('flipdeck server …', () => {
     const add = await cli('server', 'add', 'lab-1', ...labArgs());
     expect(add.code).toBe(3);
     expect(add.err).toContain(L.ssh.hostKeySha256);
-    const list = JSON.parse((await cli('server', 'list', '--json')).out) as { servers: { name: string; hostKey?: string }[] };
+    const list = JSON.parse((await cli('server', 'list', '--json')).out) as {
+      servers: { name: string; hostKey?: string }[];
+    };
     expect(list.servers).toEqual([expect.objectContaining({ name: 'lab-1' })]);
     expect(list.servers[0]!.hostKey).toBeUndefined();
     const connect = await cli('server', 'connect', 'lab-1', '--accept-new-host-key');
@@ -70,7 +85,11 @@ describe('flipdeck server …', () => {
   });
 
   it('runs as `flipdeck` from a fresh clone (bin)', () => {
-    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'node'), [path.join(ROOT, 'bin', 'flipdeck.mjs'), 'server', 'list', '--json'], { env: { ...process.env }, encoding: 'utf8' });
+    const r = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'node'),
+      [path.join(ROOT, 'bin', 'flipdeck.mjs'), 'server', 'list', '--json'],
+      { env: { ...process.env }, encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ clients: [], servers: [] });
   });

@@ -14,12 +14,25 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-cli-deploy-'));
 
 function envFile(source: string, extra = ''): string {
   const file = path.join(work, `${ENV}.yml`);
-  writeFileSync(file, [
-    'server: lab', `name: ${ENV}`, `source: ${source}`, 'replicas: 2', `public_bind: 127.0.0.1:${PORT}`,
-    'drain_timeout: 10s', 'ready_timeout: 40s', 'keep_window: 10m',
-    `edge_image: ${L.images.proxy}`, `db_image: ${L.images.postgres}`,
-    'env:', '  STANDIN_CRON_INTERVAL: "0.5"', extra, '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'server: lab',
+      `name: ${ENV}`,
+      `source: ${source}`,
+      'replicas: 2',
+      `public_bind: 127.0.0.1:${PORT}`,
+      'drain_timeout: 10s',
+      'ready_timeout: 40s',
+      'keep_window: 10m',
+      `edge_image: ${L.images.proxy}`,
+      `db_image: ${L.images.postgres}`,
+      'env:',
+      '  STANDIN_CRON_INTERVAL: "0.5"',
+      extra,
+      '',
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -32,7 +45,10 @@ async function hit(): Promise<{ status: number; worker: string }> {
 /** A lock as another machine leaves it, with its last heartbeat at `beat`. */
 async function foreignLock(holder: string, beat: Date) {
   const lock = new DeployLock(labDocker, ENV, L.images.proxy);
-  await lock.acquire({ holder, machine: 'their-machine', pid: 4242, since: beat.toISOString(), deployId: 'theirs' }, { machine: 'here', pidAlive: () => true });
+  await lock.acquire(
+    { holder, machine: 'their-machine', pid: 4242, since: beat.toISOString(), deployId: 'theirs' },
+    { machine: 'here', pidAlive: () => true },
+  );
   await lock.beat(beat.toISOString());
 }
 
@@ -41,8 +57,25 @@ beforeAll(async () => {
   process.env.FLIPDECK_AUDIT_KEY = 'cd'.repeat(32);
   process.env.FLIPDECK_TIMING = 'fast';
   await cleanEnv(ENV);
-  const add = await cli(['server', 'add', 'lab', '--host', L.ssh.host, '--port', String(L.ssh.port), '--user', L.ssh.user, '--identity', L.ssh.identity,
-    '--docker-socket', L.dockerSocket, '--client', 'Lab', '--host-key', L.ssh.hostKeySha256]);
+  const add = await cli([
+    'server',
+    'add',
+    'lab',
+    '--host',
+    L.ssh.host,
+    '--port',
+    String(L.ssh.port),
+    '--user',
+    L.ssh.user,
+    '--identity',
+    L.ssh.identity,
+    '--docker-socket',
+    L.dockerSocket,
+    '--client',
+    'Lab',
+    '--host-key',
+    L.ssh.hostKeySha256,
+  ]);
   expect(add.code, add.err).toBe(0);
 }, 60_000);
 
@@ -57,9 +90,13 @@ describe('flipdeck deploy (headless, against the lab)', () => {
     const good = await cli(['env', 'apply', envFile(path.relative(work, v1))]);
     expect(good.code, good.err).toBe(0);
     expect(good.err).toMatch(/created lab\/clitest/);
-    const pre = JSON.parse((await cli(['preflight', `lab/${ENV}`, '--json'])).out) as { checks: { id: string; status: string }[] };
+    const pre = JSON.parse((await cli(['preflight', `lab/${ENV}`, '--json'])).out) as {
+      checks: { id: string; status: string }[];
+    };
     expect(pre.checks.filter((c) => c.status !== 'pass')).toEqual([]);
-    expect(pre.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['ssh', 'docker_version', 'edge', 'port', 'lock']));
+    expect(pre.checks.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['ssh', 'docker_version', 'edge', 'port', 'lock']),
+    );
   });
 
   it('first deploy: JSON result with every step, blue live and serving', async () => {
@@ -67,7 +104,15 @@ describe('flipdeck deploy (headless, against the lab)', () => {
     expect(r.code, r.err).toBe(0);
     const doc = JSON.parse(r.out) as { ok: boolean; steps: { id: string; ok: boolean }[] };
     expect(doc.ok).toBe(true);
-    expect(doc.steps.map((s) => s.id)).toEqual(['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
+    expect(doc.steps.map((s) => s.id)).toEqual([
+      'preflight',
+      'build',
+      'green_starting',
+      'green_ready',
+      'flipping',
+      'draining',
+      'live',
+    ]);
     expect(r.err).toMatch(/✓ green_ready/);
     // The lab registry answers: the base image is pulled fresh before the build.
     expect(r.err).toContain(`pulled the base image ${L.images.odoo}`);
@@ -80,7 +125,11 @@ describe('flipdeck deploy (headless, against the lab)', () => {
   }, 180_000);
 
   it('resources: raises memory live without a restart, refuses a shrink below usage, keeps the value', async () => {
-    const blue = (await labDocker.listContainers({ filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.pool=blue', 'io.flipdeck.role=web'] } }))[0]!;
+    const blue = (
+      await labDocker.listContainers({
+        filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.pool=blue', 'io.flipdeck.role=web'] },
+      })
+    )[0]!;
     const before = await labDocker.getContainer(blue.Id).inspect();
     const up = await cli(['resources', `lab/${ENV}`, '--memory', '768m', '--cpus', '1.5']);
     expect(up.code, up.err).toBe(0);
@@ -89,13 +138,21 @@ describe('flipdeck deploy (headless, against the lab)', () => {
     expect(after.HostConfig.NanoCpus).toBe(1.5e9);
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
     expect(after.RestartCount).toBe(before.RestartCount);
-    const stored = JSON.parse(readFileSync(path.join(work, 'home', 'environments.json'), 'utf8')) as { environments: { definition: { resources?: unknown } }[] };
-    expect(stored.environments[0]!.definition.resources).toEqual({ memory: 768 * 1024 ** 2, memory_swap: 768 * 1024 ** 2, cpus: 1.5 });
+    const stored = JSON.parse(readFileSync(path.join(work, 'home', 'environments.json'), 'utf8')) as {
+      environments: { definition: { resources?: unknown } }[];
+    };
+    expect(stored.environments[0]!.definition.resources).toEqual({
+      memory: 768 * 1024 ** 2,
+      memory_swap: 768 * 1024 ** 2,
+      cpus: 1.5,
+    });
     const down = await cli(['resources', `lab/${ENV}`, '--memory', '4m']);
     expect(down.code).toBe(3);
     expect(down.err).toMatch(/uses \d+ MiB.*would get it killed/);
     expect((await labDocker.getContainer(blue.Id).inspect()).HostConfig.Memory).toBe(768 * 1024 ** 2);
-    const audit = JSON.parse((await cli(['audit', '--json'])).out) as { records: { action: string; detail?: { old?: unknown } }[] };
+    const audit = JSON.parse((await cli(['audit', '--json'])).out) as {
+      records: { action: string; detail?: { old?: unknown } }[];
+    };
     expect(audit.records.filter((a) => a.action === 'resources.update' && a.detail?.old)).toHaveLength(2);
   }, 60_000);
 
@@ -120,12 +177,17 @@ describe('flipdeck deploy (headless, against the lab)', () => {
     const unreachable = '127.0.0.1:1/flipdeck-lab/odoo:cached';
     await labDocker.getImage(L.images.odoo).tag({ repo: '127.0.0.1:1/flipdeck-lab/odoo', tag: 'cached' });
     const v2 = sourceDir(L, '2.0');
-    writeFileSync(path.join(v2, 'Dockerfile'), readFileSync(path.join(v2, 'Dockerfile'), 'utf8').replace(L.images.odoo, unreachable));
+    writeFileSync(
+      path.join(v2, 'Dockerfile'),
+      readFileSync(path.join(v2, 'Dockerfile'), 'utf8').replace(L.images.odoo, unreachable),
+    );
     expect((await cli(['env', 'apply', envFile(v2)])).code).toBe(0);
     const r = await cli(['deploy', `lab/${ENV}`, '--yes']);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/stale lock.*crashed-ci@runner/);
-    expect(r.err).toMatch(/could not pull the base image 127\.0\.0\.1:1\/flipdeck-lab\/odoo:cached \(no registry answered/);
+    expect(r.err).toMatch(
+      /could not pull the base image 127\.0\.0\.1:1\/flipdeck-lab\/odoo:cached \(no registry answered/,
+    );
     const s = await status(ENV);
     expect(s.live).toBe('green');
     expect(s.kept?.pool).toBe('blue');
@@ -133,7 +195,12 @@ describe('flipdeck deploy (headless, against the lab)', () => {
     expect((await hit()).worker).toMatch(/green/);
     const logs = await cli(['logs', `lab/${ENV}`, '--pool', 'green']);
     expect(logs.code).toBe(0);
-    expect(logs.out.split('\n').filter(Boolean).every((l) => /^flipdeck-clitest-green-\d+ \| /.test(l))).toBe(true);
+    expect(
+      logs.out
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => /^flipdeck-clitest-green-\d+ \| /.test(l)),
+    ).toBe(true);
     expect(logs.out).toMatch(/green-1 \| /);
     expect(logs.out).toMatch(/green-2 \| /);
   }, 180_000);

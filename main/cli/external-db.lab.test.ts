@@ -15,7 +15,10 @@ const PASSWORD = 'ext-Secret-pw-4711';
 let work = '';
 
 async function removePg() {
-  await labDocker.getContainer(PG).remove({ force: true, v: true }).catch(() => undefined);
+  await labDocker
+    .getContainer(PG)
+    .remove({ force: true, v: true })
+    .catch(() => undefined);
 }
 
 beforeAll(async () => {
@@ -25,11 +28,20 @@ beforeAll(async () => {
   // "External": not Flipdeck's. It sits on the environment's network under its own name.
   await labDocker.createNetwork({ Name: envNames(ENV).network, Driver: 'bridge' });
   const pg = await labDocker.createContainer({
-    name: PG, Image: L.images.postgres, Env: [`POSTGRES_PASSWORD=${PASSWORD}`, 'POSTGRES_USER=odoo_ext', 'POSTGRES_DB=postgres'],
-    HostConfig: { NetworkMode: envNames(ENV).network }, NetworkingConfig: { EndpointsConfig: { [envNames(ENV).network]: { Aliases: ['extpg'] } } },
+    name: PG,
+    Image: L.images.postgres,
+    Env: [`POSTGRES_PASSWORD=${PASSWORD}`, 'POSTGRES_USER=odoo_ext', 'POSTGRES_DB=postgres'],
+    HostConfig: { NetworkMode: envNames(ENV).network },
+    NetworkingConfig: { EndpointsConfig: { [envNames(ENV).network]: { Aliases: ['extpg'] } } },
   });
   await pg.start();
-  await applyEnv(work, ENV, PORT, sourceDir(L, 'x1'), ['db:', '  host: extpg', '  user: odoo_ext', '  name: clientdb', '  password: {secret: extdb_pw}']);
+  await applyEnv(work, ENV, PORT, sourceDir(L, 'x1'), [
+    'db:',
+    '  host: extpg',
+    '  user: odoo_ext',
+    '  name: clientdb',
+    '  password: {secret: extdb_pw}',
+  ]);
 }, 60_000);
 afterAll(async () => {
   delete process.env.FLIPDECK_SECRET_EXTDB_PW;
@@ -42,7 +54,12 @@ describe('external database', () => {
     const r = await cli(['deploy', `lab/${ENV}`]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/extdb_pw.*FLIPDECK_SECRET_EXTDB_PW/s);
-    expect(await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.role=web'] } })).toEqual([]);
+    expect(
+      await labDocker.listContainers({
+        all: true,
+        filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.role=web'] },
+      }),
+    ).toEqual([]);
   }, 60_000);
 
   it('deploys against it (initialising the empty database once), runs no database of its own, keeps the password out of the audit log', async () => {
@@ -52,14 +69,23 @@ describe('external database', () => {
     expect(first.err).toMatch(/initialising database clientdb/);
     expect(await servingPool(PORT)).toBe('blue');
     await expect(labDocker.getContainer(envNames(ENV).db).inspect()).rejects.toMatchObject({ statusCode: 404 });
-    await applyEnv(work, ENV, PORT, sourceDir(L, 'x2'), ['db:', '  host: extpg', '  user: odoo_ext', '  name: clientdb', '  password: {secret: extdb_pw}']);
+    await applyEnv(work, ENV, PORT, sourceDir(L, 'x2'), [
+      'db:',
+      '  host: extpg',
+      '  user: odoo_ext',
+      '  name: clientdb',
+      '  password: {secret: extdb_pw}',
+    ]);
     const second = await cli(['deploy', `lab/${ENV}`]);
     expect(second.code, second.err).toBe(0);
     expect(second.err).not.toMatch(/initialising database/);
     expect(await servingPool(PORT)).toBe('green');
     const home = path.join(work, 'home');
     const outputs = path.join(home, 'audit-output');
-    const files = [path.join(home, 'audit.log'), ...(existsSync(outputs) ? readdirSync(outputs).map((n) => path.join(outputs, n)) : [])];
+    const files = [
+      path.join(home, 'audit.log'),
+      ...(existsSync(outputs) ? readdirSync(outputs).map((n) => path.join(outputs, n)) : []),
+    ];
     for (const f of files) expect(readFileSync(f, 'utf8')).not.toContain(PASSWORD);
     expect((await cli(['audit', '--verify'])).code).toBe(0);
   }, 240_000);

@@ -17,7 +17,10 @@ const commits: Record<string, string> = {};
 const MARKER = '/tmp/flipdeck-git-marker';
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Lab', '-c', 'user.email=lab@example.invalid', ...args], { cwd, encoding: 'utf8' }).trim();
+  return execFileSync('git', ['-c', 'user.name=Lab', '-c', 'user.email=lab@example.invalid', ...args], {
+    cwd,
+    encoding: 'utf8',
+  }).trim();
 }
 
 beforeAll(async () => {
@@ -35,7 +38,10 @@ beforeAll(async () => {
   git(src, 'commit', '-q', '-m', 'g1');
   git(src, 'tag', 'v1');
   commits.v1 = git(src, 'rev-parse', 'HEAD');
-  writeFileSync(path.join(src, 'Dockerfile'), readFileSync(path.join(src, 'Dockerfile'), 'utf8').replace('APP_VERSION=g1', 'APP_VERSION=g2'));
+  writeFileSync(
+    path.join(src, 'Dockerfile'),
+    readFileSync(path.join(src, 'Dockerfile'), 'utf8').replace('APP_VERSION=g1', 'APP_VERSION=g2'),
+  );
   git(src, 'commit', '-q', '-am', 'g2');
   git(src, 'tag', 'v2');
   commits.v2 = git(src, 'rev-parse', 'HEAD');
@@ -60,10 +66,14 @@ describe('git source', () => {
     expect(second.code, second.err).toBe(0);
     expect(second.err).toContain(`v2 is ${commits.v2}`);
     expect((await status(ENV)).live).toBe('green');
-    const audit = JSON.parse((await cli(['audit', '--json'])).out) as { records: { action: string; argv?: string[]; ok: boolean }[] };
+    const audit = JSON.parse((await cli(['audit', '--json'])).out) as {
+      records: { action: string; argv?: string[]; ok: boolean }[];
+    };
     const fetches = audit.records.filter((r) => r.action === 'git.fetch');
     expect(fetches.map((f) => f.ok)).toEqual([true, true]);
-    expect(fetches.find((f) => f.argv?.includes('v1'))?.argv).toEqual(expect.arrayContaining(['fetch', '--depth', '1', '--', url, 'v1']));
+    expect(fetches.find((f) => f.argv?.includes('v1'))?.argv).toEqual(
+      expect.arrayContaining(['fetch', '--depth', '1', '--', url, 'v1']),
+    );
   }, 240_000);
 
   it('a ref that does not exist fails at build with git’s message, once (not retried), and the live pool stays', async () => {
@@ -81,7 +91,10 @@ describe('git source', () => {
     const hostile = await cli(['deploy', `lab/${ENV}`, '--ref', `--upload-pack=touch ${MARKER}`]);
     expect(hostile.code).toBe(2);
     const file = path.join(work, 'bad.yml');
-    writeFileSync(file, readFileSync(path.join(work, `${ENV}.yml`), 'utf8').replace('ref: v1', `ref: "v1;touch ${MARKER}"`));
+    writeFileSync(
+      file,
+      readFileSync(path.join(work, `${ENV}.yml`), 'utf8').replace('ref: v1', `ref: "v1;touch ${MARKER}"`),
+    );
     const apply = await cli(['env', 'apply', file]);
     expect(apply.code).toBe(2);
     expect(apply.err).toMatch(/ref/);

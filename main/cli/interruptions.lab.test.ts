@@ -23,7 +23,9 @@ async function expectRecoverable(kind: 'deploy' | 'rollback' = 'deploy') {
   expect(s.live).toBe(await servingPool(PORT));
   expect(s.lock).toBeNull();
   if (kind === 'deploy') await applyNewVersion();
-  const next = await cli(kind === 'deploy' ? ['deploy', `lab/${ENV}`, '--yes', '--json'] : ['rollback', `lab/${ENV}`, '--json']);
+  const next = await cli(
+    kind === 'deploy' ? ['deploy', `lab/${ENV}`, '--yes', '--json'] : ['rollback', `lab/${ENV}`, '--json'],
+  );
   expect(next.code, next.err).toBe(0);
   const after = await status(ENV);
   expect(after.live).toBe(await servingPool(PORT));
@@ -57,7 +59,9 @@ function cutWhen(match: RegExp, ms: number) {
     onErr(line: string) {
       if (done || !match.test(line)) return;
       done = true;
-      restored = cutRelay().then(() => new Promise((r) => setTimeout(r, ms))).then(() => restoreRelay());
+      restored = cutRelay()
+        .then(() => new Promise((r) => setTimeout(r, ms)))
+        .then(() => restoreRelay());
     },
     get fired() {
       return done;
@@ -67,7 +71,11 @@ function cutWhen(match: RegExp, ms: number) {
 }
 
 describe('the link drops mid-deploy (relay cut for 3 s)', () => {
-  for (const [at, trigger] of [['during build', /^▶ build/], ['during readiness', /^ {2}probe /], ['right after the flip', /^✓ flipping/]] as const) {
+  for (const [at, trigger] of [
+    ['during build', /^▶ build/],
+    ['during readiness', /^ {2}probe /],
+    ['right after the flip', /^✓ flipping/],
+  ] as const) {
     it(`${at}: blue keeps serving, status tells the truth, the next deploy succeeds`, async () => {
       const load = withLoad();
       await applyNewVersion();
@@ -87,14 +95,22 @@ describe('the link drops mid-deploy (relay cut for 3 s)', () => {
 });
 
 describe('the CLI process is killed mid-deploy', () => {
-  for (const [at, trigger] of [['during build', /▶ build/], ['during readiness', /probe /], ['right after the flip', /✓ flipping/]] as const) {
+  for (const [at, trigger] of [
+    ['during build', /▶ build/],
+    ['during readiness', /probe /],
+    ['right after the flip', /✓ flipping/],
+  ] as const) {
     it(`${at}: status tells the truth, the stale lock is taken over, the next deploy succeeds`, async () => {
       const load = withLoad();
       await applyNewVersion();
-      const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'node'), [path.join(ROOT, 'bin', 'flipdeck.mjs'), 'deploy', `lab/${ENV}`], {
-        env: { ...process.env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(
+        path.join(ROOT, 'node_modules', '.bin', 'node'),
+        [path.join(ROOT, 'bin', 'flipdeck.mjs'), 'deploy', `lab/${ENV}`],
+        {
+          env: { ...process.env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       let stderr = '';
       const killed = await new Promise<boolean>((resolve) => {
         child.stderr.on('data', (d: Buffer) => {

@@ -31,10 +31,15 @@ function source(tag: string, version: string | null, extra?: string): string {
 const sql = (query: string) => envSql(ENV, query);
 
 async function run(version: string | null, extraLines: string[] = [], extraAddon?: string) {
-  await applyEnv(lab.work, ENV, PORT, source(`mig-${version ?? 'none'}`, version, extraAddon), ['drain_timeout: 5s', ...extraLines]);
+  await applyEnv(lab.work, ENV, PORT, source(`mig-${version ?? 'none'}`, version, extraAddon), [
+    'drain_timeout: 5s',
+    ...extraLines,
+  ]);
   const events: DeployProgress[] = [];
   const result = await lab.ctx.services.deployments.run(`lab/${ENV}`, 'deploy', { onProgress: (p) => events.push(p) });
-  const migration = events.filter((e): e is Extract<DeployProgress, { kind: 'migration' }> => e.kind === 'migration').at(-1);
+  const migration = events
+    .filter((e): e is Extract<DeployProgress, { kind: 'migration' }> => e.kind === 'migration')
+    .at(-1);
   return { result, events, migration };
 }
 
@@ -58,16 +63,34 @@ describe('module updates without -u all', () => {
     const hits = await load.stop();
     expect(result, JSON.stringify(result.reason)).toMatchObject({ ok: true });
     expect(hits.filter((h) => h.status !== 200)).toEqual([]);
-    expect(migration).toMatchObject({ changes: { kind: 'schema-changing', update: [], install: ['flipdeck_lab'] }, mode: 'online', backup: expect.stringMatching(/flipdeck-backups\/migtest-.*\.dump$/) });
-    expect(await sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toMatch(/^\d+\.0\.1\.1\.0$/); // Odoo prefixes the series
+    expect(migration).toMatchObject({
+      changes: { kind: 'schema-changing', update: [], install: ['flipdeck_lab'] },
+      mode: 'online',
+      backup: expect.stringMatching(/flipdeck-backups\/migtest-.*\.dump$/),
+    });
+    expect(await sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toMatch(
+      /^\d+\.0\.1\.1\.0$/,
+    ); // Odoo prefixes the series
     // The backup is a real pg_dump on the server; the rehearsal copy is gone.
-    const worker = (await labDocker.listContainers({ filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.role=web'] } }))[0]!;
-    const ls = await labDocker.getContainer(worker.Id).exec({ Cmd: ['ls', '-l', '/var/lib/odoo/flipdeck-backups'], AttachStdout: true });
-    const out = await new Promise<string>((resolve) => ls.start({}, (_e, s) => { let t = ''; s!.on('data', (c: Buffer) => (t += c.toString())); s!.on('end', () => resolve(t)); }));
+    const worker = (
+      await labDocker.listContainers({ filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.role=web'] } })
+    )[0]!;
+    const ls = await labDocker
+      .getContainer(worker.Id)
+      .exec({ Cmd: ['ls', '-l', '/var/lib/odoo/flipdeck-backups'], AttachStdout: true });
+    const out = await new Promise<string>((resolve) =>
+      ls.start({}, (_e, s) => {
+        let t = '';
+        s!.on('data', (c: Buffer) => (t += c.toString()));
+        s!.on('end', () => resolve(t));
+      }),
+    );
     expect(out).toContain(path.basename(migration!.backup!));
     expect(await sql("SELECT count(*) FROM pg_database WHERE datname LIKE '%rehearsal%'")).toBe('0');
     const audit = await lab.ctx.call('audit.list', { environment: ENV, limit: 200 });
-    expect(audit.map((r) => r.action)).toEqual(expect.arrayContaining(['oneoff.backup', 'oneoff.rehearsal', 'oneoff.update']));
+    expect(audit.map((r) => r.action)).toEqual(
+      expect.arrayContaining(['oneoff.backup', 'oneoff.rehearsal', 'oneoff.update']),
+    );
     const status = await lab.ctx.call('environments.status', { server: 'lab', env: ENV });
     expect(status.history?.[0]).toMatchObject({ outcome: 'live' });
   });
@@ -77,17 +100,27 @@ describe('module updates without -u all', () => {
     const load = steadyLoad(`http://127.0.0.1:${PORT}/web/login`, 2, 120_000);
     const { result } = await run('1.2.0', [], 'flipdeck_broken');
     const hits = await load.stop();
-    expect(result).toMatchObject({ ok: false, failedStep: 'migrating', reason: { kind: 'command', stderr: expect.stringContaining('the real database was not touched') } });
+    expect(result).toMatchObject({
+      ok: false,
+      failedStep: 'migrating',
+      reason: { kind: 'command', stderr: expect.stringContaining('the real database was not touched') },
+    });
     expect((result.reason as { argv: string[] }).argv.join(' ')).toContain('-u flipdeck_lab -i flipdeck_broken');
     expect(hits.filter((h) => h.status !== 200)).toEqual([]);
     expect(await servingPool(PORT)).toBe(live);
-    expect(await sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toMatch(/^\d+\.0\.1\.1\.0$/); // Odoo prefixes the series
+    expect(await sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toMatch(
+      /^\d+\.0\.1\.1\.0$/,
+    ); // Odoo prefixes the series
   });
 
   it('a failing update without rehearsal leaves blue serving and says the backup restores it', async () => {
     const live = await servingPool(PORT);
     const { result } = await run('1.2.0', ['rehearse: false'], 'flipdeck_broken');
-    expect(result).toMatchObject({ ok: false, failedStep: 'migrating', reason: { kind: 'command', stderr: expect.stringContaining('the live pool kept serving') } });
+    expect(result).toMatchObject({
+      ok: false,
+      failedStep: 'migrating',
+      reason: { kind: 'command', stderr: expect.stringContaining('the live pool kept serving') },
+    });
     expect(await servingPool(PORT)).toBe(live);
   });
 
@@ -96,7 +129,9 @@ describe('module updates without -u all', () => {
     let stop = false;
     const probe = (async () => {
       for (let i = 0; i < 5000 && !stop; i++) {
-        const r = await fetch(`http://127.0.0.1:${PORT}/web/login`, { signal: AbortSignal.timeout(10_000) }).catch(() => null);
+        const r = await fetch(`http://127.0.0.1:${PORT}/web/login`, { signal: AbortSignal.timeout(10_000) }).catch(
+          () => null,
+        );
         if (r) {
           await r.arrayBuffer();
           seen.push({ at: Date.now(), status: r.status, retryAfter: r.headers.get('retry-after') });
@@ -118,7 +153,9 @@ describe('module updates without -u all', () => {
     const window = maint.at(-1)!.at - maint[0]!.at;
     expect(window).toBeLessThanOrEqual(migration!.cutoverMs! + 500);
     expect(seen.at(-1)!.status).toBe(200);
-    expect(await sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toMatch(/^\d+\.0\.1\.3\.0$/);
+    expect(await sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toMatch(
+      /^\d+\.0\.1\.3\.0$/,
+    );
   });
 
   it('restore: refused while the migrated code is live; after the rollback, the backup comes back behind the maintenance page and the old database is kept aside', async () => {
@@ -126,12 +163,17 @@ describe('module updates without -u all', () => {
     expect(listed.code, listed.err).toBe(0);
     const { backups, suggested } = JSON.parse(listed.out) as { backups: { name: string }[]; suggested?: string };
     expect(backups.length).toBeGreaterThan(0);
-    const last = (await lab.ctx.call('environments.status', { server: 'lab', env: ENV })).history!.find((h) => h.outcome === 'live' && h.kind === 'deploy')!;
+    const last = (await lab.ctx.call('environments.status', { server: 'lab', env: ENV })).history!.find(
+      (h) => h.outcome === 'live' && h.kind === 'deploy',
+    )!;
     expect(last).toBeDefined();
     const before = await cli(['restore', `lab/${ENV}`, backups[0]!.name, '--yes']);
     expect(before.code).toBe(3);
     expect(before.err).toContain('roll back first');
-    expect(await cli(['restore', `lab/${ENV}`, backups[0]!.name])).toMatchObject({ code: 3, err: expect.stringContaining('--yes') });
+    expect(await cli(['restore', `lab/${ENV}`, backups[0]!.name])).toMatchObject({
+      code: 3,
+      err: expect.stringContaining('--yes'),
+    });
     expect(await cli(['restore', `lab/${ENV}`, '../etc/passwd', '--yes'])).toMatchObject({ code: 2 });
 
     await sql("INSERT INTO res_users (login, password) VALUES ('written-after-backup', 'x')");
@@ -146,7 +188,9 @@ describe('module updates without -u all', () => {
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out) as { windowMs: number; keptAs: string; removedKept?: string };
     // The schema the rolled-back code expects is back; what was written after the backup lives on aside.
-    expect(await sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toMatch(/^\d+\.0\.1\.1\.0$/);
+    expect(await sql("SELECT latest_version FROM ir_module_module WHERE name = 'flipdeck_lab'")).toMatch(
+      /^\d+\.0\.1\.1\.0$/,
+    );
     expect(await sql("SELECT count(*) FROM res_users WHERE login = 'written-after-backup'")).toBe('0');
     expect(await envSql(ENV, `SELECT datname FROM pg_database WHERE datname = '${out.keptAs}'`)).toBe(out.keptAs);
     expect(out.removedKept).toBeDefined();
@@ -155,7 +199,9 @@ describe('module updates without -u all', () => {
     expect(hits.at(-1)?.status).toBe(200);
     expect(out.windowMs).toBeLessThan(30_000);
     const audit = await lab.ctx.call('audit.list', { environment: ENV, limit: 50 });
-    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['oneoff.restore-copy', 'oneoff.restore-swap', 'restore.result']));
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['oneoff.restore-copy', 'oneoff.restore-swap', 'restore.result']),
+    );
     expect((await status(ENV)).kept).toBeNull();
   });
 });

@@ -23,11 +23,16 @@ const sql = (query: string) => envSql(ENV, query);
 /** A request to the edge for the environment's domain (the edge refuses unknown hosts). */
 function get(pathAndQuery: string): Promise<{ status: number; body: string; worker: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: PORT, path: pathAndQuery, headers: { host: DOMAIN }, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, worker: String(res.headers['x-flipdeck-worker'] ?? '') }));
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port: PORT, path: pathAndQuery, headers: { host: DOMAIN }, timeout: 10_000 },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, worker: String(res.headers['x-flipdeck-worker'] ?? '') }),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
   });
@@ -41,7 +46,13 @@ function source(tag: string, withQueue: boolean): string {
 
 async function deploy(tag: string, kind: 'deploy' | 'rollback' = 'deploy') {
   if (kind === 'deploy') {
-    await applyEnv(lab.work, ENV, PORT, source(tag, tag !== 'qj-1'), [`domains: [${DOMAIN}]`, 'drain_timeout: 5s', 'rehearse: false', 'env:', '  ODOO_QUEUE_JOB_CHANNELS: root:2']);
+    await applyEnv(lab.work, ENV, PORT, source(tag, tag !== 'qj-1'), [
+      `domains: [${DOMAIN}]`,
+      'drain_timeout: 5s',
+      'rehearse: false',
+      'env:',
+      '  ODOO_QUEUE_JOB_CHANNELS: root:2',
+    ]);
   }
   const events: DeployProgress[] = [];
   const result = await lab.ctx.services.deployments.run(`lab/${ENV}`, kind, { onProgress: (p) => events.push(p) });
@@ -53,13 +64,17 @@ async function waitJobsDone(uuids: string[], timeoutMs: number): Promise<void> {
   const list = uuids.map((u) => `'${u}'`).join(',');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (Number(await sql(`SELECT count(*) FROM queue_job WHERE state = 'done' AND uuid IN (${list})`)) === uuids.length) return;
+    if (Number(await sql(`SELECT count(*) FROM queue_job WHERE state = 'done' AND uuid IN (${list})`)) === uuids.length)
+      return;
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`jobs not done within ${timeoutMs} ms: ${await sql(`SELECT state, count(*) FROM queue_job WHERE uuid IN (${list}) GROUP BY state`)}`);
+  throw new Error(
+    `jobs not done within ${timeoutMs} ms: ${await sql(`SELECT state, count(*) FROM queue_job WHERE uuid IN (${list}) GROUP BY state`)}`,
+  );
 }
 
-const logsOf = async (name: string) => demux((await labDocker.getContainer(name).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
+const logsOf = async (name: string) =>
+  demux((await labDocker.getContainer(name).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
 
 const lab = useLabContext(ENV, 'queue', async () => {
   await deploy('qj-1');
@@ -68,7 +83,9 @@ const lab = useLabContext(ENV, 'queue', async () => {
 describe('crons and queue_job handover', () => {
   it('installs queue_job with a schema-changing deploy; only the cron runner runs its runner, which sends jobs to the live pool through the edge', async () => {
     const events = await deploy('qj-2');
-    const migration = events.filter((e): e is Extract<DeployProgress, { kind: 'migration' }> => e.kind === 'migration').at(-1);
+    const migration = events
+      .filter((e): e is Extract<DeployProgress, { kind: 'migration' }> => e.kind === 'migration')
+      .at(-1);
     expect(migration?.changes.install).toEqual(expect.arrayContaining(['queue_job', 'flipdeck_lab_jobs']));
     const live = /-(blue|green)-\d$/.exec((await get('/web/login')).worker)![1]!;
     const cron = await labDocker.getContainer(names.cron(live as 'blue')).inspect();
@@ -77,7 +94,8 @@ describe('crons and queue_job handover', () => {
     await waitJobsDone(uuids, 30_000);
     expect(await sql('SELECT DISTINCT pool FROM flipdeck_job_effect')).toBe(live);
     expect(await logsOf(names.cron(live as 'blue'))).toMatch(/queue job runner ready for db qjtest/);
-    for (let i = 1; i <= 2; i++) expect(await logsOf(names.worker(live as 'blue', i))).not.toMatch(/jobrunner\.runner: starting/);
+    for (let i = 1; i <= 2; i++)
+      expect(await logsOf(names.worker(live as 'blue', i))).not.toMatch(/jobrunner\.runner: starting/);
   }, 240_000);
 
   it('across a deploy and a rollback: cron heartbeats never overlap; every job takes effect exactly once', async () => {
@@ -100,14 +118,23 @@ describe('crons and queue_job handover', () => {
     expect(uuids.length).toBeGreaterThan(20);
     await waitJobsDone(uuids, 120_000);
     const list = uuids.map((u) => `'${u}'`).join(',');
-    expect(await sql(`SELECT count(*) FROM flipdeck_job_effect WHERE job_uuid IN (${list})`)).toBe(String(uuids.length));
-    expect(await sql(`SELECT count(DISTINCT job_uuid) FROM flipdeck_job_effect WHERE job_uuid IN (${list})`)).toBe(String(uuids.length));
+    expect(await sql(`SELECT count(*) FROM flipdeck_job_effect WHERE job_uuid IN (${list})`)).toBe(
+      String(uuids.length),
+    );
+    expect(await sql(`SELECT count(DISTINCT job_uuid) FROM flipdeck_job_effect WHERE job_uuid IN (${list})`)).toBe(
+      String(uuids.length),
+    );
     // Jobs followed the live pool: both pools ran some.
-    expect((await sql(`SELECT DISTINCT pool FROM flipdeck_job_effect WHERE job_uuid IN (${list}) ORDER BY pool`)).split('\n')).toEqual(['blue', 'green']);
+    expect(
+      (await sql(`SELECT DISTINCT pool FROM flipdeck_job_effect WHERE job_uuid IN (${list}) ORDER BY pool`)).split(
+        '\n',
+      ),
+    ).toEqual(['blue', 'green']);
     // One runner at a time: the heartbeats' pools form at most three runs (live, new, live again).
     // The restarted runner's crons tick a second after it boots: wait (bounded) for the live pool's.
     const live = /-(blue|green)-\d$/.exec((await get('/web/login')).worker)![1]!;
-    const heartbeats = async () => (await sql('SELECT pool FROM flipdeck_cron_heartbeat ORDER BY at')).split('\n').filter(Boolean);
+    const heartbeats = async () =>
+      (await sql('SELECT pool FROM flipdeck_cron_heartbeat ORDER BY at')).split('\n').filter(Boolean);
     for (let i = 0; i < 50 && (await heartbeats()).at(-1) !== live; i++) await new Promise((r) => setTimeout(r, 200));
     const pools = await heartbeats();
     const runs = pools.filter((p, i) => i === 0 || pools[i - 1] !== p);

@@ -7,12 +7,25 @@ import { L, applyEnv, cleanEnv, cli, labDocker, labHome, status } from '../../e2
 const ENV = 'reaptest';
 const PORT = 18_650;
 let work = '';
-const images = async () => (await labDocker.listImages({ filters: { reference: [`flipdeck/${ENV}:*`] } })).flatMap((i) => i.RepoTags ?? []);
-const webPools = async () => (await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.role=web'] } })).map((c) => c.Labels['io.flipdeck.pool']).sort();
+const images = async () =>
+  (await labDocker.listImages({ filters: { reference: [`flipdeck/${ENV}:*`] } })).flatMap((i) => i.RepoTags ?? []);
+const webPools = async () =>
+  (
+    await labDocker.listContainers({
+      all: true,
+      filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.role=web'] },
+    })
+  )
+    .map((c) => c.Labels['io.flipdeck.pool'])
+    .sort();
 
 beforeAll(async () => {
   await cleanEnv(ENV);
-  for (const tag of await images()) await labDocker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  for (const tag of await images())
+    await labDocker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
   work = await labHome('reaper');
 }, 60_000);
 afterAll(() => cleanEnv(ENV), 60_000);
@@ -36,7 +49,9 @@ describe('keep window and pruning', () => {
     const kept = s.live === 'blue' ? 'green' : 'blue';
     expect(JSON.parse(gc.out)).toMatchObject({ removedPool: kept });
     expect(await webPools()).toEqual([s.live, s.live]);
-    const audit = JSON.parse((await cli(['audit', '--json'])).out) as { records: { action: string; argv?: string[] }[] };
+    const audit = JSON.parse((await cli(['audit', '--json'])).out) as {
+      records: { action: string; argv?: string[] }[];
+    };
     expect(audit.records.filter((a) => a.action === 'docker.image.remove').length).toBeGreaterThanOrEqual(2);
 
     const back = await cli(['rollback', `lab/${ENV}`]);

@@ -26,7 +26,10 @@ const edgeOf = (env: string) => labDocker.getContainer(envNames(env).edge).inspe
 describe('two environments on one server', () => {
   it('deploy side by side; deploying B never disturbs A (no failed request, A’s edge untouched)', async () => {
     await applyEnv(work, A.name, A.port, sourceDir(L, 'a1'));
-    await applyEnv(work, B.name, B.port, sourceDir(L, 'b1'), ['env:', '  HOSTILE: "$(touch /tmp/flipdeck-hostile-marker); `touch /tmp/flipdeck-hostile-marker`"']);
+    await applyEnv(work, B.name, B.port, sourceDir(L, 'b1'), [
+      'env:',
+      '  HOSTILE: "$(touch /tmp/flipdeck-hostile-marker); `touch /tmp/flipdeck-hostile-marker`"',
+    ]);
     expect((await cli(['deploy', `lab/${A.name}`])).code).toBe(0);
     const edgeA = await edgeOf(A.name);
     const load = steadyLoad(`http://127.0.0.1:${A.port}/web/login`, 4, 120_000);
@@ -43,12 +46,17 @@ describe('two environments on one server', () => {
   }, 240_000);
 
   it('hostile environment values reach the container literally and never run', async () => {
-    const list = await labDocker.listContainers({ filters: { label: [`io.flipdeck.environment=${B.name}`, 'io.flipdeck.role=web', 'io.flipdeck.pool=green'] } });
+    const list = await labDocker.listContainers({
+      filters: { label: [`io.flipdeck.environment=${B.name}`, 'io.flipdeck.role=web', 'io.flipdeck.pool=green'] },
+    });
     expect(list.length).toBeGreaterThan(0);
     const env = (await labDocker.getContainer(list[0]!.Id).inspect()).Config.Env ?? [];
     // b2 dropped the value; the blue (b1) pool kept for rollback still has it, literally.
-    const all = await Promise.all((await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${B.name}`] } }))
-      .map(async (c) => (await labDocker.getContainer(c.Id).inspect()).Config.Env ?? []));
+    const all = await Promise.all(
+      (await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${B.name}`] } })).map(
+        async (c) => (await labDocker.getContainer(c.Id).inspect()).Config.Env ?? [],
+      ),
+    );
     expect(all.flat()).toContain('HOSTILE=$(touch /tmp/flipdeck-hostile-marker); `touch /tmp/flipdeck-hostile-marker`');
     expect(env.some((e) => e.startsWith('HOSTILE='))).toBe(false);
     expect(existsSync(MARKER)).toBe(false);
@@ -58,7 +66,11 @@ describe('two environments on one server', () => {
 describe('the edge', () => {
   it('is adopted by the next deploy (same container, no reload), and a login survives the flip', async () => {
     const before = await edgeOf(A.name);
-    const login = await fetch(`http://127.0.0.1:${A.port}/web/login`, { method: 'POST', body: new URLSearchParams({ login: 'admin', password: 'admin' }), redirect: 'manual' });
+    const login = await fetch(`http://127.0.0.1:${A.port}/web/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ login: 'admin', password: 'admin' }),
+      redirect: 'manual',
+    });
     expect(login.status).toBe(303);
     const cookie = /session_id=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0];
     expect(cookie).toBeDefined();
@@ -68,7 +80,11 @@ describe('the edge', () => {
     expect(r.err).toMatch(/edge adopted/);
     const after = await edgeOf(A.name);
     expect([after.Id, after.State.StartedAt]).toEqual([before.Id, before.State.StartedAt]);
-    const info = await fetch(`http://127.0.0.1:${A.port}/web/session/get_session_info`, { method: 'POST', headers: { cookie: cookie!, 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', params: {} }) });
+    const info = await fetch(`http://127.0.0.1:${A.port}/web/session/get_session_info`, {
+      method: 'POST',
+      headers: { cookie: cookie!, 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', params: {} }),
+    });
     expect(info.headers.get('x-flipdeck-worker')).toMatch(/^flipdeck-twoa-green-/);
     expect(((await info.json()) as { result?: { username?: string } }).result?.username).toBe('admin');
   }, 180_000);
@@ -100,8 +116,12 @@ describe('websockets through the edge', () => {
     const messages: { worker: string; at: number }[] = [];
     const ws = new WebSocket(`ws://127.0.0.1:${W.port}/websocket`);
     const closed = new Promise<number>((resolve) => ws.addEventListener('close', () => resolve(Date.now())));
-    ws.addEventListener('message', (e) => messages.push({ worker: (JSON.parse(String(e.data)) as { worker: string }).worker, at: Date.now() }));
-    await new Promise((resolve, reject) => (ws.addEventListener('open', resolve), ws.addEventListener('error', reject)));
+    ws.addEventListener('message', (e) =>
+      messages.push({ worker: (JSON.parse(String(e.data)) as { worker: string }).worker, at: Date.now() }),
+    );
+    await new Promise(
+      (resolve, reject) => (ws.addEventListener('open', resolve), ws.addEventListener('error', reject)),
+    );
     await applyEnv(work, W.name, W.port, sourceDir(L, 'w2'), ['drain_timeout: 4s']);
     let flippedAt = 0;
     const load = steadyLoad(`http://127.0.0.1:${W.port}/web/login`, 2, 120_000);
@@ -118,7 +138,12 @@ describe('websockets through the edge', () => {
     expect(new Set(messages.map((m) => m.worker.replace(/-\d+$/, '')))).toEqual(new Set(['flipdeck-wstest-blue']));
     expect(hits.filter((h) => h.status !== 200)).toEqual([]);
     const again = new WebSocket(`ws://127.0.0.1:${W.port}/websocket`);
-    const first = await new Promise<string>((resolve, reject) => (again.addEventListener('message', (e) => resolve(String(e.data))), again.addEventListener('error', reject)));
+    const first = await new Promise<string>(
+      (resolve, reject) => (
+        again.addEventListener('message', (e) => resolve(String(e.data))),
+        again.addEventListener('error', reject)
+      ),
+    );
     again.close();
     expect((JSON.parse(first) as { worker: string }).worker).toMatch(/^flipdeck-wstest-green-/);
   }, 240_000);

@@ -10,8 +10,15 @@ const ROLL = { name: 'rolltest', port: 18_500 };
 const RST = { name: 'rsttest', port: 18_501 };
 let work = '';
 
-const webPools = async (env: string) => (await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${env}`, 'io.flipdeck.role=web'] } }))
-  .map((c) => c.Labels['io.flipdeck.pool']).sort();
+const webPools = async (env: string) =>
+  (
+    await labDocker.listContainers({
+      all: true,
+      filters: { label: [`io.flipdeck.environment=${env}`, 'io.flipdeck.role=web'] },
+    })
+  )
+    .map((c) => c.Labels['io.flipdeck.pool'])
+    .sort();
 
 beforeAll(async () => {
   await Promise.all([cleanEnv(ROLL.name), cleanEnv(RST.name)]);
@@ -40,8 +47,11 @@ describe('strategy: rolling', () => {
     expect(await webPools(ROLL.name)).toEqual(['green', 'green']);
     // The old workers are stopped (SIGTERM, bounded) before removal, so what still ran there after the
     // drain (a queue_job job) finishes; the stand-in's own test shows SIGTERM lets in-flight requests end.
-    const audit = (JSON.parse((await cli(['audit', '--json'])).out) as { records: { seq: number; action: string; argv?: string[]; environment?: string }[] }).records
-      .filter((a) => a.environment === ROLL.name);
+    const audit = (
+      JSON.parse((await cli(['audit', '--json'])).out) as {
+        records: { seq: number; action: string; argv?: string[]; environment?: string }[];
+      }
+    ).records.filter((a) => a.environment === ROLL.name);
     for (const w of ['flipdeck-rolltest-blue-1', 'flipdeck-rolltest-blue-2']) {
       const stop = audit.find((a) => a.action === 'docker.container.stop' && a.argv?.at(-1) === w);
       const remove = audit.find((a) => a.action === 'docker.container.remove' && a.argv?.at(-1) === w);

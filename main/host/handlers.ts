@@ -28,14 +28,26 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
   const { inventory, audit, sessions } = d;
 
   /** Runs a local change and records it, success or failure, in the audit log. */
-  async function recorded<T>(action: string, detail: Record<string, unknown>, server: string | undefined, work: () => Promise<T>): Promise<T> {
+  async function recorded<T>(
+    action: string,
+    detail: Record<string, unknown>,
+    server: string | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const started = Date.now();
     try {
       const value = await work();
       await audit.append({ action, server, ok: true, durationMs: Date.now() - started, detail });
       return value;
     } catch (err) {
-      await audit.append({ action, server, ok: false, durationMs: Date.now() - started, detail, output: err instanceof Error ? err.message : String(err) });
+      await audit.append({
+        action,
+        server,
+        ok: false,
+        durationMs: Date.now() - started,
+        detail,
+        output: err instanceof Error ? err.message : String(err),
+      });
       throw err;
     }
   }
@@ -58,12 +70,18 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
       return inventory.search(q);
     },
     'clients.add': (r) => recorded('client.add', { name: r.name }, undefined, () => inventory.addClient(r)),
-    'clients.update': ({ id, ...patch }) => recorded('client.update', { id, ...patch }, undefined, () => inventory.updateClient(id, patch)),
+    'clients.update': ({ id, ...patch }) =>
+      recorded('client.update', { id, ...patch }, undefined, () => inventory.updateClient(id, patch)),
     'clients.remove': ({ id }) => recorded('client.remove', { id }, undefined, () => inventory.removeClient(id)),
-    'servers.add': (s) => recorded('server.add', { name: s.name, host: s.host, port: s.port, user: s.user }, s.name, () => inventory.addServer(s)),
+    'servers.add': (s) =>
+      recorded('server.add', { name: s.name, host: s.host, port: s.port, user: s.user }, s.name, () =>
+        inventory.addServer(s),
+      ),
     'servers.update': async ({ id, patch }) => {
       const name = inventory.server(id).name;
-      const updated = await recorded('server.update', { id, fields: Object.keys(patch) }, name, () => inventory.updateServer(id, patch));
+      const updated = await recorded('server.update', { id, fields: Object.keys(patch) }, name, () =>
+        inventory.updateServer(id, patch),
+      );
       await sessions.disconnect(id); // new settings apply on the next connection
       return updated;
     },
@@ -72,7 +90,8 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
       await sessions.disconnect(id);
       await recorded('server.remove', { id }, name, () => inventory.removeServer(id));
     },
-    'servers.sshConfigHosts': async ({ path: p }) => readSshConfigHosts(await readSshConfig(sshConfigPath(p)), { homeDir: os.homedir() }),
+    'servers.sshConfigHosts': async ({ path: p }) =>
+      readSshConfigHosts(await readSshConfig(sshConfigPath(p)), { homeDir: os.homedir() }),
     'servers.importSshConfig': async ({ clientId, path: p, aliases }) => {
       const file = sshConfigPath(p);
       const hosts = readSshConfigHosts(await readSshConfig(file), { homeDir: os.homedir() });
@@ -85,7 +104,11 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
           skipped.push({ alias: s.name, reason: err instanceof Error ? err.message : String(err) });
         }
       }
-      await audit.append({ action: 'server.import', ok: true, detail: { file, added: added.map((s) => s.name), skipped } });
+      await audit.append({
+        action: 'server.import',
+        ok: true,
+        detail: { file, added: added.map((s) => s.name), skipped },
+      });
       return { added, skipped };
     },
     'servers.connect': async ({ id }) => sessions.connect(id),

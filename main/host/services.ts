@@ -55,7 +55,9 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
   const emit = <E extends EventName>(event: E, payload: Events[E]) => bus.emit('event', event, payload);
 
   const pool = new ConnectionPool();
-  pool.on('state', (server: string, state: Events['connection.state']['state']) => emit('connection.state', { server, state }));
+  pool.on('state', (server: string, state: Events['connection.state']['state']) =>
+    emit('connection.state', { server, state }),
+  );
   const sessions = new ServerSessions({ pool, inventory, secrets, redactor, env });
 
   const baseHandlers = createHandlers({

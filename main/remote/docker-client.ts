@@ -10,21 +10,46 @@ import { asSocketLike } from './channel-socket';
 
 export const MIN_API_VERSION = 1.41;
 
-function socketError(err: Error & { code?: string }, socketPath: string, host: string, diagnose?: () => Promise<'missing' | 'denied' | 'ok'>): Promise<Error> {
-  const fixPath = 'set the Docker socket path of this server (Docker\'s default is /var/run/docker.sock)';
+function socketError(
+  err: Error & { code?: string },
+  socketPath: string,
+  host: string,
+  diagnose?: () => Promise<'missing' | 'denied' | 'ok'>,
+): Promise<Error> {
+  const fixPath = "set the Docker socket path of this server (Docker's default is /var/run/docker.sock)";
   const make = (kind: 'missing' | 'denied' | 'ok' | 'unknown') => {
-    if (kind === 'missing') return new FlipdeckError('docker_unavailable', `no Docker socket at ${socketPath} on ${host}`, { fix: `start Docker on the server, or ${fixPath}`, detail: { socketPath } });
-    if (kind === 'denied') return new FlipdeckError('permission_denied', `the SSH user may not use the Docker socket ${socketPath} on ${host}`, { fix: `add the user to the socket's group (usually: sudo usermod -aG docker USER, then log in again), or ${fixPath}`, detail: { socketPath } });
-    return new FlipdeckError('docker_unavailable', `cannot open the Docker socket ${socketPath} on ${host}: ${err.message}`, { fix: fixPath, detail: { socketPath } });
+    if (kind === 'missing')
+      return new FlipdeckError('docker_unavailable', `no Docker socket at ${socketPath} on ${host}`, {
+        fix: `start Docker on the server, or ${fixPath}`,
+        detail: { socketPath },
+      });
+    if (kind === 'denied')
+      return new FlipdeckError(
+        'permission_denied',
+        `the SSH user may not use the Docker socket ${socketPath} on ${host}`,
+        {
+          fix: `add the user to the socket's group (usually: sudo usermod -aG docker USER, then log in again), or ${fixPath}`,
+          detail: { socketPath },
+        },
+      );
+    return new FlipdeckError(
+      'docker_unavailable',
+      `cannot open the Docker socket ${socketPath} on ${host}: ${err.message}`,
+      { fix: fixPath, detail: { socketPath } },
+    );
   };
-  if (!diagnose) return Promise.resolve(make(err.code === 'ENOENT' ? 'missing' : err.code === 'EACCES' ? 'denied' : 'unknown'));
+  if (!diagnose)
+    return Promise.resolve(make(err.code === 'ENOENT' ? 'missing' : err.code === 'EACCES' ? 'denied' : 'unknown'));
   return diagnose().then(make, () => make('unknown'));
 }
 
 function agentOver(open: () => Promise<Duplex>): http.Agent {
   const agent = new http.Agent({ keepAlive: false });
   agent.createConnection = ((_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
-    open().then((s) => cb(null, asSocketLike(s)), (err: Error) => cb(err));
+    open().then(
+      (s) => cb(null, asSocketLike(s)),
+      (err: Error) => cb(err),
+    );
     return undefined;
   }) as unknown as http.Agent['createConnection'];
   return agent;
@@ -62,7 +87,12 @@ function wrap<T>(p: Promise<T>, socketPath: string): Promise<T> {
 
 export async function engineInfo(docker: Docker, socketPath = ''): Promise<DockerEngineInfo> {
   const v = await wrap(docker.version(), socketPath);
-  return { version: v.Version, apiVersion: v.ApiVersion, os: `${v.Os}/${v.Arch}`, supported: Number(v.ApiVersion) >= MIN_API_VERSION };
+  return {
+    version: v.Version,
+    apiVersion: v.ApiVersion,
+    os: `${v.Os}/${v.Arch}`,
+    supported: Number(v.ApiVersion) >= MIN_API_VERSION,
+  };
 }
 
 interface RawStats {
@@ -86,16 +116,22 @@ export function statsFrom(s: RawStats): ContainerStats {
 async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
-export async function listContainers(docker: Docker, opts: { stats: boolean }, socketPath = ''): Promise<ContainerSummary[]> {
+export async function listContainers(
+  docker: Docker,
+  opts: { stats: boolean },
+  socketPath = '',
+): Promise<ContainerSummary[]> {
   const list = await wrap(docker.listContainers({ all: true }), socketPath);
   const summaries: ContainerSummary[] = list.map((c) => ({
     id: c.Id,
@@ -107,13 +143,17 @@ export async function listContainers(docker: Docker, opts: { stats: boolean }, s
     createdAt: new Date(c.Created * 1000).toISOString(),
   }));
   if (opts.stats) {
-    await mapLimit(summaries.filter((c) => c.state === 'running'), 6, async (c) => {
-      try {
-        c.stats = statsFrom((await docker.getContainer(c.id).stats({ stream: false })) as RawStats);
-      } catch {
-        /* a container that stopped meanwhile has no stats */
-      }
-    });
+    await mapLimit(
+      summaries.filter((c) => c.state === 'running'),
+      6,
+      async (c) => {
+        try {
+          c.stats = statsFrom((await docker.getContainer(c.id).stats({ stream: false })) as RawStats);
+        } catch {
+          /* a container that stopped meanwhile has no stats */
+        }
+      },
+    );
   }
   return summaries.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -23,7 +23,10 @@ export interface HostKeyCheck {
   refusal?: FlipdeckError;
 }
 
-export function hostVerifier(o: { pinned?: string | undefined; acceptNew?: boolean | undefined; hop: SshHop; host: string }, check: HostKeyCheck): (key: Buffer) => boolean {
+export function hostVerifier(
+  o: { pinned?: string | undefined; acceptNew?: boolean | undefined; hop: SshHop; host: string },
+  check: HostKeyCheck,
+): (key: Buffer) => boolean {
   return (key: Buffer) => {
     const fingerprint = fingerprintSha256(key);
     const algorithm = keyAlgorithm(key);
@@ -31,17 +34,25 @@ export function hostVerifier(o: { pinned?: string | undefined; acceptNew?: boole
     const where = o.hop === 'jump' ? `the jump host ${o.host}` : o.host;
     if (o.pinned) {
       if (o.pinned === fingerprint) return true;
-      check.refusal = new FlipdeckError('host_key_changed', `the host key of ${where} has CHANGED: pinned ${o.pinned}, presented ${fingerprint}. This can be a machine reinstall or a man-in-the-middle; Flipdeck will not connect`, {
-        fix: 'confirm the new key with the server\'s administrator out of band, then edit the server and pin the new fingerprint',
-        detail: { pinned: o.pinned, presented: fingerprint, algorithm, hop: o.hop },
-      });
+      check.refusal = new FlipdeckError(
+        'host_key_changed',
+        `the host key of ${where} has CHANGED: pinned ${o.pinned}, presented ${fingerprint}. This can be a machine reinstall or a man-in-the-middle; Flipdeck will not connect`,
+        {
+          fix: "confirm the new key with the server's administrator out of band, then edit the server and pin the new fingerprint",
+          detail: { pinned: o.pinned, presented: fingerprint, algorithm, hop: o.hop },
+        },
+      );
       return false;
     }
     if (o.acceptNew) return true;
-    check.refusal = new FlipdeckError('host_key_unknown', `first contact with ${where}: its host key is ${algorithm} ${fingerprint}`, {
-      fix: 'compare the fingerprint with the server\'s (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and trust it, or pin it with --host-key',
-      detail: { fingerprint, algorithm, hop: o.hop },
-    });
+    check.refusal = new FlipdeckError(
+      'host_key_unknown',
+      `first contact with ${where}: its host key is ${algorithm} ${fingerprint}`,
+      {
+        fix: "compare the fingerprint with the server's (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and trust it, or pin it with --host-key",
+        detail: { fingerprint, algorithm, hop: o.hop },
+      },
+    );
     return false;
   };
 }

@@ -43,11 +43,27 @@ describe('SSH to the lab server', () => {
   });
 
   it('connects through the jump host, pinning both keys', async () => {
-    const c = labConnection({ jump: { host: L.jump.host, port: L.jump.port, user: L.jump.user, privateKey: readFileSync(L.ssh.identity), hostKey: L.jump.hostKeySha256 } });
+    const c = labConnection({
+      jump: {
+        host: L.jump.host,
+        port: L.jump.port,
+        user: L.jump.user,
+        privateKey: readFileSync(L.ssh.identity),
+        hostKey: L.jump.hostKeySha256,
+      },
+    });
     expect(await c.connect()).toEqual({ fingerprint: L.ssh.hostKeySha256, jumpFingerprint: L.jump.hostKeySha256 });
     expect((await c.exec(['hostname'])).exitCode).toBe(0);
     await c.close();
-    const wrongJump = labConnection({ jump: { host: L.jump.host, port: L.jump.port, user: L.jump.user, privateKey: readFileSync(L.ssh.identity), hostKey: L.ssh.hostKeySha256 } });
+    const wrongJump = labConnection({
+      jump: {
+        host: L.jump.host,
+        port: L.jump.port,
+        user: L.jump.user,
+        privateKey: readFileSync(L.ssh.identity),
+        hostKey: L.ssh.hostKeySha256,
+      },
+    });
     const e = await rejection(wrongJump.connect());
     expect(e.code).toBe('host_key_changed');
     expect(e.detail).toMatchObject({ hop: 'jump', pinned: L.ssh.hostKeySha256, presented: L.jump.hostKeySha256 });
@@ -105,7 +121,12 @@ describe('SSH to the lab server', () => {
 describe('Docker through the tunnel', () => {
   let containerId = '';
   beforeAll(async () => {
-    const c = await labDocker.createContainer({ Image: L.images.base, Cmd: ['sleep', '120'], name: 'flipdeck-remote-test', Labels: { 'io.flipdeck.test': 'remote' } });
+    const c = await labDocker.createContainer({
+      Image: L.images.base,
+      Cmd: ['sleep', '120'],
+      name: 'flipdeck-remote-test',
+      Labels: { 'io.flipdeck.test': 'remote' },
+    });
     await c.start();
     containerId = c.id;
   });
@@ -119,14 +140,20 @@ describe('Docker through the tunnel', () => {
     expect(await engineInfo(docker)).toMatchObject({ supported: true });
     const list = await listContainers(docker, { stats: true });
     const mine = list.find((x) => x.id === containerId);
-    expect(mine).toMatchObject({ name: 'flipdeck-remote-test', state: 'running', labels: { 'io.flipdeck.test': 'remote' } });
+    expect(mine).toMatchObject({
+      name: 'flipdeck-remote-test',
+      state: 'running',
+      labels: { 'io.flipdeck.test': 'remote' },
+    });
     expect(mine?.stats?.memoryBytes).toBeGreaterThan(0);
     await c.close();
   });
 
   it('names the path when the socket is missing, or the user may not use it', async () => {
     const c = labConnection();
-    const missing = await rejection(listContainers(dockerOverSsh(c, '/nonexistent/docker.sock', 'lab'), { stats: false }));
+    const missing = await rejection(
+      listContainers(dockerOverSsh(c, '/nonexistent/docker.sock', 'lab'), { stats: false }),
+    );
     expect(missing.code).toBe('docker_unavailable');
     expect(missing.message).toContain('/nonexistent/docker.sock');
     await c.close();

@@ -2,8 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { commandLine, quoteArg } from './shell-quote';
 
 export const HOSTILE = [
-  '; rm -rf /tmp/x', '$(touch /tmp/flipdeck-marker)', '`touch /tmp/flipdeck-marker`', "it's", '"double"', 'a\nb; touch /tmp/flipdeck-marker',
-  '--help', '-rf', '', ' ', '*', '~', '$HOME', '\\', 'ünïcødé ✓ 日本', 'x'.repeat(10_000), "'; touch /tmp/flipdeck-marker; '", '>out', '|cat', '&&true',
+  '; rm -rf /tmp/x',
+  '$(touch /tmp/flipdeck-marker)',
+  '`touch /tmp/flipdeck-marker`',
+  "it's",
+  '"double"',
+  'a\nb; touch /tmp/flipdeck-marker',
+  '--help',
+  '-rf',
+  '',
+  ' ',
+  '*',
+  '~',
+  '$HOME',
+  '\\',
+  'ünïcødé ✓ 日本',
+  'x'.repeat(10_000),
+  "'; touch /tmp/flipdeck-marker; '",
+  '>out',
+  '|cat',
+  '&&true',
 ];
 
 describe('shell quoting', () => {
@@ -22,7 +40,12 @@ describe('shell quoting', () => {
       if (q !== s) {
         expect(q.startsWith("'") && q.endsWith("'")).toBe(true);
         // Outside the quotes only the escaped quote sequence may appear.
-        expect(q.slice(1, -1).split(`'\\''`).every((part) => !part.includes("'"))).toBe(true);
+        expect(
+          q
+            .slice(1, -1)
+            .split(`'\\''`)
+            .every((part) => !part.includes("'")),
+        ).toBe(true);
       }
     }
   });

@@ -4,7 +4,10 @@
 import { FlipdeckError } from '../../shared/errors';
 
 export function quoteArg(arg: string): string {
-  if (arg.includes('\0')) throw new FlipdeckError('bad_input', 'a command argument contains a NUL byte', { fix: 'remove the NUL byte from the value' });
+  if (arg.includes('\0'))
+    throw new FlipdeckError('bad_input', 'a command argument contains a NUL byte', {
+      fix: 'remove the NUL byte from the value',
+    });
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) && !arg.startsWith('-')) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }

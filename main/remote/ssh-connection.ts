@@ -48,15 +48,27 @@ function mapConnectError(err: unknown, ep: SshEndpoint, hop: SshHop, check: Host
   const where = `${ep.user}@${ep.host}:${ep.port}${hop === 'jump' ? ' (jump host)' : ''}`;
   const msg = e?.message ?? String(err);
   if (/passphrase/i.test(msg) || /Cannot parse privateKey/i.test(msg)) {
-    return new FlipdeckError('auth_failed', `the private key for ${where} could not be opened: ${msg}`, { fix: 'check the key file and its passphrase (secret, or FLIPDECK_KEY_PASSPHRASE for the CLI)' });
+    return new FlipdeckError('auth_failed', `the private key for ${where} could not be opened: ${msg}`, {
+      fix: 'check the key file and its passphrase (secret, or FLIPDECK_KEY_PASSPHRASE for the CLI)',
+    });
   }
   if (e?.level === 'client-authentication') {
-    return new FlipdeckError('auth_failed', `${where} refused the key${ep.agent ? ' (and the agent\'s keys)' : ''}`, { fix: 'add your public key to the server user\'s authorized_keys, or choose the right key' });
+    return new FlipdeckError('auth_failed', `${where} refused the key${ep.agent ? " (and the agent's keys)" : ''}`, {
+      fix: "add your public key to the server user's authorized_keys, or choose the right key",
+    });
   }
-  if (e?.code && ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(e.code)) {
-    return new FlipdeckError('unreachable', `cannot reach ${where}: ${e.code}`, { fix: 'check the host and port, that sshd runs, and that no firewall is in the way' });
+  if (
+    e?.code &&
+    ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(e.code)
+  ) {
+    return new FlipdeckError('unreachable', `cannot reach ${where}: ${e.code}`, {
+      fix: 'check the host and port, that sshd runs, and that no firewall is in the way',
+    });
   }
-  if (/timed out/i.test(msg)) return new FlipdeckError('unreachable', `${where} did not complete the SSH handshake in time`, { fix: 'check the host and port, and your network' });
+  if (/timed out/i.test(msg))
+    return new FlipdeckError('unreachable', `${where} did not complete the SSH handshake in time`, {
+      fix: 'check the host and port, and your network',
+    });
   return new FlipdeckError('unreachable', `SSH to ${where} failed: ${msg}`);
 }
 
@@ -129,10 +141,18 @@ export class SshConnection extends EventEmitter {
       o.jump.hostKey ??= this.jumpFingerprint;
       o.jump.acceptNewHostKey = false;
       sock = await new Promise<Duplex>((resolve, reject) =>
-        this.jumpClient!.forwardOut('127.0.0.1', 0, o.host, o.port, (err, ch) => (err ? reject(mapConnectError(Object.assign(err, { code: 'ECONNREFUSED' }), o, 'server', {})) : resolve(ch))));
+        this.jumpClient!.forwardOut('127.0.0.1', 0, o.host, o.port, (err, ch) =>
+          err ? reject(mapConnectError(Object.assign(err, { code: 'ECONNREFUSED' }), o, 'server', {})) : resolve(ch),
+        ),
+      );
     }
     const check: HostKeyCheck = {};
-    const client = await this.open({ ...this.endpointConfig(o, 'server', check), ...(sock ? { sock } : {}) }, o, 'server', check).catch((err: unknown) => {
+    const client = await this.open(
+      { ...this.endpointConfig(o, 'server', check), ...(sock ? { sock } : {}) },
+      o,
+      'server',
+      check,
+    ).catch((err: unknown) => {
       this.jumpClient?.end();
       throw err;
     });
@@ -163,7 +183,10 @@ export class SshConnection extends EventEmitter {
   }
 
   private facts(): { fingerprint: string; jumpFingerprint?: string } {
-    return { fingerprint: this.fingerprint ?? '', ...(this.jumpFingerprint ? { jumpFingerprint: this.jumpFingerprint } : {}) };
+    return {
+      fingerprint: this.fingerprint ?? '',
+      ...(this.jumpFingerprint ? { jumpFingerprint: this.jumpFingerprint } : {}),
+    };
   }
 
   private onDrop(reason: string): void {
@@ -201,18 +224,26 @@ export class SshConnection extends EventEmitter {
     if (this.state.kind === 'idle') await this.connect();
     if (!this.client || this.state.kind !== 'connected') {
       const why = this.state.kind === 'lost' ? this.state.reason : this.state.kind;
-      throw new FlipdeckError('connection_lost', `the SSH connection to ${this.opts.host} is down (${why})`, { fix: 'check the network, then reconnect' });
+      throw new FlipdeckError('connection_lost', `the SSH connection to ${this.opts.host} is down (${why})`, {
+        fix: 'check the network, then reconnect',
+      });
     }
     return this.client;
   }
 
-  async exec(argv: string[], opts: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ExecResult> {
+  async exec(
+    argv: string[],
+    opts: { stdin?: string | Buffer; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ExecResult> {
     const command = commandLine(argv);
     const client = await this.live();
     const started = Date.now();
     return new Promise((resolve, reject) => {
       client.exec(command, (err, stream) => {
-        if (err) return reject(new FlipdeckError('connection_lost', `could not start \`${argv[0]}\` on ${this.opts.host}: ${err.message}`));
+        if (err)
+          return reject(
+            new FlipdeckError('connection_lost', `could not start \`${argv[0]}\` on ${this.opts.host}: ${err.message}`),
+          );
         let stdout = '';
         let stderr = '';
         let timedOut = false;
@@ -230,7 +261,14 @@ export class SshConnection extends EventEmitter {
         stream.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
         stream.on('close', (code: number | null, signal?: string) => {
           if (timer) clearTimeout(timer);
-          resolve({ exitCode: code ?? null, ...(signal ? { signal } : {}), stdout, stderr, durationMs: Date.now() - started, ...(timedOut ? { timedOut } : {}) });
+          resolve({
+            exitCode: code ?? null,
+            ...(signal ? { signal } : {}),
+            stdout,
+            stderr,
+            durationMs: Date.now() - started,
+            ...(timedOut ? { timedOut } : {}),
+          });
         });
         if (opts.stdin !== undefined) stream.end(opts.stdin);
         else stream.end();
@@ -241,7 +279,11 @@ export class SshConnection extends EventEmitter {
   /** A shell (with a pty) for the terminal pane. */
   async shell(window: { rows: number; cols: number }): Promise<ClientChannel> {
     const client = await this.live();
-    return new Promise((resolve, reject) => client.shell({ term: 'xterm-256color', rows: window.rows, cols: window.cols }, (err, ch) => (err ? reject(err) : resolve(ch))));
+    return new Promise((resolve, reject) =>
+      client.shell({ term: 'xterm-256color', rows: window.rows, cols: window.cols }, (err, ch) =>
+        err ? reject(err) : resolve(ch),
+      ),
+    );
   }
 
   /** A stream to a unix socket on the server (stream-local forward): the Docker socket, the edge's admin socket. */
@@ -249,11 +291,18 @@ export class SshConnection extends EventEmitter {
     const client = await this.live();
     return new Promise((resolve, reject) =>
       client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => {
-        if (err) return reject(Object.assign(new Error(`cannot open ${socketPath} on ${this.opts.host}: ${err.message}`), { code: 'ESOCKETFORWARD', socketPath }));
+        if (err)
+          return reject(
+            Object.assign(new Error(`cannot open ${socketPath} on ${this.opts.host}: ${err.message}`), {
+              code: 'ESOCKETFORWARD',
+              socketPath,
+            }),
+          );
         // A channel emits close only after both sides end.
         ch.on('end', () => ch.end());
         resolve(ch);
-      }));
+      }),
+    );
   }
 
   /**
@@ -264,10 +313,16 @@ export class SshConnection extends EventEmitter {
     const client = await this.live();
     return new Promise((resolve, reject) =>
       client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
-        if (err) return reject(Object.assign(new Error(`cannot reach ${host}:${port} from ${this.opts.host}: ${err.message}`), { code: 'ECONNREFUSED' }));
+        if (err)
+          return reject(
+            Object.assign(new Error(`cannot reach ${host}:${port} from ${this.opts.host}: ${err.message}`), {
+              code: 'ECONNREFUSED',
+            }),
+          );
         ch.on('end', () => ch.end());
         resolve(asSocketLike(ch));
-      }));
+      }),
+    );
   }
 
   async close(): Promise<void> {

@@ -20,7 +20,14 @@ describe('audit log', () => {
   it('appends chained records and verifies them', async () => {
     const log = newLog();
     await log.append({ action: 'server.add', ok: true, server: 'prod', detail: { host: 'h' } });
-    const r2 = await log.append({ action: 'exec', ok: false, argv: ['docker', 'ps'], exitCode: 1, output: 'boom', durationMs: 12 });
+    const r2 = await log.append({
+      action: 'exec',
+      ok: false,
+      argv: ['docker', 'ps'],
+      exitCode: 1,
+      output: 'boom',
+      durationMs: 12,
+    });
     expect(r2).toMatchObject({ seq: 2, actor: 'ana@laptop' });
     expect(r2.prev).toBe((JSON.parse(lines(log)[0]!) as AuditRecord).mac);
     expect(await log.verify()).toMatchObject({ ok: true, records: 2, tornTail: false });
@@ -39,7 +46,10 @@ describe('audit log', () => {
     for (const r of recs) {
       const { mac: _m, ...rest } = r;
       r.prev = prev;
-      r.mac = createHash('sha256').update(prev).update(canonicalJson({ ...rest, prev })).digest('hex');
+      r.mac = createHash('sha256')
+        .update(prev)
+        .update(canonicalJson({ ...rest, prev }))
+        .digest('hex');
       prev = r.mac;
     }
     writeFileSync(log.path, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -63,7 +73,13 @@ describe('audit log', () => {
     const redactor = new Redactor();
     redactor.add('TopSecret-Passw0rd');
     const log = newLog(redactor);
-    await log.append({ action: 'exec', ok: true, argv: ['psql', 'password=TopSecret-Passw0rd'], output: 'echo TopSecret-Passw0rd', detail: { env: { PW: 'TopSecret-Passw0rd' } } });
+    await log.append({
+      action: 'exec',
+      ok: true,
+      argv: ['psql', 'password=TopSecret-Passw0rd'],
+      output: 'echo TopSecret-Passw0rd',
+      detail: { env: { PW: 'TopSecret-Passw0rd' } },
+    });
     expect(readFileSync(log.path, 'utf8')).not.toContain('TopSecret-Passw0rd');
     const big = await log.append({ action: 'build', ok: true, output: 'x'.repeat(200_000) });
     expect(big.outputRef).toMatch(/^audit-output\//);
@@ -75,14 +91,22 @@ describe('audit log', () => {
     const log = newLog();
     const here = path.dirname(fileURLToPath(import.meta.url));
     const script = path.join(path.dirname(log.path), 'append.mts');
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import { AuditLog } from ${JSON.stringify(path.join(here, 'audit-log.ts'))};
       import { Redactor } from ${JSON.stringify(path.join(here, 'secret-store.ts'))};
       const log = new AuditLog({ path: process.argv[2]!, key: Buffer.from(process.argv[3]!, 'hex'), redactor: new Redactor(), actor: process.argv[4]! });
       for (let i = 0; i < 50; i++) await log.append({ action: 'exec', ok: true, output: String(i) });
-    `);
+    `,
+    );
     const tsx = path.resolve(here, '../../node_modules/.bin/tsx');
-    const runOne = (who: string) => new Promise<number>((resolve) => spawn(tsx, [script, log.path, key.toString('hex'), who], { stdio: 'inherit' }).on('close', (c) => resolve(c ?? 1)));
+    const runOne = (who: string) =>
+      new Promise<number>((resolve) =>
+        spawn(tsx, [script, log.path, key.toString('hex'), who], { stdio: 'inherit' }).on('close', (c) =>
+          resolve(c ?? 1),
+        ),
+      );
     expect(await Promise.all([runOne('app@m'), runOne('cli@m')])).toEqual([0, 0]);
     const recs = lines(log).map((l) => JSON.parse(l) as AuditRecord);
     expect(recs.map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
@@ -94,7 +118,9 @@ describe('audit log', () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-key-'));
     const hex = randomBytes(32).toString('hex');
     expect((await auditKey(new EnvSecretStore({}), { FLIPDECK_AUDIT_KEY: hex }, home)).key.toString('hex')).toBe(hex);
-    await expect(auditKey(new EnvSecretStore({}), { FLIPDECK_AUDIT_KEY: 'abcd' }, home)).rejects.toThrow(/at least 32 bytes/);
+    await expect(auditKey(new EnvSecretStore({}), { FLIPDECK_AUDIT_KEY: 'abcd' }, home)).rejects.toThrow(
+      /at least 32 bytes/,
+    );
     const a = await auditKey(new EnvSecretStore({}), {}, home);
     const b = await auditKey(new EnvSecretStore({}), {}, home);
     expect(a.key.equals(b.key)).toBe(true);

@@ -20,7 +20,9 @@ const GENESIS = 'genesis';
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
@@ -72,7 +74,11 @@ export class AuditLog {
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
     await this.ensureFile();
-    const release = await lockfile.lock(this.path, { realpath: false, stale: 10_000, retries: { retries: 200, minTimeout: 5, maxTimeout: 50, factor: 1.3 } });
+    const release = await lockfile.lock(this.path, {
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 200, minTimeout: 5, maxTimeout: 50, factor: 1.3 },
+    });
     try {
       const text = await readFile(this.path, 'utf8');
       const { lines } = parseLines(text);
@@ -118,10 +124,28 @@ export class AuditLog {
     return parseLines(await readFile(this.path, 'utf8'));
   }
 
-  async list(q: { server?: string | undefined; environment?: string | undefined; action?: string | undefined; since?: string | undefined; limit?: number | undefined; match?: (r: AuditRecord) => boolean } = {}): Promise<AuditRecord[]> {
+  async list(
+    q: {
+      server?: string | undefined;
+      environment?: string | undefined;
+      action?: string | undefined;
+      since?: string | undefined;
+      limit?: number | undefined;
+      match?: (r: AuditRecord) => boolean;
+    } = {},
+  ): Promise<AuditRecord[]> {
     const { lines } = await this.records();
-    const out = lines.map((l) => l.record).filter((r): r is AuditRecord => r !== null).filter((r) =>
-      (!q.server || r.server === q.server) && (!q.environment || r.environment === q.environment) && (!q.action || r.action.startsWith(q.action)) && (!q.since || r.at >= q.since) && (!q.match || q.match(r)));
+    const out = lines
+      .map((l) => l.record)
+      .filter((r): r is AuditRecord => r !== null)
+      .filter(
+        (r) =>
+          (!q.server || r.server === q.server) &&
+          (!q.environment || r.environment === q.environment) &&
+          (!q.action || r.action.startsWith(q.action)) &&
+          (!q.since || r.at >= q.since) &&
+          (!q.match || q.match(r)),
+      );
     return out.reverse().slice(0, q.limit ?? 500);
   }
 
@@ -135,7 +159,10 @@ export class AuditLog {
     const file = path.resolve(dir, r.outputRef);
     // The ref is ours, but the log is a file on disk: never read outside the log's own folder.
     if (!file.startsWith(path.join(dir, 'audit-output') + path.sep)) return r;
-    return { ...r, fullOutput: await readFile(file, 'utf8').catch(() => `(the output file ${r.outputRef} is missing)`) };
+    return {
+      ...r,
+      fullOutput: await readFile(file, 'utf8').catch(() => `(the output file ${r.outputRef} is missing)`),
+    };
   }
 
   async head(): Promise<{ seq: number; mac: string } | null> {
@@ -160,7 +187,13 @@ export class AuditLog {
       if (!r) continue; // a torn fragment: reported through tornTail
       const { mac, ...rest } = r;
       if (r.prev !== prev || r.seq !== expectedSeq || macFor(this.key, rest) !== mac) {
-        return { ok: false, records: count, brokenAt: r.seq, tornTail, message: `record ${r.seq} does not match the chain: it was edited, removed or inserted after it was written` };
+        return {
+          ok: false,
+          records: count,
+          brokenAt: r.seq,
+          tornTail,
+          message: `record ${r.seq} does not match the chain: it was edited, removed or inserted after it was written`,
+        };
       }
       prev = mac;
       expectedSeq++;
@@ -177,11 +210,18 @@ export class AuditLog {
  * log: it still stops casual edits, and the chain's head is also recorded on the servers at deploy
  * time, so a rewritten local log no longer matches what the servers saw. The caller prints the warning.
  */
-export async function auditKey(secrets: SecretStore, env: NodeJS.ProcessEnv, home: string): Promise<{ key: Buffer; warning?: string }> {
+export async function auditKey(
+  secrets: SecretStore,
+  env: NodeJS.ProcessEnv,
+  home: string,
+): Promise<{ key: Buffer; warning?: string }> {
   const fromEnv = env.FLIPDECK_AUDIT_KEY;
   if (fromEnv) {
     const key = /^[0-9a-f]+$/i.test(fromEnv) ? Buffer.from(fromEnv, 'hex') : Buffer.from(fromEnv, 'base64');
-    if (key.length < 32) throw new FlipdeckError('bad_input', 'FLIPDECK_AUDIT_KEY must hold at least 32 bytes (64 hex characters)', { fix: 'generate one with: openssl rand -hex 32' });
+    if (key.length < 32)
+      throw new FlipdeckError('bad_input', 'FLIPDECK_AUDIT_KEY must hold at least 32 bytes (64 hex characters)', {
+        fix: 'generate one with: openssl rand -hex 32',
+      });
     return { key };
   }
   if (secrets.canStore) {
@@ -192,11 +232,18 @@ export async function auditKey(secrets: SecretStore, env: NodeJS.ProcessEnv, hom
     return { key };
   }
   const file = path.join(home, 'audit.key');
-  if (existsSync(file)) return { key: Buffer.from((await readFile(file, 'utf8')).trim(), 'hex'), warning: `the audit log key is kept in ${file} (no OS keychain here); set FLIPDECK_AUDIT_KEY to keep it elsewhere` };
+  if (existsSync(file))
+    return {
+      key: Buffer.from((await readFile(file, 'utf8')).trim(), 'hex'),
+      warning: `the audit log key is kept in ${file} (no OS keychain here); set FLIPDECK_AUDIT_KEY to keep it elsewhere`,
+    };
   const key = randomBytes(32);
   await mkdir(home, { recursive: true, mode: 0o700 });
   await writeFile(file, key.toString('hex'), { mode: 0o600, flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EEXIST') throw err;
   });
-  return { key: Buffer.from((await readFile(file, 'utf8')).trim(), 'hex'), warning: `created the audit log key in ${file} (no OS keychain here); set FLIPDECK_AUDIT_KEY to keep it elsewhere` };
+  return {
+    key: Buffer.from((await readFile(file, 'utf8')).trim(), 'hex'),
+    warning: `created the audit log key in ${file} (no OS keychain here); set FLIPDECK_AUDIT_KEY to keep it elsewhere`,
+  };
 }

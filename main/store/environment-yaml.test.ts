@@ -20,8 +20,14 @@ env:
   SMTP_PASSWORD: { secret: acme-smtp }
 `);
     expect(env).toMatchObject({
-      replicas: 2, http_port: 8069, health_path: '/web/health', strategy: 'blue-green',
-      drain_timeout: 90_000, keep_window: 900_000, ready_timeout: 120_000, db: 'managed',
+      replicas: 2,
+      http_port: 8069,
+      health_path: '/web/health',
+      strategy: 'blue-green',
+      drain_timeout: 90_000,
+      keep_window: 900_000,
+      ready_timeout: 120_000,
+      db: 'managed',
       resources: { memory: 2 * 1024 ** 3, memory_swap: 3 * 1024 ** 3, cpus: 1.5 },
       env: { PGAPPNAME: 'acme', SMTP_PASSWORD: { secret: 'acme-smtp' } },
     });
@@ -41,7 +47,10 @@ env:
     ['resources: { memory: 2g, memory_swap: 1g }', /memory_swap.*cannot be below memory/],
     ['env: { "BAD-NAME": x }', /env/],
   ])('refuses %s', (line, message) => {
-    const doc = base.split('\n').filter((l) => !l.startsWith(line.split(':')[0] + ':')).join('\n');
+    const doc = base
+      .split('\n')
+      .filter((l) => !l.startsWith(line.split(':')[0] + ':'))
+      .join('\n');
     expect(() => parseEnvironmentYaml(`${doc}\n${line}\n`)).toThrow(message);
   });
 

@@ -11,7 +11,9 @@ export function environmentDocument(text: string, fileName = 'environment file')
     doc = parseYaml(text, { prettyErrors: true, maxAliasCount: 50 });
   } catch (err) {
     const where = err instanceof YAMLParseError ? err.message : String(err);
-    throw new FlipdeckError('bad_input', `${fileName} is not valid YAML: ${where}`, { fix: 'fix the YAML syntax at the line named' });
+    throw new FlipdeckError('bad_input', `${fileName} is not valid YAML: ${where}`, {
+      fix: 'fix the YAML syntax at the line named',
+    });
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new FlipdeckError('bad_input', `${fileName} must be a mapping of keys (server, name, image…)`);

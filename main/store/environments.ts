@@ -6,10 +6,21 @@ import { FlipdeckError } from '../../shared/errors';
 import { parseEnvironment, type Environment } from '../../shared/environment';
 import { readJsonFile, writeJsonFileAtomic } from './json-file';
 
-const fileSchema = z.object({
-  version: z.literal(1),
-  environments: z.array(z.object({ server: z.string(), name: z.string(), definition: z.record(z.string(), z.unknown()), appliedAt: z.string() }).strict()),
-}).strict();
+const fileSchema = z
+  .object({
+    version: z.literal(1),
+    environments: z.array(
+      z
+        .object({
+          server: z.string(),
+          name: z.string(),
+          definition: z.record(z.string(), z.unknown()),
+          appliedAt: z.string(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
 type EnvFile = z.output<typeof fileSchema>;
 
 export class EnvironmentStore {
@@ -28,7 +39,13 @@ export class EnvironmentStore {
     const environment = parseEnvironment(definition);
     const data = await this.read();
     const rest = data.environments.filter((e) => !(e.server === environment.server && e.name === environment.name));
-    await writeJsonFileAtomic(this.file, { ...data, environments: [...rest, { server: environment.server, name: environment.name, definition, appliedAt: new Date().toISOString() }] });
+    await writeJsonFileAtomic(this.file, {
+      ...data,
+      environments: [
+        ...rest,
+        { server: environment.server, name: environment.name, definition, appliedAt: new Date().toISOString() },
+      ],
+    });
     return { environment, replaced: rest.length !== data.environments.length };
   }
 
@@ -37,7 +54,11 @@ export class EnvironmentStore {
     const found = data.environments.find((e) => e.server === server && e.name === name);
     if (!found) {
       const known = data.environments.filter((e) => e.server === server).map((e) => e.name);
-      throw new FlipdeckError('not_found', `no environment ${server}/${name}${known.length ? ` (known on ${server}: ${known.join(', ')})` : ''}`, { fix: 'apply its definition first: flipdeck env apply FILE.yml' });
+      throw new FlipdeckError(
+        'not_found',
+        `no environment ${server}/${name}${known.length ? ` (known on ${server}: ${known.join(', ')})` : ''}`,
+        { fix: 'apply its definition first: flipdeck env apply FILE.yml' },
+      );
     }
     return parseEnvironment(found.definition);
   }
@@ -47,7 +68,11 @@ export class EnvironmentStore {
   }
 
   /** Writes values back into a stored definition (e.g. live resources, kept for the next deploy). */
-  async patch(server: string, name: string, change: (d: Record<string, unknown>) => Record<string, unknown>): Promise<Environment> {
+  async patch(
+    server: string,
+    name: string,
+    change: (d: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<Environment> {
     const data = await this.read();
     const found = data.environments.find((e) => e.server === server && e.name === name);
     if (!found) throw new FlipdeckError('not_found', `no environment ${server}/${name}`);

@@ -18,7 +18,12 @@ describe('inventory', () => {
     await cli.addClient({ name: 'Globex' });
     expect(app.get().clients.map((c) => c.name)).toEqual(['Acme']);
     await app.reloadIfChanged();
-    expect(app.get().clients.map((c) => c.name).sort()).toEqual(['Acme', 'Globex']);
+    expect(
+      app
+        .get()
+        .clients.map((c) => c.name)
+        .sort(),
+    ).toEqual(['Acme', 'Globex']);
   });
 
   it('keeps every change made at once (each one applies to the latest data), and refuses a duplicate among them', async () => {
@@ -31,7 +36,12 @@ describe('inventory', () => {
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
     const b = new InventoryStore(home);
     await b.load();
-    expect(b.get().clients.map((c) => c.name).sort()).toEqual([...names].sort());
+    expect(
+      b
+        .get()
+        .clients.map((c) => c.name)
+        .sort(),
+    ).toEqual([...names].sort());
   });
 
   it('round-trips clients and servers through the file, and searches them', async () => {
@@ -39,12 +49,24 @@ describe('inventory', () => {
     const a = new InventoryStore(home);
     await a.load();
     const acme = await a.addClient({ name: 'Acme', tags: ['retail'] });
-    const s = await a.addServer({ clientId: acme.id, name: 'prod-1', host: 'prod.acme.example', user: 'deploy', identityFile: '~/.ssh/id_ed25519', tags: ['eu'] });
+    const s = await a.addServer({
+      clientId: acme.id,
+      name: 'prod-1',
+      host: 'prod.acme.example',
+      user: 'deploy',
+      identityFile: '~/.ssh/id_ed25519',
+      tags: ['eu'],
+    });
     await a.pinHostKey(s.id, 'SHA256:' + 'A'.repeat(43));
     const b = new InventoryStore(home);
     await b.load();
     expect(b.get()).toEqual(a.get());
-    expect(b.server(s.id)).toMatchObject({ name: 'prod-1', port: 22, dockerSocket: '/var/run/docker.sock', hostKey: 'SHA256:' + 'A'.repeat(43) });
+    expect(b.server(s.id)).toMatchObject({
+      name: 'prod-1',
+      port: 22,
+      dockerSocket: '/var/run/docker.sock',
+      hostKey: 'SHA256:' + 'A'.repeat(43),
+    });
     expect(b.search({ search: 'ACME' }).servers).toHaveLength(1);
     expect(b.search({ tags: ['retail', 'eu'] }).servers).toHaveLength(1);
     expect(b.search({ search: 'nothing-like-it' }).servers).toHaveLength(0);
@@ -57,7 +79,9 @@ describe('inventory', () => {
     const c = await inv.addClient({ name: 'Acme' });
     await expect(inv.addClient({ name: 'acme' })).rejects.toThrow(/already exists/);
     await inv.addServer({ clientId: c.id, name: 'web', host: 'h.example', user: 'u', useAgent: true });
-    await expect(inv.addServer({ clientId: c.id, name: 'WEB', host: 'h2.example', user: 'u', useAgent: true })).rejects.toThrow(/already has a server named/);
+    await expect(
+      inv.addServer({ clientId: c.id, name: 'WEB', host: 'h2.example', user: 'u', useAgent: true }),
+    ).rejects.toThrow(/already has a server named/);
     await expect(inv.addServer({ clientId: c.id, name: 'x', host: 'h;rm -rf /', user: 'u' })).rejects.toThrow(/host/);
     await expect(inv.removeClient(c.id)).rejects.toThrow(/still has 1 server/);
   });
@@ -66,7 +90,14 @@ describe('inventory', () => {
     const inv = new InventoryStore(tmp());
     await inv.load();
     const c = await inv.addClient({ name: 'Acme' });
-    const s = await inv.addServer({ clientId: c.id, name: 'web', host: 'a.example', user: 'u', useAgent: true, hostKey: 'SHA256:' + 'B'.repeat(43) });
+    const s = await inv.addServer({
+      clientId: c.id,
+      name: 'web',
+      host: 'a.example',
+      user: 'u',
+      useAgent: true,
+      hostKey: 'SHA256:' + 'B'.repeat(43),
+    });
     expect((await inv.updateServer(s.id, { user: 'v' })).hostKey).toBeDefined();
     expect((await inv.updateServer(s.id, { host: 'b.example' })).hostKey).toBeUndefined();
   });

@@ -11,7 +11,9 @@ import { readJsonFile, writeJsonFileAtomic } from './json-file';
 
 const clientSchema = z.object({ id, name: displayName, tags: z.array(tag).default([]) }).strict();
 const serverSchema = newServerSchema.extend({ id, hostKey: fingerprint.optional() });
-const fileSchema = z.object({ version: z.literal(1), clients: z.array(clientSchema), servers: z.array(serverSchema) }).strict();
+const fileSchema = z
+  .object({ version: z.literal(1), clients: z.array(clientSchema), servers: z.array(serverSchema) })
+  .strict();
 type InventoryFile = z.output<typeof fileSchema>;
 
 export const newId = () => randomBytes(6).toString('base64url');
@@ -25,7 +27,9 @@ export class InventoryStore {
   }
 
   async load(): Promise<void> {
-    this.data = await readJsonFile(this.file, fileSchema, { fallback: () => ({ version: 1 as const, clients: [], servers: [] }) });
+    this.data = await readJsonFile(this.file, fileSchema, {
+      fallback: () => ({ version: 1 as const, clients: [], servers: [] }),
+    });
     this.seen = await this.stamp();
   }
 
@@ -59,26 +63,40 @@ export class InventoryStore {
       return [client?.name ?? '', s.name, s.host, ...allTags].some((f) => f.toLowerCase().includes(needle));
     });
     const clientIds = new Set(servers.map((s) => s.clientId));
-    const clients = this.data.clients.filter((c) => clientIds.has(c.id) || (!needle && tags.length === 0) || c.name.toLowerCase().includes(needle));
+    const clients = this.data.clients.filter(
+      (c) => clientIds.has(c.id) || (!needle && tags.length === 0) || c.name.toLowerCase().includes(needle),
+    );
     return structuredClone({ clients, servers });
   }
 
   client(clientId: string): Client {
     const c = this.data.clients.find((x) => x.id === clientId);
-    if (!c) throw new FlipdeckError('not_found', `no client with id ${clientId}`, { fix: 'reload the inventory; it may have been removed' });
+    if (!c)
+      throw new FlipdeckError('not_found', `no client with id ${clientId}`, {
+        fix: 'reload the inventory; it may have been removed',
+      });
     return c;
   }
 
   server(serverId: string): Server {
     const s = this.data.servers.find((x) => x.id === serverId);
-    if (!s) throw new FlipdeckError('not_found', `no server with id ${serverId}`, { fix: 'reload the inventory; it may have been removed' });
+    if (!s)
+      throw new FlipdeckError('not_found', `no server with id ${serverId}`, {
+        fix: 'reload the inventory; it may have been removed',
+      });
     return structuredClone(s) as Server;
   }
 
   serverByName(name: string): Server {
     const matches = this.data.servers.filter((s) => s.name === name);
-    if (matches.length === 0) throw new FlipdeckError('not_found', `no server named ${name}`, { fix: 'see `flipdeck server list` for the names' });
-    if (matches.length > 1) throw new FlipdeckError('bad_input', `${matches.length} servers are named ${name} (in different clients)`, { fix: 'rename one of them' });
+    if (matches.length === 0)
+      throw new FlipdeckError('not_found', `no server named ${name}`, {
+        fix: 'see `flipdeck server list` for the names',
+      });
+    if (matches.length > 1)
+      throw new FlipdeckError('bad_input', `${matches.length} servers are named ${name} (in different clients)`, {
+        fix: 'rename one of them',
+      });
     return structuredClone(matches[0]!) as Server;
   }
 
@@ -87,7 +105,9 @@ export class InventoryStore {
       const r = clientSchema.omit({ id: true }).safeParse(input);
       if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error));
       if (this.data.clients.some((c) => c.name.toLowerCase() === r.data.name.toLowerCase())) {
-        throw new FlipdeckError('bad_input', `a client named ${r.data.name} already exists`, { fix: 'pick another name, or add the server to the existing client' });
+        throw new FlipdeckError('bad_input', `a client named ${r.data.name} already exists`, {
+          fix: 'pick another name, or add the server to the existing client',
+        });
       }
       const client: Client = { id: newId(), name: r.data.name, tags: r.data.tags };
       await this.commit({ ...this.data, clients: [...this.data.clients, client] });
@@ -95,10 +115,17 @@ export class InventoryStore {
     });
   }
 
-  async updateClient(clientId: string, patch: { name?: string | undefined; tags?: string[] | undefined }): Promise<Client> {
+  async updateClient(
+    clientId: string,
+    patch: { name?: string | undefined; tags?: string[] | undefined },
+  ): Promise<Client> {
     return this.serial(async () => {
       const current = this.client(clientId);
-      const next = { ...current, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.tags !== undefined ? { tags: patch.tags } : {}) };
+      const next = {
+        ...current,
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
+      };
       const r = clientSchema.safeParse(next);
       if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error));
       if (this.data.clients.some((c) => c.id !== clientId && c.name.toLowerCase() === r.data.name.toLowerCase())) {
@@ -114,7 +141,11 @@ export class InventoryStore {
       const c = this.client(clientId);
       const servers = this.data.servers.filter((s) => s.clientId === clientId);
       if (servers.length > 0) {
-        throw new FlipdeckError('refused', `${c.name} still has ${servers.length} server(s): ${servers.map((s) => s.name).join(', ')}`, { fix: 'remove or move its servers first' });
+        throw new FlipdeckError(
+          'refused',
+          `${c.name} still has ${servers.length} server(s): ${servers.map((s) => s.name).join(', ')}`,
+          { fix: 'remove or move its servers first' },
+        );
       }
       await this.commit({ ...this.data, clients: this.data.clients.filter((x) => x.id !== clientId) });
     });
@@ -123,7 +154,8 @@ export class InventoryStore {
   async addServer(input: NewServer | z.input<typeof newServerSchema>): Promise<Server> {
     return this.serial(async () => {
       const r = newServerSchema.safeParse(input);
-      if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error), { fix: 'correct the named fields' });
+      if (!r.success)
+        throw new FlipdeckError('bad_input', describeIssues(r.error), { fix: 'correct the named fields' });
       this.client(r.data.clientId);
       this.assertUniqueName(r.data.clientId, r.data.name);
       const server = { ...r.data, id: newId() } as Server;
@@ -137,12 +169,18 @@ export class InventoryStore {
       const current = this.server(serverId);
       const { id: _id, ...rest } = current;
       const r = newServerSchema.safeParse({ ...rest, ...patch });
-      if (!r.success) throw new FlipdeckError('bad_input', describeIssues(r.error), { fix: 'correct the named fields' });
+      if (!r.success)
+        throw new FlipdeckError('bad_input', describeIssues(r.error), { fix: 'correct the named fields' });
       this.client(r.data.clientId);
-      if (r.data.name !== current.name || r.data.clientId !== current.clientId) this.assertUniqueName(r.data.clientId, r.data.name, serverId);
+      if (r.data.name !== current.name || r.data.clientId !== current.clientId)
+        this.assertUniqueName(r.data.clientId, r.data.name, serverId);
       // A new address is a new machine: its host key must be confirmed again.
       const moved = r.data.host !== current.host || r.data.port !== current.port;
-      const next = { ...r.data, id: serverId, ...(moved && !('hostKey' in patch) ? { hostKey: undefined } : {}) } as Server;
+      const next = {
+        ...r.data,
+        id: serverId,
+        ...(moved && !('hostKey' in patch) ? { hostKey: undefined } : {}),
+      } as Server;
       if (next.hostKey === undefined) delete next.hostKey;
       await this.commit({ ...this.data, servers: this.data.servers.map((s) => (s.id === serverId ? next : s)) });
       return structuredClone(next);
@@ -163,8 +201,14 @@ export class InventoryStore {
   }
 
   private assertUniqueName(clientId: string, name: string, except?: string): void {
-    if (this.data.servers.some((s) => s.clientId === clientId && s.id !== except && s.name.toLowerCase() === name.toLowerCase())) {
-      throw new FlipdeckError('bad_input', `this client already has a server named ${name}`, { fix: 'pick another name' });
+    if (
+      this.data.servers.some(
+        (s) => s.clientId === clientId && s.id !== except && s.name.toLowerCase() === name.toLowerCase(),
+      )
+    ) {
+      throw new FlipdeckError('bad_input', `this client already has a server named ${name}`, {
+        fix: 'pick another name',
+      });
     }
   }
 

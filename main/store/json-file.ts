@@ -14,31 +14,45 @@ function keepCorruptCopy(file: string): string {
   return backup;
 }
 
-export async function readJsonFile<S extends z.ZodType>(file: string, schema: S, opts: { fallback: () => z.output<S> }): Promise<z.output<S>> {
+export async function readJsonFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  opts: { fallback: () => z.output<S> },
+): Promise<z.output<S>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return opts.fallback();
-    throw new FlipdeckError('store_corrupt', `cannot read ${file}: ${(err as Error).message}`, { fix: 'check the file permissions of the Flipdeck home directory' });
+    throw new FlipdeckError('store_corrupt', `cannot read ${file}: ${(err as Error).message}`, {
+      fix: 'check the file permissions of the Flipdeck home directory',
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     const backup = keepCorruptCopy(file);
-    throw new FlipdeckError('store_corrupt', `${file} is not valid JSON (${(err as Error).message}); a copy was kept at ${backup}`, {
-      fix: `repair the file by hand, or move it away to start empty (your copy stays at ${backup})`,
-      detail: { file, backup },
-    });
+    throw new FlipdeckError(
+      'store_corrupt',
+      `${file} is not valid JSON (${(err as Error).message}); a copy was kept at ${backup}`,
+      {
+        fix: `repair the file by hand, or move it away to start empty (your copy stays at ${backup})`,
+        detail: { file, backup },
+      },
+    );
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const backup = keepCorruptCopy(file);
-    throw new FlipdeckError('store_corrupt', `${file} does not have the expected content (${describeIssues(parsed.error)}); a copy was kept at ${backup}`, {
-      fix: `repair the named fields, or move the file away to start empty (your copy stays at ${backup})`,
-      detail: { file, backup },
-    });
+    throw new FlipdeckError(
+      'store_corrupt',
+      `${file} does not have the expected content (${describeIssues(parsed.error)}); a copy was kept at ${backup}`,
+      {
+        fix: `repair the named fields, or move the file away to start empty (your copy stays at ${backup})`,
+        detail: { file, backup },
+      },
+    );
   }
   return parsed.data;
 }

@@ -38,6 +38,9 @@ describe('secret stores', () => {
     r.add('s3cret');
     r.add('s3cret-longer');
     expect(r.redact('pw=s3cret-longer and s3cret, abc')).toBe('pw=«redacted» and «redacted», abc');
-    expect(r.redactDeep({ argv: ['--password', 's3cret'], n: 1 })).toEqual({ argv: ['--password', '«redacted»'], n: 1 });
+    expect(r.redactDeep({ argv: ['--password', 's3cret'], n: 1 })).toEqual({
+      argv: ['--password', '«redacted»'],
+      n: 1,
+    });
   });
 });

@@ -21,7 +21,10 @@ export const envVarFor = (name: string) => `FLIPDECK_SECRET_${name.toUpperCase()
 
 function checkName(name: string): string {
   const r = secretName.safeParse(name);
-  if (!r.success) throw new FlipdeckError('bad_input', `invalid secret name ${JSON.stringify(name.slice(0, 60))}`, { fix: 'use letters, digits, . _ and -' });
+  if (!r.success)
+    throw new FlipdeckError('bad_input', `invalid secret name ${JSON.stringify(name.slice(0, 60))}`, {
+      fix: 'use letters, digits, . _ and -',
+    });
   return r.data;
 }
 
@@ -36,7 +39,11 @@ export class EnvSecretStore implements SecretStore {
   }
 
   async set(name: string, _value?: string): Promise<void> {
-    throw new FlipdeckError('refused', `headless runs read secrets from environment variables, so ${name} cannot be stored here: set ${envVarFor(name)}`, { fix: `set ${envVarFor(name)} in the environment of this process` });
+    throw new FlipdeckError(
+      'refused',
+      `headless runs read secrets from environment variables, so ${name} cannot be stored here: set ${envVarFor(name)}`,
+      { fix: `set ${envVarFor(name)} in the environment of this process` },
+    );
   }
 
   async delete(name: string): Promise<void> {
@@ -44,7 +51,9 @@ export class EnvSecretStore implements SecretStore {
   }
 
   async list(): Promise<string[]> {
-    return Object.keys(this.env).filter((k) => k.startsWith('FLIPDECK_SECRET_')).map((k) => k.slice('FLIPDECK_SECRET_'.length).toLowerCase());
+    return Object.keys(this.env)
+      .filter((k) => k.startsWith('FLIPDECK_SECRET_'))
+      .map((k) => k.slice('FLIPDECK_SECRET_'.length).toLowerCase());
   }
 }
 
@@ -61,7 +70,10 @@ export class EncryptedFileSecretStore implements SecretStore {
   readonly kind = 'os-keychain';
   private readonly file: string;
 
-  constructor(home: string, private readonly crypto: Encryptor) {
+  constructor(
+    home: string,
+    private readonly crypto: Encryptor,
+  ) {
     this.file = path.join(home, 'secrets.json');
   }
 
@@ -77,13 +89,22 @@ export class EncryptedFileSecretStore implements SecretStore {
     const data = await this.read();
     const cipher = data.secrets[checkName(name)];
     if (cipher === undefined) return undefined;
-    if (!this.crypto.isEncryptionAvailable()) throw new FlipdeckError('refused', 'the OS keychain is not available, so stored secrets cannot be read', { fix: 'unlock your keychain / log in to a desktop session, then retry' });
+    if (!this.crypto.isEncryptionAvailable())
+      throw new FlipdeckError('refused', 'the OS keychain is not available, so stored secrets cannot be read', {
+        fix: 'unlock your keychain / log in to a desktop session, then retry',
+      });
     return this.crypto.decrypt(Buffer.from(cipher, 'base64'));
   }
 
   async set(name: string, value: string): Promise<void> {
     if (!this.crypto.isEncryptionAvailable()) {
-      throw new FlipdeckError('refused', `no OS keychain is available to encrypt ${name}; Flipdeck never stores secrets in plain text`, { fix: 'start a desktop keyring (e.g. gnome-keyring or KWallet), or pass the secret through an environment variable' });
+      throw new FlipdeckError(
+        'refused',
+        `no OS keychain is available to encrypt ${name}; Flipdeck never stores secrets in plain text`,
+        {
+          fix: 'start a desktop keyring (e.g. gnome-keyring or KWallet), or pass the secret through an environment variable',
+        },
+      );
     }
     const data = await this.read();
     data.secrets[checkName(name)] = this.crypto.encrypt(value).toString('base64');
@@ -121,7 +142,8 @@ export class Redactor {
   redactDeep<T>(value: T): T {
     if (typeof value === 'string') return this.redact(value) as T;
     if (Array.isArray(value)) return value.map((v) => this.redactDeep(v)) as T;
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.redactDeep(v)])) as T;
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.redactDeep(v)])) as T;
     return value;
   }
 }

@@ -14,7 +14,16 @@ function first(v: string | string[] | undefined): string | undefined {
 }
 
 function expandTokens(p: string, o: { homeDir: string; user: string; host: string; alias: string }): string {
-  let out = p.replace(/%(.)/g, (m, c: string) => ({ d: o.homeDir, u: os.userInfo().username, r: o.user, h: o.host, n: o.alias, '%': '%' } as Record<string, string>)[c] ?? m);
+  let out = p.replace(
+    /%(.)/g,
+    (m, c: string) =>
+      (
+        ({ d: o.homeDir, u: os.userInfo().username, r: o.user, h: o.host, n: o.alias, '%': '%' }) as Record<
+          string,
+          string
+        >
+      )[c] ?? m,
+  );
   if (out === '~' || out.startsWith('~/')) out = o.homeDir + out.slice(1);
   return out;
 }
@@ -36,7 +45,13 @@ export function readSshConfigHosts(text: string, opts: { homeDir: string }): Ssh
     const jump = first(c.proxyjump);
     const entry: SshConfigHost = { alias, host, port: portText ? Number(portText) : 22 };
     if (user) entry.user = user;
-    if (identity) entry.identityFile = expandTokens(identity, { homeDir: opts.homeDir, user: user ?? os.userInfo().username, host, alias });
+    if (identity)
+      entry.identityFile = expandTokens(identity, {
+        homeDir: opts.homeDir,
+        user: user ?? os.userInfo().username,
+        host,
+        alias,
+      });
     if (jump && jump.toLowerCase() !== 'none') entry.proxyJump = jump.split(',')[0]!.trim();
     return entry;
   });
@@ -49,7 +64,11 @@ export function parseJumpSpec(spec: string): { user?: string; host: string; port
   return { ...(m[1] ? { user: m[1] } : {}), host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : 22 };
 }
 
-export function toNewServers(hosts: SshConfigHost[], clientId: string, aliases?: string[]): { servers: NewServer[]; skipped: { alias: string; reason: string }[] } {
+export function toNewServers(
+  hosts: SshConfigHost[],
+  clientId: string,
+  aliases?: string[],
+): { servers: NewServer[]; skipped: { alias: string; reason: string }[] } {
   const servers: NewServer[] = [];
   const skipped: { alias: string; reason: string }[] = [];
   const wanted = aliases ? new Set(aliases) : null;
@@ -65,7 +84,12 @@ export function toNewServers(hosts: SshConfigHost[], clientId: string, aliases?:
         continue;
       }
       jump = viaAlias
-        ? { host: viaAlias.host, port: viaAlias.port, user: j.user ?? viaAlias.user ?? user, ...(viaAlias.identityFile ? { identityFile: viaAlias.identityFile } : {}) }
+        ? {
+            host: viaAlias.host,
+            port: viaAlias.port,
+            user: j.user ?? viaAlias.user ?? user,
+            ...(viaAlias.identityFile ? { identityFile: viaAlias.identityFile } : {}),
+          }
         : { host: j.host, port: j.port, user: j.user ?? user };
     }
     const candidate = {

@@ -21,7 +21,11 @@ function sessionStore(): Storage | null {
 
 async function probe(token: string): Promise<'ok' | 'refused' | 'down'> {
   try {
-    const res = await fetch('/bridge', { headers: { authorization: `Bearer ${token}` }, cache: 'no-store', signal: AbortSignal.timeout(3000) });
+    const res = await fetch('/bridge', {
+      headers: { authorization: `Bearer ${token}` },
+      cache: 'no-store',
+      signal: AbortSignal.timeout(3000),
+    });
     return res.status === 401 ? 'refused' : 'ok';
   } catch {
     return 'down';
@@ -31,7 +35,9 @@ async function probe(token: string): Promise<'ok' | 'refused' | 'down'> {
 function install(): void {
   if (window.flipdeck) return;
   const token = takeToken(location, history, sessionStore());
-  const url = token ? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/bridge?token=${encodeURIComponent(token)}` : null;
+  const url = token
+    ? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/bridge?token=${encodeURIComponent(token)}`
+    : null;
   const bridge = createBridge({ url, probe: token ? () => probe(token) : undefined });
   // Leaving the page closes the socket on purpose: no "Reconnecting…" flash on a reload, and the
   // page can enter the back/forward cache; coming back from it reconnects.

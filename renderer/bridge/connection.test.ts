@@ -2,7 +2,15 @@
 // The bridge's connection logic against a scripted socket (opens, drops, refusals on cue) and fake
 // timers, so the backoff schedule is checked exactly; the banner and token handoff against jsdom.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createBridge, mountConnectionBanner, takeToken, TOKEN_KEY, type Bridge, type ConnectionState, type SocketLike } from './connection';
+import {
+  createBridge,
+  mountConnectionBanner,
+  takeToken,
+  TOKEN_KEY,
+  type Bridge,
+  type ConnectionState,
+  type SocketLike,
+} from './connection';
 
 class FakeSocket implements SocketLike {
   readyState = 0;
@@ -94,12 +102,18 @@ describe('browser bridge connection', () => {
     await flush();
     vi.setSystemTime(Date.now() + 60_000); // a long-lived connection, so the backoff starts from the first delay
     last().drop();
-    await expect(inFlight).resolves.toMatchObject({ ok: false, error: { code: 'connection_lost', message: expect.stringContaining('may still have run') } });
+    await expect(inFlight).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'connection_lost', message: expect.stringContaining('may still have run') },
+    });
     await flush();
     expect(b.state()).toEqual({ kind: 'reconnecting', attempt: 1, retryInMs: 250 });
 
     const whileDown = await b.invoke('clients.add', { name: 'x' });
-    expect(whileDown).toMatchObject({ ok: false, error: { code: 'unreachable', message: expect.stringContaining('not sent') } });
+    expect(whileDown).toMatchObject({
+      ok: false,
+      error: { code: 'unreachable', message: expect.stringContaining('not sent') },
+    });
     expect(sockets).toHaveLength(1); // nothing opened, nothing sent for it
 
     // Each retry fails; the delay doubles up to 5 s and stays there.
@@ -146,7 +160,10 @@ describe('browser bridge connection', () => {
     const b = start();
     const waiting = b.invoke('app.info', {});
     last().drop(); // the handshake was refused (the page cannot see the 401)
-    await expect(waiting).resolves.toMatchObject({ ok: false, error: { code: 'refused', message: expect.stringContaining('restarted') } });
+    await expect(waiting).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'refused', message: expect.stringContaining('restarted') },
+    });
     expect(b.state()).toEqual({ kind: 'refused', reason: 'token_refused' });
     await vi.advanceTimersByTimeAsync(60_000);
     expect(sockets).toHaveLength(1);
@@ -165,7 +182,10 @@ describe('browser bridge connection', () => {
   it('without a token nothing is opened and calls say to open the printed address', async () => {
     const b = start(null);
     expect(b.state()).toEqual({ kind: 'refused', reason: 'no_token' });
-    await expect(b.invoke('app.info', {})).resolves.toMatchObject({ ok: false, error: { code: 'refused', fix: expect.stringContaining('printed') } });
+    await expect(b.invoke('app.info', {})).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'refused', fix: expect.stringContaining('printed') },
+    });
     expect(sockets).toHaveLength(0);
   });
 
@@ -241,7 +261,9 @@ describe('connection banner', () => {
 
   it('tells a page without a token, or with a refused one, to open the printed address', async () => {
     mountConnectionBanner(document, start(null));
-    expect(document.querySelector('[data-flipdeck-connection]')!.textContent).toContain('Open the address the host printed');
+    expect(document.querySelector('[data-flipdeck-connection]')!.textContent).toContain(
+      'Open the address the host printed',
+    );
     document.body.innerHTML = '';
     probeVerdict = 'refused';
     const b = start();
@@ -274,7 +296,14 @@ describe('token handoff', () => {
   });
 
   it('works without storage (disabled): the token lasts as long as the page', () => {
-    const broken = { getItem: () => { throw new Error('SecurityError'); }, setItem: () => { throw new Error('SecurityError'); } };
+    const broken = {
+      getItem: () => {
+        throw new Error('SecurityError');
+      },
+      setItem: () => {
+        throw new Error('SecurityError');
+      },
+    };
     history.replaceState(null, '', '/#token=t1');
     expect(takeToken(location, history, broken)).toBe('t1');
     expect(takeToken(location, history, broken)).toBeNull();

@@ -56,7 +56,11 @@ export const TOKEN_KEY = 'flipdeck.hostToken';
  * or a Referer); it is kept in sessionStorage — scoped to scheme, host and port, unlike cookies, and
  * to this tab — so a reload works, and removed from the address bar, history entry and screenshots.
  */
-export function takeToken(loc: Pick<Location, 'hash' | 'pathname' | 'search'>, hist: Pick<History, 'replaceState' | 'state'>, storage: Pick<Storage, 'getItem' | 'setItem'> | null): string | null {
+export function takeToken(
+  loc: Pick<Location, 'hash' | 'pathname' | 'search'>,
+  hist: Pick<History, 'replaceState' | 'state'>,
+  storage: Pick<Storage, 'getItem' | 'setItem'> | null,
+): string | null {
   const params = new URLSearchParams(loc.hash.replace(/^#/, ''));
   const fromAddress = params.get('token');
   if (fromAddress) {
@@ -174,7 +178,11 @@ export function createBridge(o: BridgeOptions): Bridge {
         return;
       }
       // The host may or may not have run these: say so, rather than pretend they failed.
-      failPending({ code: 'connection_lost', message: 'The connection to the Flipdeck host dropped before it answered; the action may still have run there.', fix: 'Once reconnected, check the result before trying again.' });
+      failPending({
+        code: 'connection_lost',
+        message: 'The connection to the Flipdeck host dropped before it answered; the action may still have run there.',
+        fix: 'Once reconnected, check the result before trying again.',
+      });
       if (Date.now() - openedAt >= STABLE_MS) delay = firstMs;
       void retry(true);
     };
@@ -207,18 +215,28 @@ export function createBridge(o: BridgeOptions): Bridge {
         if (state.kind === 'refused') {
           return notSent({
             code: 'refused',
-            message: state.reason === 'no_token' ? 'This page has no key to the Flipdeck host, so nothing was sent.' : 'The Flipdeck host no longer accepts this page (it was probably restarted), so nothing was sent.',
+            message:
+              state.reason === 'no_token'
+                ? 'This page has no key to the Flipdeck host, so nothing was sent.'
+                : 'The Flipdeck host no longer accepts this page (it was probably restarted), so nothing was sent.',
             fix: 'Open the address the host printed in its terminal.',
           });
         }
-        return notSent({ code: 'unreachable', message: 'Not connected to the Flipdeck host (reconnecting), so this action was not sent.', fix: 'Wait for the connection to come back, then try again.' });
+        return notSent({
+          code: 'unreachable',
+          message: 'Not connected to the Flipdeck host (reconnecting), so this action was not sent.',
+          fix: 'Wait for the connection to come back, then try again.',
+        });
       }
       const id = nextId++;
       let text: string;
       try {
         text = JSON.stringify({ id, channel, payload: request });
       } catch (err) {
-        return notSent({ code: 'bad_input', message: `${channel}: the request cannot be sent (${(err as Error).message})` });
+        return notSent({
+          code: 'bad_input',
+          message: `${channel}: the request cannot be sent (${(err as Error).message})`,
+        });
       }
       return new Promise((resolve) => {
         pending.set(id, resolve);
@@ -248,7 +266,10 @@ export function createBridge(o: BridgeOptions): Bridge {
         ws.onopen = ws.onmessage = ws.onclose = null;
         ws.close(1000, 'page left');
       }
-      failPending({ code: 'connection_lost', message: 'The page was left before the Flipdeck host answered; the action may still have run there.' });
+      failPending({
+        code: 'connection_lost',
+        message: 'The page was left before the Flipdeck host answered; the action may still have run there.',
+      });
       endAttempt();
     },
     resume() {
@@ -282,11 +303,27 @@ export function describeState(state: ConnectionState): string {
  * A status line the bridge owns (outside React's root, so no store is involved): it says when the
  * host is unreachable and when it is back. Returns a function that removes it.
  */
-export function mountConnectionBanner(doc: Document, monitor: ConnectionMonitor, opts: { reconnectedForMs?: number } = {}): () => void {
+export function mountConnectionBanner(
+  doc: Document,
+  monitor: ConnectionMonitor,
+  opts: { reconnectedForMs?: number } = {},
+): () => void {
   const el = doc.createElement('div');
   el.setAttribute('role', 'status'); // polite live region: announced, never steals focus
   el.dataset.flipdeckConnection = '';
-  Object.assign(el.style, { position: 'fixed', top: '0', left: '50%', transform: 'translateX(-50%)', zIndex: '2147483647', maxWidth: '44rem', display: 'flex', alignItems: 'center', gap: '0.75rem', font: '14px/1.4 system-ui, sans-serif', borderRadius: '0 0 6px 6px' });
+  Object.assign(el.style, {
+    position: 'fixed',
+    top: '0',
+    left: '50%',
+    transform: 'translateX(-50%)',
+    zIndex: '2147483647',
+    maxWidth: '44rem',
+    display: 'flex',
+    alignItems: 'center',
+    gap: '0.75rem',
+    font: '14px/1.4 system-ui, sans-serif',
+    borderRadius: '0 0 6px 6px',
+  });
   const text = doc.createElement('span');
   const reload = doc.createElement('button');
   reload.type = 'button';
@@ -303,7 +340,12 @@ export function mountConnectionBanner(doc: Document, monitor: ConnectionMonitor,
     text.textContent = message;
     reload.hidden = !offerReload;
     // Empty, it has no box: invisible, yet still in the accessibility tree as a live region.
-    Object.assign(el.style, message ? { padding: '0.5rem 1rem', background: tone === 'ok' ? '#1f6f43' : '#8a5a00', color: '#fff' } : { padding: '0', background: 'none' });
+    Object.assign(
+      el.style,
+      message
+        ? { padding: '0.5rem 1rem', background: tone === 'ok' ? '#1f6f43' : '#8a5a00', color: '#fff' }
+        : { padding: '0', background: 'none' },
+    );
   };
 
   let wasDown = false;

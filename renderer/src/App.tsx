@@ -53,7 +53,8 @@ export function App() {
   const server = inventory.servers.find((s) => s.id === selected) ?? null;
   const client = server ? inventory.clients.find((c) => c.id === server.clientId) : undefined;
   const st = server ? status[server.id] : undefined;
-  const keyPrompt = server && st?.kind === 'needs_trust' && dismissedKey !== `${server.id}:${st.outcome.kind}` ? st.outcome : null;
+  const keyPrompt =
+    server && st?.kind === 'needs_trust' && dismissedKey !== `${server.id}:${st.outcome.kind}` ? st.outcome : null;
   const auditVersion = Object.values(status).length + inventory.servers.length;
 
   return (
@@ -62,9 +63,14 @@ export function App() {
       <main className="main">
         {!loaded ? <p className="muted pane">Loading…</p> : null}
         {loadError ? (
-          <div className="callout callout-bad pane" role="alert"><strong>{loadError.message}</strong>{loadError.fix ? <p>{loadError.fix}</p> : null}</div>
+          <div className="callout callout-bad pane" role="alert">
+            <strong>{loadError.message}</strong>
+            {loadError.fix ? <p>{loadError.fix}</p> : null}
+          </div>
         ) : null}
-        {loaded && !loadError && inventory.servers.length === 0 ? <EmptyState onAdd={() => setAdding(true)} onImport={() => setImporting(true)} /> : null}
+        {loaded && !loadError && inventory.servers.length === 0 ? (
+          <EmptyState onAdd={() => setAdding(true)} onImport={() => setImporting(true)} />
+        ) : null}
         {server ? <ServerPane server={server} clientName={client?.name ?? ''} /> : null}
         {!server && loaded && inventory.servers.length > 0 ? <FleetOverview /> : null}
       </main>
@@ -73,7 +79,13 @@ export function App() {
       {paletteOpen ? <CommandPalette onAddServer={() => setAdding(true)} onImport={() => setImporting(true)} /> : null}
       {importing ? <ImportSshConfigDialog onClose={() => setImporting(false)} /> : null}
       {server && keyPrompt ? (
-        <HostKeyDialog serverId={server.id} serverName={server.name} host={server.host} outcome={keyPrompt} onClose={() => setDismissedKey(`${server.id}:${keyPrompt.kind}`)} />
+        <HostKeyDialog
+          serverId={server.id}
+          serverName={server.name}
+          host={server.host}
+          outcome={keyPrompt}
+          onClose={() => setDismissedKey(`${server.id}:${keyPrompt.kind}`)}
+        />
       ) : null}
     </div>
   );

@@ -5,12 +5,17 @@ import { Exit, type ExitCode } from '../exit-codes';
 import type { CliContext } from '../context';
 
 export function formatAuditLine(r: AuditRecord): string {
-  const status = r.ok ? 'ok' : `FAILED${r.exitCode !== undefined && r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`;
+  const status = r.ok
+    ? 'ok'
+    : `FAILED${r.exitCode !== undefined && r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`;
   const what = r.argv ? r.argv.join(' ') : '';
   return [String(r.seq).padStart(5), r.at, r.actor, r.server ?? '-', r.action, status, what].join('  ').trimEnd();
 }
 
-export function registerAuditCommand(program: Command, run: (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>): void {
+export function registerAuditCommand(
+  program: Command,
+  run: (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>,
+): void {
   program
     .command('audit')
     .description('the local audit history of every remote action')

@@ -61,15 +61,21 @@ export async function connectAndPin(ctx: CliContext, server: Server, acceptNew: 
   for (let round = 0; round < 3; round++) {
     const outcome = await ctx.call('servers.connect', { id: server.id });
     if (outcome.kind === 'connected') {
-      ctx.err(`connected: Docker ${outcome.docker.version} (API ${outcome.docker.apiVersion})${outcome.docker.supported ? '' : ' — older than Flipdeck supports'}`);
+      ctx.err(
+        `connected: Docker ${outcome.docker.version} (API ${outcome.docker.apiVersion})${outcome.docker.supported ? '' : ' — older than Flipdeck supports'}`,
+      );
       return Exit.ok;
     }
     if (outcome.kind === 'host_key_changed') {
-      ctx.err(`REFUSED: the ${outcome.hop === 'jump' ? 'jump host' : 'server'} key of ${server.name} changed.\n  pinned:    ${outcome.pinned}\n  presented: ${outcome.presented}\nThis can mean the server was rebuilt, or that someone is intercepting the connection. Check with the server's owner; if the new key is right, remove and re-add the server with --host-key.`);
+      ctx.err(
+        `REFUSED: the ${outcome.hop === 'jump' ? 'jump host' : 'server'} key of ${server.name} changed.\n  pinned:    ${outcome.pinned}\n  presented: ${outcome.presented}\nThis can mean the server was rebuilt, or that someone is intercepting the connection. Check with the server's owner; if the new key is right, remove and re-add the server with --host-key.`,
+      );
       return Exit.refused;
     }
     if (!acceptNew) {
-      ctx.err(`REFUSED: first contact with ${outcome.hop === 'jump' ? 'the jump host of ' : ''}${server.name}; its host key is ${outcome.fingerprint} (${outcome.algorithm}).\nCompare it with the server's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then pin it with --host-key ${outcome.fingerprint} or re-run with --accept-new-host-key.`);
+      ctx.err(
+        `REFUSED: first contact with ${outcome.hop === 'jump' ? 'the jump host of ' : ''}${server.name}; its host key is ${outcome.fingerprint} (${outcome.algorithm}).\nCompare it with the server's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then pin it with --host-key ${outcome.fingerprint} or re-run with --accept-new-host-key.`,
+      );
       return Exit.refused;
     }
     ctx.err(`pinning ${outcome.hop === 'jump' ? 'jump host' : 'host'} key ${outcome.fingerprint}`);
@@ -78,7 +84,10 @@ export async function connectAndPin(ctx: CliContext, server: Server, acceptNew: 
   return Exit.failed;
 }
 
-export function registerServerCommands(program: Command, run: (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>): void {
+export function registerServerCommands(
+  program: Command,
+  run: (fn: (ctx: CliContext) => Promise<ExitCode>) => Promise<void>,
+): void {
   const server = program.command('server').description('the servers Flipdeck reaches over SSH');
   server
     .command('add <name>')
@@ -108,8 +117,12 @@ export function registerServerCommands(program: Command, run: (fn: (ctx: CliCont
           return Exit.ok;
         }
         const clientName = new Map(inv.clients.map((c) => [c.id, c.name]));
-        if (inv.servers.length === 0) ctx.err('no servers yet: add one with `flipdeck server add NAME --host H --user U`');
-        for (const s of inv.servers) ctx.out(`${clientName.get(s.clientId) ?? '?'}\t${s.name}\t${s.user}@${s.host}:${s.port}\t${s.hostKey ?? 'host key not pinned'}`);
+        if (inv.servers.length === 0)
+          ctx.err('no servers yet: add one with `flipdeck server add NAME --host H --user U`');
+        for (const s of inv.servers)
+          ctx.out(
+            `${clientName.get(s.clientId) ?? '?'}\t${s.name}\t${s.user}@${s.host}:${s.port}\t${s.hostKey ?? 'host key not pinned'}`,
+          );
         return Exit.ok;
       }),
     );
@@ -126,6 +139,9 @@ export async function serverByName(ctx: CliContext, name: string): Promise<Serve
   const inv = await ctx.call('inventory.get', {});
   const found = inv.servers.filter((s) => s.name === name);
   if (found.length === 0) throw new UsageError(`no server named ${JSON.stringify(name)}; see \`flipdeck server list\``);
-  if (found.length > 1) throw new UsageError(`${found.length} servers are named ${JSON.stringify(name)} (in different clients); rename one`);
+  if (found.length > 1)
+    throw new UsageError(
+      `${found.length} servers are named ${JSON.stringify(name)} (in different clients); rename one`,
+    );
   return found[0]!;
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { classify, runWithRetry, DEFAULT_RETRY, type CommandOutcome, type AttemptRecord } from './command-retry';
 
-const outcome = (o: Partial<CommandOutcome>): CommandOutcome => ({ argv: ['docker', 'build'], exitCode: 0, stdout: '', stderr: '', durationMs: 5, ...o });
+const outcome = (o: Partial<CommandOutcome>): CommandOutcome => ({
+  argv: ['docker', 'build'],
+  exitCode: 0,
+  stdout: '',
+  stderr: '',
+  durationMs: 5,
+  ...o,
+});
 
 describe('classify', () => {
   it.each([
@@ -9,7 +16,10 @@ describe('classify', () => {
     [{ exitCode: 1, stderr: 'ModuleNotFoundError: No module named x' }, 'permanent'],
     [{ exitCode: 1, stderr: 'ERROR: module "sale_custom" not found' }, 'permanent'],
     [{ exitCode: 128, stderr: 'fatal: the remote end hung up unexpectedly' }, 'transient'],
-    [{ exitCode: 128, stderr: "fatal: couldn't find remote ref nope\nfatal: the remote end hung up unexpectedly" }, 'permanent'],
+    [
+      { exitCode: 128, stderr: "fatal: couldn't find remote ref nope\nfatal: the remote end hung up unexpectedly" },
+      'permanent',
+    ],
     [{ exitCode: 128, stderr: 'error: RPC failed; HTTP 503 Service Unavailable' }, 'transient'],
     [{ exitCode: null, signal: 'SIGPIPE' }, 'transient'],
     [{ exitCode: null, errorCode: 'ECONNRESET' }, 'transient'],
@@ -42,14 +52,20 @@ describe('runWithRetry', () => {
 
   it('never retries a permanent failure', async () => {
     let calls = 0;
-    const result = await runWithRetry(async () => (calls++, outcome({ exitCode: 2, stderr: 'SyntaxError' })), policy, { sleep: async () => {}, onAttempt: () => {} });
+    const result = await runWithRetry(async () => (calls++, outcome({ exitCode: 2, stderr: 'SyntaxError' })), policy, {
+      sleep: async () => {},
+      onAttempt: () => {},
+    });
     expect(calls).toBe(1);
     expect(result.verdict).toBe('permanent');
   });
 
   it('gives up after 1 + 3 attempts', async () => {
     let calls = 0;
-    const result = await runWithRetry(async () => (calls++, outcome({ timedOut: true })), policy, { sleep: async () => {}, onAttempt: () => {} });
+    const result = await runWithRetry(async () => (calls++, outcome({ timedOut: true })), policy, {
+      sleep: async () => {},
+      onAttempt: () => {},
+    });
     expect(calls).toBe(4);
     expect(result.verdict).toBe('transient');
   });

@@ -29,10 +29,19 @@ const TRANSIENT_TEXT = [
   /TLS handshake timeout/i,
   /i\/o timeout/i,
 ];
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'CHANNEL_CLOSED', 'CONNECTION_LOST']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'CHANNEL_CLOSED',
+  'CONNECTION_LOST',
+]);
 
 // A real answer, even when git adds "the remote end hung up" after it: never worth a retry.
-const PERMANENT_TEXT = /couldn't find remote ref|repository not found|does not appear to be a git repository|permission denied|authentication failed|could not read username|host key verification failed/i;
+const PERMANENT_TEXT =
+  /couldn't find remote ref|repository not found|does not appear to be a git repository|permission denied|authentication failed|could not read username|host key verification failed/i;
 
 export function classify(o: CommandOutcome): Verdict {
   if (o.exitCode === 0 && !o.timedOut && !o.errorCode) return 'ok';
@@ -55,7 +64,13 @@ export interface RetryPolicy {
   maxBackoffMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseTimeoutMs: 120_000, timeoutGrowth: 1.5, baseBackoffMs: 1000, maxBackoffMs: 15_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 4,
+  baseTimeoutMs: 120_000,
+  timeoutGrowth: 1.5,
+  baseBackoffMs: 1000,
+  maxBackoffMs: 15_000,
+};
 
 export interface AttemptRecord {
   attempt: number;
@@ -85,23 +100,38 @@ export async function runWithRetry(
   policy: RetryPolicy,
   deps: RunDeps,
 ): Promise<AttemptRecord & { attempts: number }> {
-  return retry(async (attempt) => {
-    const timeoutMs = timeoutFor(policy, attempt);
-    const outcome = await op(attempt, timeoutMs);
-    const record = { attempt, timeoutMs, outcome, verdict: classify(outcome), attempts: attempt };
-    await deps.onAttempt(record);
-    return record;
-  }, { maxAttempts: policy.maxAttempts, baseMs: policy.baseBackoffMs, maxMs: policy.maxBackoffMs, retryResult: (r) => r.verdict === 'transient', sleep: deps.sleep, ...(deps.signal ? { signal: deps.signal } : {}) });
+  return retry(
+    async (attempt) => {
+      const timeoutMs = timeoutFor(policy, attempt);
+      const outcome = await op(attempt, timeoutMs);
+      const record = { attempt, timeoutMs, outcome, verdict: classify(outcome), attempts: attempt };
+      await deps.onAttempt(record);
+      return record;
+    },
+    {
+      maxAttempts: policy.maxAttempts,
+      baseMs: policy.baseBackoffMs,
+      maxMs: policy.maxBackoffMs,
+      retryResult: (r) => r.verdict === 'transient',
+      sleep: deps.sleep,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    },
+  );
 }
 
 // What an API call through the tunnel throws when the link, not the server, failed.
-const TRANSIENT_ERROR_TEXT = /socket hang up|not connected|no response|connection (reset|lost|closed)|the SSH connection .* is down|ECONNRESET|EPIPE|keepalive timeout/i;
+const TRANSIENT_ERROR_TEXT =
+  /socket hang up|not connected|no response|connection (reset|lost|closed)|the SSH connection .* is down|ECONNRESET|EPIPE|keepalive timeout/i;
 
 /** Classifies an error thrown by a Docker API call or an SSH forward: retry the network, never the code. */
 export function classifyError(err: unknown): Exclude<Verdict, 'ok'> {
   const e = err as { code?: unknown; statusCode?: unknown; message?: unknown } | null;
   if (typeof e?.statusCode === 'number') return e.statusCode >= 502 && e.statusCode <= 504 ? 'transient' : 'permanent';
-  if (typeof e?.code === 'string' && (TRANSIENT_CODES.has(e.code) || e.code === 'connection_lost' || e.code === 'unreachable')) return 'transient';
+  if (
+    typeof e?.code === 'string' &&
+    (TRANSIENT_CODES.has(e.code) || e.code === 'connection_lost' || e.code === 'unreachable')
+  )
+    return 'transient';
   return TRANSIENT_ERROR_TEXT.test(String(e?.message ?? err)) ? 'transient' : 'permanent';
 }
 

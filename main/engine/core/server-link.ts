@@ -40,23 +40,54 @@ const isTransient = (err: unknown) => classifyError(err) === 'transient';
  * SSH link dropped) is retried with backoff after the link reconnects; `op` gets the attempt number
  * so a create can first clear what a lost earlier attempt may have left. A real error is never retried.
  */
-export async function audited<T>(audit: AuditSink, action: string, argv: string[], op: (attempt: number) => Promise<T>, output?: (r: T) => string, wait: (ms: number, signal?: AbortSignal) => Promise<void> = sleep): Promise<T> {
+export async function audited<T>(
+  audit: AuditSink,
+  action: string,
+  argv: string[],
+  op: (attempt: number) => Promise<T>,
+  output?: (r: T) => string,
+  wait: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
+): Promise<T> {
   let started = Date.now();
-  return retry(async (attempt) => {
-    started = Date.now();
-    const r = await op(attempt);
-    await audit({ action, argv, ok: true, exitCode: 0, durationMs: Date.now() - started, ...(output ? { output: output(r) } : {}), ...(attempt > 1 ? { detail: { attempt } } : {}) });
-    return r;
-  }, {
-    ...API_RETRY, retryable: isTransient, sleep: wait,
-    onFailure: async (err, attempt, willRetry) => {
-      const message = err instanceof Error ? err.message : String(err);
-      await audit({ action, argv, ok: false, exitCode: null, output: message, durationMs: Date.now() - started, detail: { attempt, verdict: classifyError(err), ...(willRetry ? { retrying: true } : {}) } });
+  return retry(
+    async (attempt) => {
+      started = Date.now();
+      const r = await op(attempt);
+      await audit({
+        action,
+        argv,
+        ok: true,
+        exitCode: 0,
+        durationMs: Date.now() - started,
+        ...(output ? { output: output(r) } : {}),
+        ...(attempt > 1 ? { detail: { attempt } } : {}),
+      });
+      return r;
     },
-  });
+    {
+      ...API_RETRY,
+      retryable: isTransient,
+      sleep: wait,
+      onFailure: async (err, attempt, willRetry) => {
+        const message = err instanceof Error ? err.message : String(err);
+        await audit({
+          action,
+          argv,
+          ok: false,
+          exitCode: null,
+          output: message,
+          durationMs: Date.now() - started,
+          detail: { attempt, verdict: classifyError(err), ...(willRetry ? { retrying: true } : {}) },
+        });
+      },
+    },
+  );
 }
 
 /** The same retry for reads and housekeeping that are not worth an audit record each (polls, lock release). */
-export function retryTransient<T>(op: () => Promise<T>, wait: (ms: number, signal?: AbortSignal) => Promise<void> = sleep): Promise<T> {
+export function retryTransient<T>(
+  op: () => Promise<T>,
+  wait: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
+): Promise<T> {
   return retry(() => op(), { ...API_RETRY, retryable: isTransient, sleep: wait });
 }

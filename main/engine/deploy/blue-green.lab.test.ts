@@ -23,16 +23,31 @@ const audit: RemoteAction[] = [];
 
 function environment(source: string, over: Record<string, unknown> = {}): Environment {
   return parseEnvironment({
-    server: 'lab', name: ENV, source, replicas: 2, public_bind: `127.0.0.1:${EDGE_PORT}`,
-    drain_timeout: '30s', ready_timeout: '40s', keep_window: '10m', env: { STANDIN_CRON_INTERVAL: '0.2' }, ...over,
+    server: 'lab',
+    name: ENV,
+    source,
+    replicas: 2,
+    public_bind: `127.0.0.1:${EDGE_PORT}`,
+    drain_timeout: '30s',
+    ready_timeout: '40s',
+    keep_window: '10m',
+    env: { STANDIN_CRON_INTERVAL: '0.2' },
+    ...over,
   });
 }
 
-async function deploy(env: Environment, kind: 'deploy' | 'rollback', onProgress?: (p: DeployProgress) => void, confirmFlip?: () => Promise<void>) {
+async function deploy(
+  env: Environment,
+  kind: 'deploy' | 'rollback',
+  onProgress?: (p: DeployProgress) => void,
+  confirmFlip?: () => Promise<void>,
+) {
   const gid = (await conn.exec(['stat', '-c', '%g', L.dockerSocket])).stdout.trim();
   const events: DeployProgress[] = [];
   const opts: DeployOptions = {
-    env, kind, deployId: `d${Date.now().toString(36)}`,
+    env,
+    kind,
+    deployId: `d${Date.now().toString(36)}`,
     actor: { holder: 'test@lab', machine: 'lab', pid: process.pid, since: new Date().toISOString(), deployId: 'x' },
     here: { machine: 'lab', pidAlive: () => true },
     link: sshLink(conn, L),
@@ -51,13 +66,32 @@ async function deploy(env: Environment, kind: 'deploy' | 'rollback', onProgress?
 
 async function cleanEnv() {
   const list = await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${ENV}`] } });
-  await Promise.all(list.map((c) => labDocker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
-  for (const v of [envNames(ENV).dataVolume, envNames(ENV).dbVolume, envNames(ENV).edgeStateVolume]) await labDocker.getVolume(v).remove().catch(() => undefined);
-  await labDocker.getNetwork(envNames(ENV).network).remove().catch(() => undefined);
+  await Promise.all(
+    list.map((c) =>
+      labDocker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
+  for (const v of [envNames(ENV).dataVolume, envNames(ENV).dbVolume, envNames(ENV).edgeStateVolume])
+    await labDocker
+      .getVolume(v)
+      .remove()
+      .catch(() => undefined);
+  await labDocker
+    .getNetwork(envNames(ENV).network)
+    .remove()
+    .catch(() => undefined);
 }
 
 async function psql(query: string): Promise<string> {
-  const exec = await labDocker.getContainer(envNames(ENV).db).exec({ Cmd: ['psql', '-U', 'odoo', '-d', ENV, '-tA', '-c', query], Env: ['PGPASSWORD=lab-db-pw'], AttachStdout: true, AttachStderr: true });
+  const exec = await labDocker.getContainer(envNames(ENV).db).exec({
+    Cmd: ['psql', '-U', 'odoo', '-d', ENV, '-tA', '-c', query],
+    Env: ['PGPASSWORD=lab-db-pw'],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
   const stream = await exec.start({});
   const chunks: Buffer[] = [];
   await new Promise<void>((r) => (stream.on('data', (d: Buffer) => chunks.push(d)), stream.on('end', () => r())));
@@ -86,8 +120,19 @@ afterAll(async () => {
 describe('blue-green deploy on the lab', () => {
   it('first deploy: initialises the database, brings blue up and puts it in rotation', async () => {
     const { result, events } = await deploy(environment(sourceDir(L, 'v1')), 'deploy');
-    expect(result, JSON.stringify(events.filter((e) => e.kind === 'failure' || e.kind === 'log').slice(-15), null, 1)).toMatchObject({ ok: true });
-    expect(result.steps.map((s) => s.id)).toEqual(['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
+    expect(
+      result,
+      JSON.stringify(events.filter((e) => e.kind === 'failure' || e.kind === 'log').slice(-15), null, 1),
+    ).toMatchObject({ ok: true });
+    expect(result.steps.map((s) => s.id)).toEqual([
+      'preflight',
+      'build',
+      'green_starting',
+      'green_ready',
+      'flipping',
+      'draining',
+      'live',
+    ]);
     const r = await fetch(url('/web/login'));
     expect(r.status).toBe(200);
     expect(r.headers.get('x-flipdeck-worker')).toMatch(/^flipdeck-bgtest-blue-[12]$/);
@@ -99,14 +144,19 @@ describe('blue-green deploy on the lab', () => {
     const longs: Promise<Awaited<ReturnType<typeof longRequest>>>[] = [];
     let flipStarted = 0;
     let flippedAt = 0;
-    const { result, events } = await deploy(environment(sourceDir(L, 'v2')), 'deploy', (p) => {
-      if (p.kind === 'step' && p.step === 'flipping' && p.state === 'running') flipStarted = Date.now();
-      if (p.kind === 'step' && p.step === 'flipping' && p.state === 'done') flippedAt = Date.now();
-    }, async () => {
-      // Green is ready, blue still serves: long requests start now and are in flight on blue at the flip.
-      for (let i = 0; i < 3; i++) longs.push(longRequest(url('/flipdeck_lab/slow?seconds=3')));
-      await new Promise((r) => setTimeout(r, 500));
-    });
+    const { result, events } = await deploy(
+      environment(sourceDir(L, 'v2')),
+      'deploy',
+      (p) => {
+        if (p.kind === 'step' && p.step === 'flipping' && p.state === 'running') flipStarted = Date.now();
+        if (p.kind === 'step' && p.step === 'flipping' && p.state === 'done') flippedAt = Date.now();
+      },
+      async () => {
+        // Green is ready, blue still serves: long requests start now and are in flight on blue at the flip.
+        for (let i = 0; i < 3; i++) longs.push(longRequest(url('/flipdeck_lab/slow?seconds=3')));
+        await new Promise((r) => setTimeout(r, 500));
+      },
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const hits = await load.stop();
     const long = await Promise.all(longs);
@@ -114,7 +164,11 @@ describe('blue-green deploy on the lab', () => {
     const failed = hits.filter((h) => h.status !== 200);
     expect(failed, JSON.stringify(failed.slice(0, 5))).toEqual([]);
     expect(hits.length).toBeGreaterThan(50);
-    expect(long.map((h) => [h.status, h.worker.replace(/-\d$/, '')])).toEqual([[200, 'flipdeck-bgtest-blue'], [200, 'flipdeck-bgtest-blue'], [200, 'flipdeck-bgtest-blue']]);
+    expect(long.map((h) => [h.status, h.worker.replace(/-\d$/, '')])).toEqual([
+      [200, 'flipdeck-bgtest-blue'],
+      [200, 'flipdeck-bgtest-blue'],
+      [200, 'flipdeck-bgtest-blue'],
+    ]);
     const after = hits.filter((h) => h.at > flippedAt + 200);
     expect(after.length).toBeGreaterThan(0);
     expect(after.every((h) => h.worker.startsWith('flipdeck-bgtest-green-'))).toBe(true);
@@ -125,7 +179,12 @@ describe('blue-green deploy on the lab', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const pools = (await psql('SELECT pool FROM flipdeck_cron_heartbeat ORDER BY at')).split('\n').filter(Boolean);
     expect(pools[pools.length - 1]).toBe('green');
-    expect(pools.join(',').replace(/(blue,)+/g, 'blue,').replace(/(green,?)+/g, 'green')).toMatch(/^(blue,)?green$/);
+    expect(
+      pools
+        .join(',')
+        .replace(/(blue,)+/g, 'blue,')
+        .replace(/(green,?)+/g, 'green'),
+    ).toMatch(/^(blue,)?green$/);
   }, 240_000);
 
   it('rolls back within the keep window under load: traffic and crons back on blue', async () => {
@@ -139,11 +198,19 @@ describe('blue-green deploy on the lab', () => {
     const r = await fetch(url('/web/login'));
     expect(r.headers.get('x-flipdeck-worker')).toMatch(/^flipdeck-bgtest-blue-/);
     // Blue's runner boots like any Odoo: wait (bounded) for its heartbeats, then check none overlapped.
-    const pools = async () => (await psql('SELECT pool FROM flipdeck_cron_heartbeat ORDER BY at')).split('\n').filter(Boolean);
-    for (let i = 0; i < 50 && (await pools()).slice(-3).join() !== 'blue,blue,blue'; i++) await new Promise((r2) => setTimeout(r2, 200));
+    const pools = async () =>
+      (await psql('SELECT pool FROM flipdeck_cron_heartbeat ORDER BY at')).split('\n').filter(Boolean);
+    for (let i = 0; i < 50 && (await pools()).slice(-3).join() !== 'blue,blue,blue'; i++)
+      await new Promise((r2) => setTimeout(r2, 200));
     const seq = await pools();
     expect(seq.slice(-3)).toEqual(['blue', 'blue', 'blue']);
-    expect(seq.join(',').replace(/(blue,?)+/g, 'blue,').replace(/(green,?)+/g, 'green,').replace(/,$/, '')).toMatch(/^(blue,)?green,blue$/);
+    expect(
+      seq
+        .join(',')
+        .replace(/(blue,?)+/g, 'blue,')
+        .replace(/(green,?)+/g, 'green,')
+        .replace(/,$/, ''),
+    ).toMatch(/^(blue,)?green,blue$/);
   }, 180_000);
 
   it('a green that never gets ready fails at green_ready with the last probes; green removed, blue served throughout', async () => {
@@ -155,7 +222,10 @@ describe('blue-green deploy on the lab', () => {
     expect(JSON.stringify(result.reason)).toMatch(/\/web\/login/);
     expect(hits.filter((h) => h.status !== 200)).toEqual([]);
     expect(hits.every((h) => h.worker.startsWith('flipdeck-bgtest-blue-'))).toBe(true);
-    const green = await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.pool=green', 'io.flipdeck.role=web'] } });
+    const green = await labDocker.listContainers({
+      all: true,
+      filters: { label: [`io.flipdeck.environment=${ENV}`, 'io.flipdeck.pool=green', 'io.flipdeck.role=web'] },
+    });
     expect(green).toEqual([]);
   }, 120_000);
 
@@ -176,7 +246,9 @@ describe('blue-green deploy on the lab', () => {
   }, 180_000);
 
   it('audits every remote action with its command', () => {
-    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['edge.create', 'docker.build', 'docker.container.run', 'edge.flip', 'cron.stop']));
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['edge.create', 'docker.build', 'docker.container.run', 'edge.flip', 'cron.stop']),
+    );
     expect(audit.every((a) => a.argv.length > 0 && typeof a.ok === 'boolean')).toBe(true);
   });
 });

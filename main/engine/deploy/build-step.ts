@@ -46,13 +46,24 @@ async function pullBase(r: BuildRequest, dir: string): Promise<void> {
   const started = Date.now();
   try {
     const stream = await r.link.docker.pull(base);
-    await new Promise((res, rej) => r.link.docker.modem.followProgress(stream, (err: Error | null) => (err ? rej(err) : res(null))));
+    await new Promise((res, rej) =>
+      r.link.docker.modem.followProgress(stream, (err: Error | null) => (err ? rej(err) : res(null))),
+    );
     await r.audit({ action: 'docker.image.pull', argv, ok: true, exitCode: 0, durationMs: Date.now() - started });
     r.log(`pulled the base image ${base}`);
   } catch (err) {
     const why = (err as Error).message.split('\n')[0]!.slice(0, 300);
-    await r.audit({ action: 'docker.image.pull', argv, ok: false, exitCode: 1, durationMs: Date.now() - started, output: why });
-    r.warn(`could not pull the base image ${base} (no registry answered: ${why}); building from the copy on the server, which may be older`);
+    await r.audit({
+      action: 'docker.image.pull',
+      argv,
+      ok: false,
+      exitCode: 1,
+      durationMs: Date.now() - started,
+      output: why,
+    });
+    r.warn(
+      `could not pull the base image ${base} (no registry answered: ${why}); building from the copy on the server, which may be older`,
+    );
   }
 }
 
@@ -64,10 +75,17 @@ export async function buildStep(r: BuildRequest): Promise<{ image: string; commi
       try {
         await audited(r.audit, 'docker.image.pull', ['docker', 'pull', prebuilt], async () => {
           const s = await r.link.docker.pull(prebuilt);
-          await new Promise((res, rej) => r.link.docker.modem.followProgress(s, (err: Error | null) => (err ? rej(err) : res(null))));
+          await new Promise((res, rej) =>
+            r.link.docker.modem.followProgress(s, (err: Error | null) => (err ? rej(err) : res(null))),
+          );
         });
       } catch (err) {
-        throw new StepFailure({ kind: 'command', argv: ['docker', 'pull', prebuilt], exitCode: 1, stderr: (err as Error).message });
+        throw new StepFailure({
+          kind: 'command',
+          argv: ['docker', 'pull', prebuilt],
+          exitCode: 1,
+          stderr: (err as Error).message,
+        });
       }
     }
     r.log(`using image ${prebuilt}`);
@@ -86,7 +104,12 @@ export async function buildStep(r: BuildRequest): Promise<{ image: string; commi
   } catch (err) {
     const outcome = (err as { outcome?: CommandOutcome }).outcome;
     if (!outcome) throw err;
-    throw new StepFailure({ kind: 'command', argv: outcome.argv, exitCode: outcome.exitCode, stderr: outcome.stderr || outcome.stdout });
+    throw new StepFailure({
+      kind: 'command',
+      argv: outcome.argv,
+      exitCode: outcome.exitCode,
+      stderr: outcome.stderr || outcome.stdout,
+    });
   }
   r.log(`${ref} is ${fetched.commit}`);
   try {
@@ -102,18 +125,46 @@ async function buildDir(r: BuildRequest, source: string): Promise<string> {
   const tag = `${builtImageRepo(e.name)}:${r.deployId}`;
   const facts = readSourceFacts(source, e.dockerfile);
   const fromImage = await dependencyTrap(r, facts);
-  const load = cronLoad(facts.conf?.serverWideModules, facts.addons.some((a) => a.name === QUEUE_JOB) || !!fromImage?.has(QUEUE_JOB));
-  const labels = { [MODULES_LABEL]: JSON.stringify(moduleStamp(facts.addons)), [CRON_LOAD_LABEL]: load ? JSON.stringify(load) : '' };
+  const load = cronLoad(
+    facts.conf?.serverWideModules,
+    facts.addons.some((a) => a.name === QUEUE_JOB) || !!fromImage?.has(QUEUE_JOB),
+  );
+  const labels = {
+    [MODULES_LABEL]: JSON.stringify(moduleStamp(facts.addons)),
+    [CRON_LOAD_LABEL]: load ? JSON.stringify(load) : '',
+  };
   if (load) r.log(`queue_job: the cron runner loads ${load.join(',')} and sends jobs through the edge`);
   const argv = ['docker', 'build', '-f', e.dockerfile, '-t', tag, source];
   const started = Date.now();
   const lines: string[] = [];
   try {
-    const image = await buildFromDirectory({ docker: r.link.docker, source, dockerfile: e.dockerfile, tag, labels, signal: r.signal, onLine: (l) => (lines.push(l), r.log(l)) });
-    await r.audit({ action: 'docker.build', argv, ok: true, exitCode: 0, durationMs: Date.now() - started, output: lines.join('\n') });
+    const image = await buildFromDirectory({
+      docker: r.link.docker,
+      source,
+      dockerfile: e.dockerfile,
+      tag,
+      labels,
+      signal: r.signal,
+      onLine: (l) => (lines.push(l), r.log(l)),
+    });
+    await r.audit({
+      action: 'docker.build',
+      argv,
+      ok: true,
+      exitCode: 0,
+      durationMs: Date.now() - started,
+      output: lines.join('\n'),
+    });
     return image;
   } catch (err) {
-    await r.audit({ action: 'docker.build', argv, ok: false, exitCode: 1, durationMs: Date.now() - started, output: lines.join('\n') });
+    await r.audit({
+      action: 'docker.build',
+      argv,
+      ok: false,
+      exitCode: 1,
+      durationMs: Date.now() - started,
+      output: lines.join('\n'),
+    });
     throw err;
   }
 }
@@ -135,7 +186,8 @@ async function dependencyTrap(r: BuildRequest, facts: SourceFacts): Promise<Set<
     return null;
   }
   const check = manifestDependencyCheck(facts, fromImage, null);
-  if (check.status === 'fail') throw new StepFailure({ kind: 'refused', why: `${check.message}${check.fix ? ` — ${check.fix}` : ''}` });
+  if (check.status === 'fail')
+    throw new StepFailure({ kind: 'refused', why: `${check.message}${check.fix ? ` — ${check.fix}` : ''}` });
   r.log(check.message);
   return fromImage;
 }

@@ -25,10 +25,13 @@ interface BuildEvent {
 
 export async function buildFromDirectory(req: BuildRequest): Promise<string> {
   const info = await stat(req.source).catch(() => null);
-  if (!info?.isDirectory()) throw new StepFailure({ kind: 'error', message: `the source ${req.source} is not a directory on this computer` });
+  if (!info?.isDirectory())
+    throw new StepFailure({ kind: 'error', message: `the source ${req.source} is not a directory on this computer` });
   const argv = ['docker', 'build', '-f', req.dockerfile, '-t', req.tag, req.source];
   const tail: string[] = [];
-  const context = pack(req.source, { ignore: (name) => /(^|\/)(\.git|node_modules)(\/|$)/.test(name) }) as unknown as NodeJS.ReadableStream;
+  const context = pack(req.source, {
+    ignore: (name) => /(^|\/)(\.git|node_modules)(\/|$)/.test(name),
+  }) as unknown as NodeJS.ReadableStream;
   const stream: NodeJS.ReadableStream = await req.docker.buildImage(context, {
     t: req.tag,
     dockerfile: req.dockerfile,

@@ -10,7 +10,8 @@ describe('strategyFor', () => {
   });
 
   it('runs every first deploy as blue-green: nothing live to roll over or stop', () => {
-    for (const s of ['blue-green', 'rolling', 'restart'] as const) expect(strategyFor('deploy', s, null)).toBe('blue-green');
+    for (const s of ['blue-green', 'rolling', 'restart'] as const)
+      expect(strategyFor('deploy', s, null)).toBe('blue-green');
   });
 
   it('runs a deploy over a live pool with the environment strategy', () => {

@@ -19,7 +19,11 @@ export type StrategyName = Environment['strategy'] | 'rollback';
 const STRATEGIES: Record<StrategyName, StrategyFor> = { 'blue-green': blueGreen, rolling, restart, rollback };
 
 /** Which strategy module runs: `live` is the pool serving now (null on a first deploy). */
-export function strategyFor(kind: DeployOptions['kind'], strategy: Environment['strategy'], live: Pool | null): StrategyName {
+export function strategyFor(
+  kind: DeployOptions['kind'],
+  strategy: Environment['strategy'],
+  live: Pool | null,
+): StrategyName {
   if (kind === 'rollback') return 'rollback';
   // Nothing live to roll over or stop: every strategy starts a whole pool and flips to it, as blue-green does.
   if (live === null) return 'blue-green';
@@ -42,12 +46,17 @@ export class Deploy {
       await r.reconcile();
       const strategy = STRATEGIES[strategyFor(this.o.kind, this.o.env.strategy, r.state.live)](r);
       r.plan = await strategy.begin();
-      return await drive(this.o.deployId, r.plan, {
-        runStep: (step, s) => strategy.step(step, s),
-        effect: (e, st) => strategy.cleanup(e, st),
-        emit: this.o.emit,
-        now: () => r.clock.now(),
-      }, signal);
+      return await drive(
+        this.o.deployId,
+        r.plan,
+        {
+          runStep: (step, s) => strategy.step(step, s),
+          effect: (e, st) => strategy.cleanup(e, st),
+          emit: this.o.emit,
+          now: () => r.clock.now(),
+        },
+        signal,
+      );
     } finally {
       // Even when the release was lost with the connection: our lock is stale from now on.
       markRunning(this.o.deployId, false);

@@ -14,10 +14,17 @@ function hooks(fail?: StepId, onStep?: (s: StepId) => void) {
       ran.push(step);
       clock += 10;
       onStep?.(step);
-      if (step === fail) throw new StepFailure({ kind: 'command', argv: ['docker', 'build', '.'], exitCode: 1, stderr: 'boom' });
+      if (step === fail)
+        throw new StepFailure({ kind: 'command', argv: ['docker', 'build', '.'], exitCode: 1, stderr: 'boom' });
     },
     async effect(e) {
-      effects.push(e.kind === 'remove_pool' ? `remove_pool:${e.pool}` : e.kind === 'record_outcome' ? `record:${e.outcome}` : e.kind);
+      effects.push(
+        e.kind === 'remove_pool'
+          ? `remove_pool:${e.pool}`
+          : e.kind === 'record_outcome'
+            ? `record:${e.outcome}`
+            : e.kind,
+      );
     },
     emit: (p) => events.push(p),
     now: () => clock,
@@ -30,7 +37,16 @@ describe('deploy driver', () => {
     const { h, ran, effects } = hooks();
     const r = await drive('d1', deployPlan('blue'), h);
     expect(r.ok).toBe(true);
-    expect(ran).toEqual(['preflight', 'build', 'migrating', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
+    expect(ran).toEqual([
+      'preflight',
+      'build',
+      'migrating',
+      'green_starting',
+      'green_ready',
+      'flipping',
+      'draining',
+      'live',
+    ]);
     expect(r.steps.every((s) => s.ms === 10 && s.ok)).toBe(true);
     expect(effects).toEqual(['release_lock', 'record:live']);
   });

@@ -21,7 +21,12 @@ export class EdgeOps {
   readonly admin: EdgeAdmin;
   private readonly names;
 
-  constructor(private readonly link: ServerLink, private readonly env: string, replicas: number, private readonly audit: AuditSink) {
+  constructor(
+    private readonly link: ServerLink,
+    private readonly env: string,
+    replicas: number,
+    private readonly audit: AuditSink,
+  ) {
     this.names = envNames(env);
     this.admin = edgeAdminFor(link, env, replicas);
   }
@@ -44,20 +49,32 @@ export class EdgeOps {
     const config = renderEdgeConfig(setup.spec);
     const existing = await this.inspect();
     if (!existing) {
-      const spec = edgeSpec({ envName: this.env, image: setup.image, ...(setup.publicBind ? { publicBind: setup.publicBind } : {}) });
-      await audited(this.audit, 'edge.create', ['docker', 'create', '--name', spec.name, setup.image], async (attempt) => {
-        if (attempt > 1) await forceRemove(this.docker, spec.name);
-        const c = await this.docker.createContainer(spec);
-        await writeContainerFile(this.docker, c.id, EDGE_CONFIG_DIR, 'haproxy.cfg', config);
-        await c.start();
+      const spec = edgeSpec({
+        envName: this.env,
+        image: setup.image,
+        ...(setup.publicBind ? { publicBind: setup.publicBind } : {}),
       });
+      await audited(
+        this.audit,
+        'edge.create',
+        ['docker', 'create', '--name', spec.name, setup.image],
+        async (attempt) => {
+          if (attempt > 1) await forceRemove(this.docker, spec.name);
+          const c = await this.docker.createContainer(spec);
+          await writeContainerFile(this.docker, c.id, EDGE_CONFIG_DIR, 'haproxy.cfg', config);
+          await c.start();
+        },
+      );
       await this.waitForAdmin();
       return 'created';
     }
     const current = await readContainerFile(this.docker, existing.Id, `${EDGE_CONFIG_DIR}/haproxy.cfg`);
     if (!existing.State.Running) {
-      if (current !== config) await writeContainerFile(this.docker, existing.Id, EDGE_CONFIG_DIR, 'haproxy.cfg', config);
-      await audited(this.audit, 'edge.start', ['docker', 'start', this.names.edge], () => startIfStopped(this.docker, existing.Id));
+      if (current !== config)
+        await writeContainerFile(this.docker, existing.Id, EDGE_CONFIG_DIR, 'haproxy.cfg', config);
+      await audited(this.audit, 'edge.start', ['docker', 'start', this.names.edge], () =>
+        startIfStopped(this.docker, existing.Id),
+      );
       await this.waitForAdmin();
       return 'started';
     }

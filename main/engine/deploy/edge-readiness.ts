@@ -16,15 +16,26 @@ export async function edgeSeesUp(admin: EdgeAdmin, pool: Pool, replicas: number)
 }
 
 /** Waits until the edge sees the pool (or one slot of it) UP; fails naming each worker's status. */
-export async function waitEdgeUp(admin: EdgeAdmin, clock: Clock, o: { env: string; pool: Pool; checkIntervalMs: number; slot?: number }): Promise<void> {
+export async function waitEdgeUp(
+  admin: EdgeAdmin,
+  clock: Clock,
+  o: { env: string; pool: Pool; checkIntervalMs: number; slot?: number },
+): Promise<void> {
   const only = o.slot === undefined ? null : envNames(o.env).edgeServer(o.pool, o.slot);
   const deadline = clock.now() + Math.max(5000, o.checkIntervalMs * 10);
   let last: Record<string, string> = {};
   while (clock.now() < deadline) {
-    last = Object.fromEntries(Object.entries(await admin.poolHealth(o.pool)).filter(([k]) => only === null || k === only));
+    last = Object.fromEntries(
+      Object.entries(await admin.poolHealth(o.pool)).filter(([k]) => only === null || k === only),
+    );
     if (Object.keys(last).length > 0 && Object.values(last).every(checkPassing)) return;
     // The edge re-checks a DOWN server every 250 ms (downinter): poll often, it is one admin command.
     await clock.sleep(Math.min(100, o.checkIntervalMs));
   }
-  throw new StepFailure({ kind: 'error', message: `the edge does not see the ${o.pool} pool as UP: ${Object.entries(last).map(([k, v]) => `${k} ${v}`).join(', ')}` });
+  throw new StepFailure({
+    kind: 'error',
+    message: `the edge does not see the ${o.pool} pool as UP: ${Object.entries(last)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  });
 }

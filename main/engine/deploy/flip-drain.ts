@@ -16,7 +16,9 @@ export async function beforeFlip(run: DeployRun): Promise<void> {
 /** One edge command: the whole target pool in, the live pool draining. */
 export async function flipEdge(run: DeployRun): Promise<void> {
   const { target, live } = run.plan;
-  await audited(run.o.audit, 'edge.flip', ['haproxy', 'set server', `${target}=ready`, `${live ?? 'none'}=drain`], () => run.edge.admin.flip(target, live));
+  await audited(run.o.audit, 'edge.flip', ['haproxy', 'set server', `${target}=ready`, `${live ?? 'none'}=drain`], () =>
+    run.edge.admin.flip(target, live),
+  );
 }
 
 /** Says the flip that began at `started` is done. */
@@ -49,7 +51,12 @@ export async function reportCounters(run: DeployRun): Promise<void> {
   const before = run.countersAtFlip;
   const after = before ? await run.edge.admin.totals().catch(() => null) : null;
   if (after && before) {
-    run.o.emit({ kind: 'counters', deploy: run.o.deployId, requests: after.requests - before.requests, failed: after.http5xx - before.http5xx });
+    run.o.emit({
+      kind: 'counters',
+      deploy: run.o.deployId,
+      requests: after.requests - before.requests,
+      failed: after.http5xx - before.http5xx,
+    });
   }
 }
 

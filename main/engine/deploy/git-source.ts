@@ -13,27 +13,36 @@ import { sleep } from '../../../shared/retry';
 
 /** URLs git may fetch: ssh://, https://, git://, file:// and scp-like user@host:path. */
 export function checkGitInput(url: string, ref: string): void {
-  if (url.startsWith('-') || !isGitUrl(url)) throw new FlipdeckError('bad_input', `source ${JSON.stringify(url.slice(0, 120))} is not a git URL`, { fix: 'use ssh://, https://, git://, file:// or user@host:path' });
-  if (!gitRef.safeParse(ref).success) throw new FlipdeckError('bad_input', `ref ${JSON.stringify(ref.slice(0, 80))} is not a branch, tag or commit`);
+  if (url.startsWith('-') || !isGitUrl(url))
+    throw new FlipdeckError('bad_input', `source ${JSON.stringify(url.slice(0, 120))} is not a git URL`, {
+      fix: 'use ssh://, https://, git://, file:// or user@host:path',
+    });
+  if (!gitRef.safeParse(ref).success)
+    throw new FlipdeckError('bad_input', `ref ${JSON.stringify(ref.slice(0, 80))} is not a branch, tag or commit`);
 }
 
 function git(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv): Promise<CommandOutcome> {
   const argv = ['git', '-c', 'protocol.ext.allow=never', ...args];
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { timeout: timeoutMs, env, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string; signal?: string }) | null;
-      resolve({
-        argv,
-        exitCode: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-        ...(e?.signal ? { signal: e.signal } : {}),
-        stdout: String(stdout),
-        stderr: String(stderr),
-        durationMs: Date.now() - started,
-        ...(e?.killed ? { timedOut: true } : {}),
-        ...(e && typeof e.code === 'string' ? { errorCode: e.code } : {}),
-      });
-    });
+    execFile(
+      argv[0]!,
+      argv.slice(1),
+      { timeout: timeoutMs, env, maxBuffer: 8 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string; signal?: string }) | null;
+        resolve({
+          argv,
+          exitCode: e ? (typeof e.code === 'number' ? e.code : null) : 0,
+          ...(e?.signal ? { signal: e.signal } : {}),
+          stdout: String(stdout),
+          stderr: String(stderr),
+          durationMs: Date.now() - started,
+          ...(e?.killed ? { timedOut: true } : {}),
+          ...(e && typeof e.code === 'string' ? { errorCode: e.code } : {}),
+        });
+      },
+    );
   });
 }
 
@@ -47,7 +56,15 @@ export interface FetchedSource {
  * Fetches `ref` of `url` (depth 1) and checks it out. Transient failures (a host that hung up, a 5xx)
  * are retried with backoff; each attempt is audited. `GIT_SSH_COMMAND` from the environment is honoured.
  */
-export async function fetchGitSource(o: { url: string; ref: string; audit: AuditSink; onLine?(l: string): void; policy?: RetryPolicy; env?: NodeJS.ProcessEnv; sleep?(ms: number): Promise<void> }): Promise<FetchedSource> {
+export async function fetchGitSource(o: {
+  url: string;
+  ref: string;
+  audit: AuditSink;
+  onLine?(l: string): void;
+  policy?: RetryPolicy;
+  env?: NodeJS.ProcessEnv;
+  sleep?(ms: number): Promise<void>;
+}): Promise<FetchedSource> {
   checkGitInput(o.url, o.ref);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'flipdeck-git-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
@@ -55,13 +72,25 @@ export async function fetchGitSource(o: { url: string; ref: string; audit: Audit
   if (!env.GIT_SSH_COMMAND) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
   const policy = o.policy ?? { ...DEFAULT_RETRY, baseTimeoutMs: 300_000 };
   const step = async (action: string, args: string[], retry: boolean): Promise<CommandOutcome> => {
-    const r = await runWithRetry((_n, timeoutMs) => git(args, timeoutMs, env), retry ? policy : { ...policy, maxAttempts: 1 }, {
-      sleep: o.sleep ?? sleep,
-      onAttempt: async (a) => {
-        await o.audit({ action, argv: a.outcome.argv, ok: a.verdict === 'ok', exitCode: a.outcome.exitCode, durationMs: a.outcome.durationMs, output: `${a.outcome.stdout}${a.outcome.stderr}`.slice(-16_000), detail: { attempt: a.attempt, verdict: a.verdict } });
-        for (const line of a.outcome.stderr.split('\n')) if (line.trim()) o.onLine?.(line.trim());
+    const r = await runWithRetry(
+      (_n, timeoutMs) => git(args, timeoutMs, env),
+      retry ? policy : { ...policy, maxAttempts: 1 },
+      {
+        sleep: o.sleep ?? sleep,
+        onAttempt: async (a) => {
+          await o.audit({
+            action,
+            argv: a.outcome.argv,
+            ok: a.verdict === 'ok',
+            exitCode: a.outcome.exitCode,
+            durationMs: a.outcome.durationMs,
+            output: `${a.outcome.stdout}${a.outcome.stderr}`.slice(-16_000),
+            detail: { attempt: a.attempt, verdict: a.verdict },
+          });
+          for (const line of a.outcome.stderr.split('\n')) if (line.trim()) o.onLine?.(line.trim());
+        },
       },
-    });
+    );
     if (r.verdict !== 'ok') {
       throw Object.assign(new Error(`${action} failed after ${r.attempts} attempt(s)`), { outcome: r.outcome });
     }

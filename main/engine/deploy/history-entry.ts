@@ -4,8 +4,21 @@ import type { HistoryEntry } from '../state/server-state';
 import type { DeployState } from './machine';
 
 export function historyEntry(o: {
-  deployId: string; kind: 'deploy' | 'rollback'; strategy: HistoryEntry['strategy']; by: string; at: string; ref: string | undefined; commit: string | undefined;
-  image: string; previousImage: string | null; pool: Pool; outcome: HistoryEntry['outcome']; state: DeployState | undefined; migrated: boolean; backup: string | undefined; downtimeMs: number | undefined;
+  deployId: string;
+  kind: 'deploy' | 'rollback';
+  strategy: HistoryEntry['strategy'];
+  by: string;
+  at: string;
+  ref: string | undefined;
+  commit: string | undefined;
+  image: string;
+  previousImage: string | null;
+  pool: Pool;
+  outcome: HistoryEntry['outcome'];
+  state: DeployState | undefined;
+  migrated: boolean;
+  backup: string | undefined;
+  downtimeMs: number | undefined;
 }): HistoryEntry {
   const phase = o.state?.phase;
   const ref = [o.ref, o.commit?.slice(0, 12)].filter(Boolean).join('@');

@@ -11,7 +11,12 @@ function runTo(state: DeployState, upTo: StepId): DeployState {
   return s;
 }
 
-const fail = (step: StepId): DeployEvent => ({ kind: 'step_failed', step, at: 999, reason: { kind: 'command', argv: ['docker', 'build'], exitCode: 1, stderr: 'boom' } });
+const fail = (step: StepId): DeployEvent => ({
+  kind: 'step_failed',
+  step,
+  at: 999,
+  reason: { kind: 'command', argv: ['docker', 'build'], exitCode: 1, stderr: 'boom' },
+});
 
 describe('deploy state machine', () => {
   it('plans a migration step only over a live pool (a first deploy initialises the database instead)', () => {
@@ -19,16 +24,26 @@ describe('deploy state machine', () => {
     expect(deployPlan('green').steps.slice(0, 4)).toEqual(['preflight', 'build', 'migrating', 'green_starting']);
   });
 
-
   it('walks every step in order to live, timing each', () => {
     let { state, effects } = start('d1', deployPlan('blue'), 0);
     const ran: StepId[] = [];
     let at = 0;
     while (state.phase.kind === 'running') {
-      ran.push(...effects.filter((e): e is Extract<Effect, { kind: 'run_step' }> => e.kind === 'run_step').map((e) => e.step));
+      ran.push(
+        ...effects.filter((e): e is Extract<Effect, { kind: 'run_step' }> => e.kind === 'run_step').map((e) => e.step),
+      );
       ({ state, effects } = advance(state, { kind: 'step_succeeded', step: state.phase.step, at: (at += 100) }));
     }
-    expect(ran).toEqual(['preflight', 'build', 'migrating', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']);
+    expect(ran).toEqual([
+      'preflight',
+      'build',
+      'migrating',
+      'green_starting',
+      'green_ready',
+      'flipping',
+      'draining',
+      'live',
+    ]);
     expect(state.phase).toEqual({ kind: 'live' });
     expect(effects).toEqual([{ kind: 'release_lock' }, { kind: 'record_outcome', outcome: 'live' }]);
     expect(state.steps.every((s) => s.ok === true && s.ms === 100)).toBe(true);
@@ -40,13 +55,20 @@ describe('deploy state machine', () => {
     expect(deployPlan(null).target).toBe('blue');
   });
 
-  it.each(['preflight', 'build', 'green_starting', 'green_ready'] as StepId[])('a failure at %s removes green and never touches blue', (step) => {
-    const s = runTo(start('d', deployPlan('blue'), 0).state, step);
-    const { state, effects } = advance(s, fail(step));
-    expect(state.phase).toMatchObject({ kind: 'failed', step, reason: { kind: 'command', stderr: 'boom' } });
-    expect(effects).toEqual([{ kind: 'remove_pool', pool: 'green' }, { kind: 'release_lock' }, { kind: 'record_outcome', outcome: 'failed' }]);
-    expect(effects.some((e) => 'pool' in e && e.pool === 'blue')).toBe(false);
-  });
+  it.each(['preflight', 'build', 'green_starting', 'green_ready'] as StepId[])(
+    'a failure at %s removes green and never touches blue',
+    (step) => {
+      const s = runTo(start('d', deployPlan('blue'), 0).state, step);
+      const { state, effects } = advance(s, fail(step));
+      expect(state.phase).toMatchObject({ kind: 'failed', step, reason: { kind: 'command', stderr: 'boom' } });
+      expect(effects).toEqual([
+        { kind: 'remove_pool', pool: 'green' },
+        { kind: 'release_lock' },
+        { kind: 'record_outcome', outcome: 'failed' },
+      ]);
+      expect(effects.some((e) => 'pool' in e && e.pool === 'blue')).toBe(false);
+    },
+  );
 
   it('a failed flip puts the old live pool back in the edge', () => {
     const s = runTo(start('d', deployPlan('blue'), 0).state, 'flipping');
@@ -75,7 +97,12 @@ describe('deploy state machine', () => {
   it('a rollback never removes the kept pool, even when it is not ready', () => {
     const { state } = start('r', rollbackPlan('green', 'blue'), 0);
     expect(state.phase).toEqual({ kind: 'running', step: 'green_ready' });
-    const { effects } = advance(state, { kind: 'step_failed', step: 'green_ready', at: 3, reason: { kind: 'timeout', waitedMs: 3, lastProbes: [] } });
+    const { effects } = advance(state, {
+      kind: 'step_failed',
+      step: 'green_ready',
+      at: 3,
+      reason: { kind: 'timeout', waitedMs: 3, lastProbes: [] },
+    });
     expect(effects.some((e) => e.kind === 'remove_pool')).toBe(false);
   });
 });

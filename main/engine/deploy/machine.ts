@@ -65,10 +65,16 @@ export function start(deployId: string, plan: Plan, at: number): Transition {
 export function advance(state: DeployState, event: DeployEvent): Transition {
   const { phase, plan } = state;
   if (phase.kind !== 'running') {
-    return { state, effects: [{ kind: 'notice', message: `the deploy is already ${phase.kind}; ${event.kind} ignored` }] };
+    return {
+      state,
+      effects: [{ kind: 'notice', message: `the deploy is already ${phase.kind}; ${event.kind} ignored` }],
+    };
   }
   if (event.kind !== 'cancel' && event.step !== phase.step) {
-    return { state, effects: [{ kind: 'notice', message: `event for ${event.step} while ${phase.step} runs: ignored` }] };
+    return {
+      state,
+      effects: [{ kind: 'notice', message: `event for ${event.step} while ${phase.step} runs: ignored` }],
+    };
   }
   const current = phase.step;
   const steps = closeStep(state.steps, current, event.at, event.kind === 'step_succeeded');
@@ -83,22 +89,42 @@ export function advance(state: DeployState, event: DeployEvent): Transition {
         };
       }
       return {
-        state: { ...state, steps: [...steps, { id: next, startedAt: event.at }], phase: { kind: 'running', step: next } },
+        state: {
+          ...state,
+          steps: [...steps, { id: next, startedAt: event.at }],
+          phase: { kind: 'running', step: next },
+        },
         effects: [{ kind: 'run_step', step: next }],
       };
     }
     case 'step_failed':
       return {
         state: { ...state, steps, phase: { kind: 'failed', step: current, reason: event.reason } },
-        effects: [...cleanupAfterFailure(plan, current), { kind: 'release_lock' }, { kind: 'record_outcome', outcome: 'failed' }],
+        effects: [
+          ...cleanupAfterFailure(plan, current),
+          { kind: 'release_lock' },
+          { kind: 'record_outcome', outcome: 'failed' },
+        ],
       };
     case 'cancel':
       if (!isBeforeFlip(plan, current)) {
-        return { state, effects: [{ kind: 'notice', message: 'the flip has started: cancel is no longer possible; roll back instead once it is live' }] };
+        return {
+          state,
+          effects: [
+            {
+              kind: 'notice',
+              message: 'the flip has started: cancel is no longer possible; roll back instead once it is live',
+            },
+          ],
+        };
       }
       return {
         state: { ...state, steps, phase: { kind: 'cancelled', step: current } },
-        effects: [...(plan.removeTargetOnFailure ? [{ kind: 'remove_pool', pool: plan.target } as const] : []), { kind: 'release_lock' }, { kind: 'record_outcome', outcome: 'cancelled' }],
+        effects: [
+          ...(plan.removeTargetOnFailure ? [{ kind: 'remove_pool', pool: plan.target } as const] : []),
+          { kind: 'release_lock' },
+          { kind: 'record_outcome', outcome: 'cancelled' },
+        ],
       };
   }
 }
@@ -124,7 +150,9 @@ function closeStep(steps: StepRecord[], id: StepId, at: number, ok: boolean): St
 export function deployPlan(live: Pool | null): Plan {
   const target: Pool = live === 'blue' ? 'green' : 'blue';
   // Over a live pool the database may need its modules updated (backup, rehearsal, update) before green starts.
-  const steps: StepId[] = live ? ['preflight', 'build', 'migrating', 'green_starting', 'green_ready', 'flipping', 'draining', 'live'] : ['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live'];
+  const steps: StepId[] = live
+    ? ['preflight', 'build', 'migrating', 'green_starting', 'green_ready', 'flipping', 'draining', 'live']
+    : ['preflight', 'build', 'green_starting', 'green_ready', 'flipping', 'draining', 'live'];
   return { steps, target, live, removeTargetOnFailure: true };
 }
 

@@ -32,7 +32,9 @@ export const PG_PY = [
   '        sys.exit(r.returncode)',
 ];
 
-export const BACKUP_PY = ['import glob, os, subprocess, sys', ...PG_PY,
+export const BACKUP_PY = [
+  'import glob, os, subprocess, sys',
+  ...PG_PY,
   'd, name, db, keep = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])',
   'os.makedirs(d, exist_ok=True)',
   'path = os.path.join(d, name)',
@@ -43,7 +45,9 @@ export const BACKUP_PY = ['import glob, os, subprocess, sys', ...PG_PY,
   "print('backup', path, os.path.getsize(path), 'bytes')",
 ].join('\n');
 
-export const RESTORE_COPY_PY = ['import os, subprocess, sys', ...PG_PY,
+export const RESTORE_COPY_PY = [
+  'import os, subprocess, sys',
+  ...PG_PY,
   'path, copy = sys.argv[1], sys.argv[2]',
   "run(['dropdb', '--if-exists'] + conn + [copy])",
   "run(['createdb'] + conn + [copy])",
@@ -51,7 +55,9 @@ export const RESTORE_COPY_PY = ['import os, subprocess, sys', ...PG_PY,
   "print('restored', os.path.basename(path), 'into', copy)",
 ].join('\n');
 
-export const DROP_COPY_PY = ['import os, shutil, subprocess, sys', ...PG_PY,
+export const DROP_COPY_PY = [
+  'import os, shutil, subprocess, sys',
+  ...PG_PY,
   'copy = sys.argv[1]',
   "run(['dropdb', '--if-exists'] + conn + [copy])",
   "shutil.rmtree(os.path.join('/var/lib/odoo/filestore', copy), ignore_errors=True)",
@@ -86,15 +92,24 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
   const next = await liveModuleStamp(r.docker, ctx.image);
   const live = await liveModuleStamp(r.docker, r.liveImage);
   // Asking the database (a one-off container) only when files changed keeps code-only deploys fast.
-  const raw = next ? moduleChanges(live, next) : { update: [], added: [], removed: [], unchanged: [], kind: 'unknown' as const };
-  const changes = next && raw.kind === 'schema-changing' ? moduleChanges(live, next, await installedModules(r, ctx)) : raw;
+  const raw = next
+    ? moduleChanges(live, next)
+    : { update: [], added: [], removed: [], unchanged: [], kind: 'unknown' as const };
+  const changes =
+    next && raw.kind === 'schema-changing' ? moduleChanges(live, next, await installedModules(r, ctx)) : raw;
   const summary = { kind: changes.kind, update: changes.update, install: live ? changes.added : [] };
   if (changes.kind !== 'schema-changing') {
-    r.log(changes.kind === 'code-only' ? 'code-only deploy: no module changed, nothing to update' : 'the live image carries no module stamp: modules are not compared, nothing is updated');
+    r.log(
+      changes.kind === 'code-only'
+        ? 'code-only deploy: no module changed, nothing to update'
+        : 'the live image carries no module stamp: modules are not compared, nothing is updated',
+    );
     r.emit({ kind: 'migration', deploy, changes: summary });
     return { changes, migrated: false };
   }
-  r.log(`schema-changing deploy: -u ${changes.update.join(',') || '(none)'}${summary.install.length ? `, -i ${summary.install.join(',')}` : ''}`);
+  r.log(
+    `schema-changing deploy: -u ${changes.update.join(',') || '(none)'}${summary.install.length ? `, -i ${summary.install.join(',')}` : ''}`,
+  );
   const db = ctx.db.name;
 
   // 1. Backup, before anything touches the database.
@@ -104,7 +119,14 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
   r.log(`database backed up to ${backup} (keeping the last ${e.backups_keep})`);
   r.emit({ kind: 'migration', deploy, changes: summary, backup });
 
-  const updateArgs = (database: string) => ['--database', database, ...(changes.update.length ? ['-u', changes.update.join(',')] : []), ...(summary.install.length ? ['-i', summary.install.join(',')] : []), '--stop-after-init', '--no-http'];
+  const updateArgs = (database: string) => [
+    '--database',
+    database,
+    ...(changes.update.length ? ['-u', changes.update.join(',')] : []),
+    ...(summary.install.length ? ['-i', summary.install.join(',')] : []),
+    '--stop-after-init',
+    '--no-http',
+  ];
 
   // 2. Rehearsal on a copy: the real database is touched only if this passes.
   if (e.rehearse) {
@@ -115,7 +137,12 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
       const rehearsal = await r.pools.runOnce(ctx, 'rehearsal', updateArgs(copy), TIMEOUT);
       for (const line of rehearsal.output.split('\n').slice(-15)) if (line) r.log(`rehearsal | ${line}`);
       if (rehearsal.exitCode !== 0) {
-        throw new StepFailure({ kind: 'command', argv: ['odoo', ...updateArgs(copy)], exitCode: rehearsal.exitCode, stderr: `the rehearsal on a copy of the database failed; the real database was not touched.\n${rehearsal.output.split('\n').slice(-30).join('\n')}` });
+        throw new StepFailure({
+          kind: 'command',
+          argv: ['odoo', ...updateArgs(copy)],
+          exitCode: rehearsal.exitCode,
+          stderr: `the rehearsal on a copy of the database failed; the real database was not touched.\n${rehearsal.output.split('\n').slice(-30).join('\n')}`,
+        });
       }
       r.log(`rehearsal passed in ${((r.clock.now() - started) / 1000).toFixed(1)} s`);
     } finally {
@@ -128,7 +155,9 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
   let cutoverMs: number | undefined;
   const started = r.clock.now();
   if (mode === 'cutover') {
-    await audited(r.audit, 'edge.maintenance', ['haproxy', 'set server', 'maintenance=on'], () => r.edge.maintenance(true));
+    await audited(r.audit, 'edge.maintenance', ['haproxy', 'set server', 'maintenance=on'], () =>
+      r.edge.maintenance(true),
+    );
     r.log('maintenance page on (503 + Retry-After) for the update');
   }
   let result;
@@ -136,7 +165,9 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
     result = await r.pools.runOnce(ctx, 'update', updateArgs(db), TIMEOUT);
   } finally {
     if (mode === 'cutover') {
-      await audited(r.audit, 'edge.maintenance', ['haproxy', 'set server', 'maintenance=off'], () => r.edge.maintenance(false));
+      await audited(r.audit, 'edge.maintenance', ['haproxy', 'set server', 'maintenance=off'], () =>
+        r.edge.maintenance(false),
+      );
       cutoverMs = r.clock.now() - started;
       r.log(`maintenance page off after ${(cutoverMs / 1000).toFixed(1)} s`);
     }
@@ -144,23 +175,57 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
   const updateMs = r.clock.now() - started;
   for (const line of result.output.split('\n').slice(-15)) if (line) r.log(`update | ${line}`);
   if (result.exitCode !== 0) {
-    throw new StepFailure({ kind: 'command', argv: ['odoo', ...updateArgs(db)], exitCode: result.exitCode, stderr: `the module update failed; the live pool kept serving. Odoo rolls an update back as one transaction; the backup ${backup} restores the database if it did not.\n${result.output.split('\n').slice(-30).join('\n')}` });
+    throw new StepFailure({
+      kind: 'command',
+      argv: ['odoo', ...updateArgs(db)],
+      exitCode: result.exitCode,
+      stderr: `the module update failed; the live pool kept serving. Odoo rolls an update back as one transaction; the backup ${backup} restores the database if it did not.\n${result.output.split('\n').slice(-30).join('\n')}`,
+    });
   }
-  r.emit({ kind: 'migration', deploy, changes: summary, backup, mode, updateMs, ...(cutoverMs !== undefined ? { cutoverMs } : {}) });
+  r.emit({
+    kind: 'migration',
+    deploy,
+    changes: summary,
+    backup,
+    mode,
+    updateMs,
+    ...(cutoverMs !== undefined ? { cutoverMs } : {}),
+  });
   return { changes, backup, migrated: true };
 }
 
 /** A fixed script in a one-off container of the new image, on the environment's network. */
 async function tool(r: MigrationRequest, name: string, command: string[]): Promise<string> {
   const out = await r.pools.runOnce(r.ctx, name, [], 10 * 60_000, { command });
-  if (out.exitCode !== 0) throw new StepFailure({ kind: 'command', argv: command.map(shortScript), exitCode: out.exitCode, stderr: out.output.split('\n').slice(-20).join('\n') });
+  if (out.exitCode !== 0)
+    throw new StepFailure({
+      kind: 'command',
+      argv: command.map(shortScript),
+      exitCode: out.exitCode,
+      stderr: out.output.split('\n').slice(-20).join('\n'),
+    });
   return out.output;
 }
 
 /** The database's installed modules (psql from the new image, with the environment's own credentials). */
 async function installedModules(r: MigrationRequest, ctx: WorkerContext): Promise<Set<string> | null> {
   const db = ctx.db;
-  const command = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tAc', INSTALLED_MODULES_SQL];
-  const out = await r.pools.runOnce(ctx, 'installed', [], 60_000, { command, env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=10'] });
+  const command = [
+    'psql',
+    '-h',
+    db.host,
+    '-p',
+    String(db.port),
+    '-U',
+    db.user,
+    '-d',
+    db.name,
+    '-tAc',
+    INSTALLED_MODULES_SQL,
+  ];
+  const out = await r.pools.runOnce(ctx, 'installed', [], 60_000, {
+    command,
+    env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=10'],
+  });
   return out.exitCode === 0 ? parseModuleNames(out.output) : null;
 }

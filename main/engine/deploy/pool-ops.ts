@@ -28,17 +28,37 @@ export interface WorkerInfo {
 export class PoolOps {
   readonly names;
 
-  constructor(private readonly docker: Docker, private readonly env: string, private readonly audit: AuditSink) {
+  constructor(
+    private readonly docker: Docker,
+    private readonly env: string,
+    private readonly audit: AuditSink,
+  ) {
     this.names = envNames(env);
   }
 
   async ensureNetwork(): Promise<void> {
     const existing = await this.docker.listNetworks({ filters: { name: [this.names.network] } });
     if (existing.some((n) => n.Name === this.names.network)) return;
-    await audited(this.audit, 'docker.network.create', ['docker', 'network', 'create', this.names.network], async (attempt) => {
-      if (attempt > 1 && (await this.docker.listNetworks({ filters: { name: [this.names.network] } })).some((n) => n.Name === this.names.network)) return;
-      await this.docker.createNetwork({ Name: this.names.network, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL.managed]: 'true', [LABEL.environment]: this.env } });
-    });
+    await audited(
+      this.audit,
+      'docker.network.create',
+      ['docker', 'network', 'create', this.names.network],
+      async (attempt) => {
+        if (
+          attempt > 1 &&
+          (await this.docker.listNetworks({ filters: { name: [this.names.network] } })).some(
+            (n) => n.Name === this.names.network,
+          )
+        )
+          return;
+        await this.docker.createNetwork({
+          Name: this.names.network,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: { [LABEL.managed]: 'true', [LABEL.environment]: this.env },
+        });
+      },
+    );
   }
 
   async ensureVolume(name: string): Promise<void> {
@@ -74,7 +94,7 @@ export class PoolOps {
       out.push({
         name: info.Name.replace(/^\//, ''),
         id: info.Id,
-        pool: (l[LABEL.pool] === 'green' ? 'green' : 'blue'),
+        pool: l[LABEL.pool] === 'green' ? 'green' : 'blue',
         image: l[LABEL.image] ?? info.Config.Image,
         ip: info.NetworkSettings.Networks[this.names.network]?.IPAddress || null,
         running: info.State.Running && !info.State.Restarting,
@@ -111,9 +131,14 @@ export class PoolOps {
   async stopPool(pool: Pool, graceSeconds: number): Promise<void> {
     for (const c of await this.containers({ role: 'web', pool })) {
       const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
-      await audited(this.audit, 'docker.container.stop', ['docker', 'stop', '-t', String(graceSeconds), name], () => this.docker.getContainer(c.Id).stop({ t: graceSeconds }).catch((err: unknown) => {
-        if (!isDockerStatus(err, 304)) throw err;
-      }));
+      await audited(this.audit, 'docker.container.stop', ['docker', 'stop', '-t', String(graceSeconds), name], () =>
+        this.docker
+          .getContainer(c.Id)
+          .stop({ t: graceSeconds })
+          .catch((err: unknown) => {
+            if (!isDockerStatus(err, 304)) throw err;
+          }),
+      );
     }
   }
 
@@ -121,14 +146,18 @@ export class PoolOps {
   async restartStopped(pool: Pool): Promise<void> {
     for (const c of await this.containers({ role: 'web', pool })) {
       const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
-      await audited(this.audit, 'docker.container.start', ['docker', 'start', name], () => startIfStopped(this.docker, c.Id));
+      await audited(this.audit, 'docker.container.start', ['docker', 'start', name], () =>
+        startIfStopped(this.docker, c.Id),
+      );
     }
   }
 
   /** Removes one web worker (rolling: the old slot once drained). */
   async removeWorker(pool: Pool, index: number): Promise<void> {
     const name = this.names.worker(pool, index);
-    await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', name], () => forceRemove(this.docker, name));
+    await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', name], () =>
+      forceRemove(this.docker, name),
+    );
   }
 
   /**
@@ -141,10 +170,18 @@ export class PoolOps {
       if (opts.keepCron && c.Labels[LABEL.role] === 'cron') continue;
       const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
       if (opts.graceSeconds !== undefined && c.State === 'running') {
-        await audited(this.audit, 'docker.container.stop', ['docker', 'stop', '-t', String(opts.graceSeconds), name], () => this.docker.getContainer(c.Id).stop({ t: opts.graceSeconds }))
-          .catch((err: unknown) => { if (!isDockerStatus(err, 304) && !isDockerStatus(err, 404)) throw err; });
+        await audited(
+          this.audit,
+          'docker.container.stop',
+          ['docker', 'stop', '-t', String(opts.graceSeconds), name],
+          () => this.docker.getContainer(c.Id).stop({ t: opts.graceSeconds }),
+        ).catch((err: unknown) => {
+          if (!isDockerStatus(err, 304) && !isDockerStatus(err, 404)) throw err;
+        });
       }
-      await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', name], () => forceRemove(this.docker, c.Id));
+      await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', name], () =>
+        forceRemove(this.docker, c.Id),
+      );
     }
   }
 
@@ -152,7 +189,9 @@ export class PoolOps {
   async stopCron(pool: Pool, graceSeconds: number): Promise<void> {
     const name = this.names.cron(pool);
     try {
-      await audited(this.audit, 'cron.stop', ['docker', 'stop', '-t', String(graceSeconds), name], () => this.docker.getContainer(name).stop({ t: graceSeconds }));
+      await audited(this.audit, 'cron.stop', ['docker', 'stop', '-t', String(graceSeconds), name], () =>
+        this.docker.getContainer(name).stop({ t: graceSeconds }),
+      );
     } catch (err) {
       // Already stopped (304) or never created (404): nothing runs crons from that pool, which is the goal.
       if (!isDockerStatus(err, 304) && !isDockerStatus(err, 404)) throw err;
@@ -162,18 +201,37 @@ export class PoolOps {
   /** Starts a pool's cron runner (recreating it from the pool's image). Call only after stopCron of the other pool. */
   async startCron(ctx: WorkerContext, pool: Pool): Promise<void> {
     const spec = cronSpec(ctx, pool, await cronLoadOf(this.docker, this.audit, ctx.image));
-    const existing = await this.docker.getContainer(spec.name).inspect().catch(() => null);
+    const existing = await this.docker
+      .getContainer(spec.name)
+      .inspect()
+      .catch(() => null);
     // Reused only when it would be created the same (a runner made before queue_job was wired is recreated).
-    if (existing && existing.Config.Image === ctx.image && JSON.stringify(existing.Config.Cmd) === JSON.stringify(spec.Cmd)) {
-      if (!existing.State.Running) await audited(this.audit, 'cron.start', ['docker', 'start', spec.name], () => startIfStopped(this.docker, spec.name));
+    if (
+      existing &&
+      existing.Config.Image === ctx.image &&
+      JSON.stringify(existing.Config.Cmd) === JSON.stringify(spec.Cmd)
+    ) {
+      if (!existing.State.Running)
+        await audited(this.audit, 'cron.start', ['docker', 'start', spec.name], () =>
+          startIfStopped(this.docker, spec.name),
+        );
       return;
     }
-    if (existing) await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', spec.name], () => forceRemove(this.docker, spec.name));
+    if (existing)
+      await audited(this.audit, 'docker.container.remove', ['docker', 'rm', '-f', spec.name], () =>
+        forceRemove(this.docker, spec.name),
+      );
     await this.createAndStart(spec);
   }
 
   /** A one-off Odoo run on the environment's network and data volume (database init, module updates). */
-  async runOnce(ctx: WorkerContext, name: string, args: string[], timeoutMs: number, opts: { command?: string[]; env?: string[] } = {}): Promise<{ exitCode: number; output: string; durationMs: number }> {
+  async runOnce(
+    ctx: WorkerContext,
+    name: string,
+    args: string[],
+    timeoutMs: number,
+    opts: { command?: string[]; env?: string[] } = {},
+  ): Promise<{ exitCode: number; output: string; durationMs: number }> {
     const spec = workerSpec(ctx, 'blue', 1);
     const started = Date.now();
     const oneoff: CreateSpec = {
@@ -185,7 +243,10 @@ export class PoolOps {
       HostConfig: { ...spec.HostConfig, RestartPolicy: { Name: 'no' } },
     };
     delete oneoff.Labels![LABEL.pool];
-    await this.docker.getContainer(oneoff.name).remove({ force: true }).catch(() => undefined);
+    await this.docker
+      .getContainer(oneoff.name)
+      .remove({ force: true })
+      .catch(() => undefined);
     const argv = ['docker', 'run', '--rm', '--name', oneoff.name, ctx.image, ...(oneoff.Cmd ?? []).map(shortScript)];
     const c = await this.docker.createContainer(oneoff);
     try {
@@ -193,7 +254,14 @@ export class PoolOps {
       const exited = await waitExit(c, timeoutMs, `the one-off ${name}`);
       const output = await this.tail(oneoff.name, 200);
       const exitCode = exited ?? -1;
-      await this.audit({ action: `oneoff.${name}`, argv, ok: exitCode === 0, exitCode: exited, output: exited !== null ? output : `${output}\n(timed out after ${timeoutMs} ms)`, durationMs: Date.now() - started });
+      await this.audit({
+        action: `oneoff.${name}`,
+        argv,
+        ok: exitCode === 0,
+        exitCode: exited,
+        output: exited !== null ? output : `${output}\n(timed out after ${timeoutMs} ms)`,
+        durationMs: Date.now() - started,
+      });
       return { exitCode, output, durationMs: Date.now() - started };
     } finally {
       await c.remove({ force: true }).catch(() => undefined);
@@ -202,7 +270,9 @@ export class PoolOps {
 
   /** The last lines a container printed: what a failure card shows when a worker dies. */
   async tail(name: string, lines = 40): Promise<string> {
-    const buf = (await this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    const buf = (await this.docker
+      .getContainer(name)
+      .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
     return demux(buf);
   }
 
@@ -218,6 +288,7 @@ export class PoolOps {
 
   requireRunning(workers: WorkerInfo[], pool: Pool): void {
     const down = workers.filter((w) => w.pool === pool && !w.running);
-    if (down.length > 0) throw new FlipdeckError('refused', `the ${pool} pool is not running (${down.map((w) => w.name).join(', ')})`);
+    if (down.length > 0)
+      throw new FlipdeckError('refused', `the ${pool} pool is not running (${down.map((w) => w.name).join(', ')})`);
   }
 }

@@ -26,19 +26,38 @@ export async function waitReady(run: DeployRun, signal: AbortSignal, o: ReadyOpt
   const workers = (await run.pools.workers(pool)).filter((w) => only === null || w.name === only);
   if (workers.length === 0) throw new StepFailure({ kind: 'error', message: `no ${pool} workers exist` });
   if (o.alreadyUp && (await o.alreadyUp(workers))) return;
-  const probes = workers.map((w) => odooWorkerProbe({ worker: w.name, hostHeader: host, open: () => openWorker(run, w, e.http_port) }));
+  const probes = workers.map((w) =>
+    odooWorkerProbe({ worker: w.name, hostHeader: host, open: () => openWorker(run, w, e.http_port) }),
+  );
   const ctrl = new AbortController();
   signal.addEventListener('abort', () => ctrl.abort(), { once: true });
   const died = watchForDeath(run, pool, ctrl.signal);
-  const ready = waitUntilReady(probes, { ...run.o.timing.readiness, timeoutMs: e.ready_timeout }, run.clock, (r) => run.o.emit({ kind: 'probe', deploy: run.o.deployId, result: r }), ctrl.signal);
+  const ready = waitUntilReady(
+    probes,
+    { ...run.o.timing.readiness, timeoutMs: e.ready_timeout },
+    run.clock,
+    (r) => run.o.emit({ kind: 'probe', deploy: run.o.deployId, result: r }),
+    ctrl.signal,
+  );
   const outcome = await Promise.race([ready, died]);
   ctrl.abort();
   if (outcome && 'dead' in outcome) {
     const w = outcome.worker;
-    throw new StepFailure({ kind: 'command', argv: ['docker', 'start', w.name], exitCode: w.exitCode, stderr: `${w.name} crashed (exit code ${w.exitCode}) while starting:\n${await run.pools.tail(w.name)}` });
+    throw new StepFailure({
+      kind: 'command',
+      argv: ['docker', 'start', w.name],
+      exitCode: w.exitCode,
+      stderr: `${w.name} crashed (exit code ${w.exitCode}) while starting:\n${await run.pools.tail(w.name)}`,
+    });
   }
-  if (!outcome.ready) throw new StepFailure({ kind: 'timeout', waitedMs: outcome.waitedMs, lastProbes: outcome.lastProbes });
-  await waitEdgeUp(run.edge.admin, run.clock, { env: e.name, pool, checkIntervalMs: run.o.timing.edge.checkIntervalMs, ...(o.slot !== undefined ? { slot: o.slot } : {}) });
+  if (!outcome.ready)
+    throw new StepFailure({ kind: 'timeout', waitedMs: outcome.waitedMs, lastProbes: outcome.lastProbes });
+  await waitEdgeUp(run.edge.admin, run.clock, {
+    env: e.name,
+    pool,
+    checkIntervalMs: run.o.timing.edge.checkIntervalMs,
+    ...(o.slot !== undefined ? { slot: o.slot } : {}),
+  });
 }
 
 async function openWorker(run: DeployRun, w: WorkerInfo, port: number) {
@@ -49,7 +68,11 @@ async function openWorker(run: DeployRun, w: WorkerInfo, port: number) {
   return run.o.link.forwardTcp(fresh.ip, port);
 }
 
-async function watchForDeath(run: DeployRun, pool: Pool, signal: AbortSignal): Promise<{ dead: true; worker: WorkerInfo } | never> {
+async function watchForDeath(
+  run: DeployRun,
+  pool: Pool,
+  signal: AbortSignal,
+): Promise<{ dead: true; worker: WorkerInfo } | never> {
   while (!signal.aborted) {
     await run.clock.sleep(Math.max(200, run.o.timing.readiness.intervalMs), signal);
     if (signal.aborted) break;

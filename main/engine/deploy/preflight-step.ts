@@ -10,10 +10,16 @@ export async function preflightStep(run: DeployRun): Promise<void> {
   const docker = dockerVersionCheck(v);
   if (docker.status === 'fail') throw new StepFailure({ kind: 'refused', why: docker.message });
   run.log('preflight', docker.message);
-  if (!edgeImage) throw new StepFailure({ kind: 'refused', why: `the edge image ${run.o.images.edge} is not on the server` });
+  if (!edgeImage)
+    throw new StepFailure({ kind: 'refused', why: `the edge image ${run.o.images.edge} is not on the server` });
   await run.takeLock();
   if (run.o.env.strategy === 'restart' && run.plan.live) {
-    run.o.emit({ kind: 'notice', deploy: run.o.deployId, message: 'strategy restart: the environment is down from stopping the old workers until the new ones answer (the outage is measured and reported)' });
+    run.o.emit({
+      kind: 'notice',
+      deploy: run.o.deployId,
+      message:
+        'strategy restart: the environment is down from stopping the old workers until the new ones answer (the outage is measured and reported)',
+    });
   }
   run.log('preflight', `lock taken by ${run.o.actor.holder}`);
 }

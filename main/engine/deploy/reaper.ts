@@ -22,7 +22,13 @@ export function builtImageRepo(env: string): string {
 }
 
 /** Call only while holding the environment's deploy lock. */
-export async function reapExpired(link: ServerLink, env: string, replicas: number, audit: AuditSink, now = Date.now()): Promise<ReapResult> {
+export async function reapExpired(
+  link: ServerLink,
+  env: string,
+  replicas: number,
+  audit: AuditSink,
+  now = Date.now(),
+): Promise<ReapResult> {
   const store = new StateStore(link.docker, env);
   const edge = new EdgeOps(link, env, replicas, audit);
   if (!(await edge.inspect())) return { removedPool: null, prunedImages: [] };
@@ -48,9 +54,14 @@ async function pruneImages(docker: Docker, env: string, state: ServerState, audi
     .sort((a, b) => b.created - a.created);
   const pruned: string[] = [];
   for (const { tag } of candidates) {
-    await audited(audit, 'docker.image.remove', ['docker', 'rmi', tag], () => docker.getImage(tag).remove().catch((err: unknown) => {
-      if (!isDockerStatus(err, 404)) throw err;
-    }));
+    await audited(audit, 'docker.image.remove', ['docker', 'rmi', tag], () =>
+      docker
+        .getImage(tag)
+        .remove()
+        .catch((err: unknown) => {
+          if (!isDockerStatus(err, 404)) throw err;
+        }),
+    );
     pruned.push(tag);
   }
   return pruned;

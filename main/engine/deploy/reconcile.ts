@@ -7,7 +7,17 @@ import type { StateStore } from '../state/state-store';
 import type { EdgeOps } from './edge-ops';
 import type { PoolOps } from './pool-ops';
 
-export async function reconcileWithEdge(s: ServerState, o: { edge: EdgeOps; pools: PoolOps; store: StateStore; keepWindowMs: number; now: number; notice(message: string): void }): Promise<ServerState> {
+export async function reconcileWithEdge(
+  s: ServerState,
+  o: {
+    edge: EdgeOps;
+    pools: PoolOps;
+    store: StateStore;
+    keepWindowMs: number;
+    now: number;
+    notice(message: string): void;
+  },
+): Promise<ServerState> {
   const info = await o.edge.inspect();
   if (!info?.State.Running) return s;
   const live = await o.edge.admin.livePool().catch(() => undefined);
@@ -16,12 +26,16 @@ export async function reconcileWithEdge(s: ServerState, o: { edge: EdgeOps; pool
   const liveImage = workers.find((w) => w.pool === live)?.image ?? s.liveImage;
   const other = otherPool(live);
   const keptImage = workers.find((w) => w.pool === other && w.running)?.image;
-  o.notice(`the server's saved state says ${s.live ?? 'nothing'} is live but the edge serves ${live}: going by the edge`);
+  o.notice(
+    `the server's saved state says ${s.live ?? 'nothing'} is live but the edge serves ${live}: going by the edge`,
+  );
   const fixed: ServerState = {
     ...s,
     live,
     ...(liveImage ? { liveImage } : {}),
-    kept: keptImage ? { pool: other, image: keptImage, until: new Date(o.now + o.keepWindowMs).toISOString(), deployId: 'reconciled' } : null,
+    kept: keptImage
+      ? { pool: other, image: keptImage, until: new Date(o.now + o.keepWindowMs).toISOString(), deployId: 'reconciled' }
+      : null,
   };
   await o.store.update(() => fixed).catch(() => undefined);
   return fixed;

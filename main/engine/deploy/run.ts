@@ -105,7 +105,11 @@ export class DeployRun {
   /** Reads the server's state, going by the edge where the two disagree (reconcile.ts). */
   async reconcile(): Promise<void> {
     this.state = await reconcileWithEdge(await this.store.read(), {
-      edge: this.edge, pools: this.pools, store: this.store, keepWindowMs: this.o.env.keep_window, now: this.clock.now(),
+      edge: this.edge,
+      pools: this.pools,
+      store: this.store,
+      keepWindowMs: this.o.env.keep_window,
+      now: this.clock.now(),
       notice: (message) => this.notice(message),
     });
   }
@@ -117,8 +121,16 @@ export class DeployRun {
 
   async build(signal: AbortSignal): Promise<void> {
     const built = await buildStep({
-      env: this.o.env, deployId: this.o.deployId, link: this.o.link, audit: this.o.audit, pools: this.pools, signal,
-      log: (l) => this.log('build', l), warn: (message) => this.notice(message), ...(this.o.image ? { image: this.o.image } : {}), ...(this.o.ref ? { ref: this.o.ref } : {}),
+      env: this.o.env,
+      deployId: this.o.deployId,
+      link: this.o.link,
+      audit: this.o.audit,
+      pools: this.pools,
+      signal,
+      log: (l) => this.log('build', l),
+      warn: (message) => this.notice(message),
+      ...(this.o.image ? { image: this.o.image } : {}),
+      ...(this.o.ref ? { ref: this.o.ref } : {}),
     });
     this.image = built.image;
     if (built.commit) this.commit = built.commit;
@@ -127,8 +139,15 @@ export class DeployRun {
   /** Backup, rehearsal and module update when modules changed (migration.ts); nothing for code-only. */
   async migrate(): Promise<void> {
     const out = await migrate({
-      ctx: await this.context(), liveImage: this.state.liveImage, pools: this.pools, edge: this.edge.admin, audit: this.o.audit, clock: this.clock,
-      docker: this.o.link.docker, emit: this.o.emit, log: (l) => this.log('migrating', l),
+      ctx: await this.context(),
+      liveImage: this.state.liveImage,
+      pools: this.pools,
+      edge: this.edge.admin,
+      audit: this.o.audit,
+      clock: this.clock,
+      docker: this.o.link.docker,
+      emit: this.o.emit,
+      log: (l) => this.log('migrating', l),
     });
     this.migrated = out.migrated;
     if (out.backup) this.backup = out.backup;
@@ -141,10 +160,21 @@ export class DeployRun {
     await this.pools.ensureNetwork();
     await this.pools.ensureVolume(names.dataVolume);
     const db = await this.o.resolveDb();
-    const database = new DatabaseOps(this.o.link, this.pools, this.o.audit, this.clock, (l) => this.log('green_starting', l));
+    const database = new DatabaseOps(this.o.link, this.pools, this.o.audit, this.clock, (l) =>
+      this.log('green_starting', l),
+    );
     if (e.db === 'managed') await database.ensureManaged(e.name, this.o.images.postgres, db);
     const how = await this.edge.ensure({
-      spec: { env: e.name, replicas: e.replicas, httpPort: e.http_port, geventPort: e.gevent_port, healthPath: e.health_path, domains: e.domains, timing: this.o.timing.edge, ...(this.o.adminGid !== undefined ? { adminGid: this.o.adminGid } : {}) },
+      spec: {
+        env: e.name,
+        replicas: e.replicas,
+        httpPort: e.http_port,
+        geventPort: e.gevent_port,
+        healthPath: e.health_path,
+        domains: e.domains,
+        timing: this.o.timing.edge,
+        ...(this.o.adminGid !== undefined ? { adminGid: this.o.adminGid } : {}),
+      },
       image: this.o.images.edge,
       ...(e.public_bind ? { publicBind: e.public_bind } : {}),
     });
@@ -167,7 +197,14 @@ export class DeployRun {
 
   /** The workers' context, built once on first use (a rollback builds it only for the cron handover). */
   async context(db?: DbConnection): Promise<WorkerContext> {
-    this.ctx ??= { env: this.o.env, image: this.image, deployId: this.o.deployId, by: this.o.actor.holder, db: db ?? await this.o.resolveDb(), resolvedEnv: await this.o.resolveEnv() };
+    this.ctx ??= {
+      env: this.o.env,
+      image: this.image,
+      deployId: this.o.deployId,
+      by: this.o.actor.holder,
+      db: db ?? (await this.o.resolveDb()),
+      resolvedEnv: await this.o.resolveEnv(),
+    };
     return this.ctx;
   }
 
@@ -180,7 +217,10 @@ export class DeployRun {
       ...s,
       live: this.plan.target,
       liveImage: this.image,
-      kept: keepOld && this.plan.live && previous ? { pool: this.plan.live, image: previous, until: keepUntil, deployId: this.o.deployId } : null,
+      kept:
+        keepOld && this.plan.live && previous
+          ? { pool: this.plan.live, image: previous, until: keepUntil, deployId: this.o.deployId }
+          : null,
       migratedSinceKept: this.migrated,
     }));
     await saved;
@@ -199,13 +239,29 @@ export class DeployRun {
   }
 
   logLive(): void {
-    this.log('live', `${this.plan.target} is live; ${this.plan.live ?? 'no'} pool kept for ${Math.round(this.o.env.keep_window / 1000)} s`);
+    this.log(
+      'live',
+      `${this.plan.target} is live; ${this.plan.live ?? 'no'} pool kept for ${Math.round(this.o.env.keep_window / 1000)} s`,
+    );
   }
 
   private history(outcome: HistoryEntry['outcome'], st?: DeployState): HistoryEntry {
     return historyEntry({
-      deployId: this.o.deployId, kind: this.o.kind, strategy: this.o.env.strategy, by: this.o.actor.holder, at: this.startedAt, ref: this.o.ref ?? this.o.env.ref,
-      commit: this.commit, image: this.image, previousImage: this.state.liveImage, pool: this.plan.target, outcome, state: st, migrated: this.migrated, backup: this.backup, downtimeMs: this.downtimeMs,
+      deployId: this.o.deployId,
+      kind: this.o.kind,
+      strategy: this.o.env.strategy,
+      by: this.o.actor.holder,
+      at: this.startedAt,
+      ref: this.o.ref ?? this.o.env.ref,
+      commit: this.commit,
+      image: this.image,
+      previousImage: this.state.liveImage,
+      pool: this.plan.target,
+      outcome,
+      state: st,
+      migrated: this.migrated,
+      backup: this.backup,
+      downtimeMs: this.downtimeMs,
     });
   }
 
@@ -228,7 +284,9 @@ export class DeployRun {
         if (exists) {
           await this.store.update((s) => ({
             ...recordHistory(s, this.history(e.outcome, st)),
-            ...(head ? { auditHeads: { ...s.auditHeads, [this.o.actor.holder]: { ...head, at: new Date().toISOString() } } } : {}),
+            ...(head
+              ? { auditHeads: { ...s.auditHeads, [this.o.actor.holder]: { ...head, at: new Date().toISOString() } } }
+              : {}),
           }));
         }
         return;

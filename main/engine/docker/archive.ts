@@ -49,6 +49,12 @@ export async function readContainerFile(docker: Docker, container: string, path:
   }
 }
 
-export async function writeContainerFile(docker: Docker, container: string, dir: string, name: string, content: string | Buffer): Promise<void> {
+export async function writeContainerFile(
+  docker: Docker,
+  container: string,
+  dir: string,
+  name: string,
+  content: string | Buffer,
+): Promise<void> {
   await docker.getContainer(container).putArchive(await singleFileTar(name, content), { path: dir });
 }

@@ -6,7 +6,10 @@ describe('baseImageOf', () => {
     ['FROM odoo:17.0\nCOPY addons /mnt/extra-addons\n', 'odoo:17.0'],
     ['FROM --platform=linux/amd64 odoo:18.0', 'odoo:18.0'],
     ['FROM odoo:17.0 AS base\nFROM odoo:17.0-20261101\nCOPY addons /mnt/extra-addons\n', 'odoo:17.0-20261101'],
-    ['FROM python:3.11 AS wheels\nRUN pip wheel x\nFROM odoo:17.0 AS app\nFROM app\nCOPY --from=wheels /w /w\n', 'odoo:17.0'],
+    [
+      'FROM python:3.11 AS wheels\nRUN pip wheel x\nFROM odoo:17.0 AS app\nFROM app\nCOPY --from=wheels /w /w\n',
+      'odoo:17.0',
+    ],
     ['ARG BASE=odoo:17.0\nFROM $BASE\n', null],
     ['FROM scratch\n', null],
     ['', null],

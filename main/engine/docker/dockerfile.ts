@@ -8,7 +8,10 @@ export interface FromLine {
 }
 
 export function fromLines(dockerfile: string): FromLine[] {
-  return [...dockerfile.matchAll(/^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/gim)].map((m) => ({ image: m[1]!, stage: m[2]?.toLowerCase() ?? null }));
+  return [...dockerfile.matchAll(/^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/gim)].map((m) => ({
+    image: m[1]!,
+    stage: m[2]?.toLowerCase() ?? null,
+  }));
 }
 
 /** The image the final stage builds on, when it is a plain reference (no build argument, not scratch). */

@@ -8,7 +8,12 @@ import { runTool } from '../docker/containers';
 export const INSTALLED_MODULES_SQL = "SELECT name FROM ir_module_module WHERE state = 'installed'";
 
 export function parseModuleNames(output: string): Set<string> {
-  return new Set(output.split('\n').map((l) => l.trim()).filter((l) => /^[a-z0-9_]+$/.test(l)));
+  return new Set(
+    output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^[a-z0-9_]+$/.test(l)),
+  );
 }
 
 /** Lists every addon the image can load: Odoo's own addons path and the config's addons_path. A fixed script. */
@@ -43,4 +48,3 @@ export async function imageAddons(docker: Docker, audit: AuditSink, image: strin
     return null;
   }
 }
-

@@ -3,9 +3,18 @@ import { parseEnvironment } from '../../../shared/environment';
 import { cronSpec, edgeSpec, workerSpec, type WorkerContext } from './container-specs';
 import { cronLoad, parseCronLoad } from './queue-job';
 
-const env = parseEnvironment({ server: 'lab', name: 'shop', image: 'odoo:17', public_bind: '127.0.0.1:18100', resources: { memory: '2g', cpus: 1.5 } });
+const env = parseEnvironment({
+  server: 'lab',
+  name: 'shop',
+  image: 'odoo:17',
+  public_bind: '127.0.0.1:18100',
+  resources: { memory: '2g', cpus: 1.5 },
+});
 const ctx: WorkerContext = {
-  env, image: 'odoo:17', deployId: 'd1', by: 'ana@laptop',
+  env,
+  image: 'odoo:17',
+  deployId: 'd1',
+  by: 'ana@laptop',
   db: { host: 'flipdeck-shop-db', port: 5432, user: 'odoo', password: 's3cret-pw', name: 'shop' },
   resolvedEnv: { TZ: 'Europe/Brussels' },
 };
@@ -14,10 +23,30 @@ describe('container specs', () => {
   it('runs web workers with crons off, on the shared data volume, labelled with pool and deploy', () => {
     const s = workerSpec(ctx, 'green', 2);
     expect(s.name).toBe('flipdeck-shop-green-2');
-    expect(s.Cmd).toEqual(['odoo', '--database', 'shop', '--db-filter', '^shop$', '--proxy-mode', '--max-cron-threads', '0']);
-    expect(s.Env).toEqual(expect.arrayContaining(['HOST=flipdeck-shop-db', 'PASSWORD=s3cret-pw', 'TZ=Europe/Brussels', 'FLIPDECK_POOL=green']));
+    expect(s.Cmd).toEqual([
+      'odoo',
+      '--database',
+      'shop',
+      '--db-filter',
+      '^shop$',
+      '--proxy-mode',
+      '--max-cron-threads',
+      '0',
+    ]);
+    expect(s.Env).toEqual(
+      expect.arrayContaining([
+        'HOST=flipdeck-shop-db',
+        'PASSWORD=s3cret-pw',
+        'TZ=Europe/Brussels',
+        'FLIPDECK_POOL=green',
+      ]),
+    );
     expect(s.HostConfig?.Mounts).toEqual([{ Type: 'volume', Source: 'flipdeck-shop-data', Target: '/var/lib/odoo' }]);
-    expect(s.Labels).toMatchObject({ 'io.flipdeck.pool': 'green', 'io.flipdeck.deploy': 'd1', 'io.flipdeck.role': 'web' });
+    expect(s.Labels).toMatchObject({
+      'io.flipdeck.pool': 'green',
+      'io.flipdeck.deploy': 'd1',
+      'io.flipdeck.role': 'web',
+    });
     expect(s.HostConfig).toMatchObject({ Memory: 2 * 1024 ** 3, MemorySwap: 2 * 1024 ** 3, NanoCpus: 1.5e9 });
   });
 
@@ -32,7 +61,13 @@ describe('container specs', () => {
     const withUserChannels = { ...ctx, resolvedEnv: { ODOO_QUEUE_JOB_CHANNELS: 'root:4' } };
     const cron = cronSpec(withUserChannels, 'green', cronLoad(['base', 'web', 'session_redis'], true));
     expect(cron.Cmd?.slice(-2)).toEqual(['--load', 'base,web,session_redis,queue_job']);
-    expect(cron.Env).toEqual(expect.arrayContaining(['ODOO_QUEUE_JOB_HOST=flipdeck-shop-edge', 'ODOO_QUEUE_JOB_PORT=8080', 'ODOO_QUEUE_JOB_CHANNELS=root:4']));
+    expect(cron.Env).toEqual(
+      expect.arrayContaining([
+        'ODOO_QUEUE_JOB_HOST=flipdeck-shop-edge',
+        'ODOO_QUEUE_JOB_PORT=8080',
+        'ODOO_QUEUE_JOB_CHANNELS=root:4',
+      ]),
+    );
     const web = workerSpec(withUserChannels, 'green', 1);
     expect(web.Env?.filter((e) => e.startsWith('ODOO_QUEUE_JOB_'))).toEqual(['ODOO_QUEUE_JOB_CHANNELS=root:0']);
     expect(web.Cmd).not.toContain('--load');
@@ -48,10 +83,28 @@ describe('container specs', () => {
   });
 
   it('pads the memory limit by 256 MiB when the floor is overridden on purpose (swap stays consistent)', () => {
-    const low = parseEnvironment({ server: 'lab', name: 'shop', image: 'odoo:17', public_bind: '127.0.0.1:18100', resources: { memory: '1g', memory_swap: '2g', memory_override: true } });
-    expect(workerSpec({ ...ctx, env: low }, 'blue', 1).HostConfig).toMatchObject({ Memory: (1024 + 256) * 1024 ** 2, MemorySwap: (2048 + 256) * 1024 ** 2 });
-    const plain = parseEnvironment({ server: 'lab', name: 'shop', image: 'odoo:17', public_bind: '127.0.0.1:18100', resources: { memory: '1g' } });
-    expect(workerSpec({ ...ctx, env: plain }, 'blue', 1).HostConfig).toMatchObject({ Memory: 1024 ** 3, MemorySwap: 1024 ** 3 });
+    const low = parseEnvironment({
+      server: 'lab',
+      name: 'shop',
+      image: 'odoo:17',
+      public_bind: '127.0.0.1:18100',
+      resources: { memory: '1g', memory_swap: '2g', memory_override: true },
+    });
+    expect(workerSpec({ ...ctx, env: low }, 'blue', 1).HostConfig).toMatchObject({
+      Memory: (1024 + 256) * 1024 ** 2,
+      MemorySwap: (2048 + 256) * 1024 ** 2,
+    });
+    const plain = parseEnvironment({
+      server: 'lab',
+      name: 'shop',
+      image: 'odoo:17',
+      public_bind: '127.0.0.1:18100',
+      resources: { memory: '1g' },
+    });
+    expect(workerSpec({ ...ctx, env: plain }, 'blue', 1).HostConfig).toMatchObject({
+      Memory: 1024 ** 3,
+      MemorySwap: 1024 ** 3,
+    });
   });
 
   it('publishes the edge only on the public bind', () => {

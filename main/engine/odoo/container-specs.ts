@@ -66,7 +66,12 @@ function common(ctx: WorkerContext, name: string, role: Role, extraLabels: Recor
     Image: ctx.image,
     Hostname: name,
     Env: [...dbEnv(ctx.db), ...userEnv(ctx.resolvedEnv)],
-    Labels: labels(ctx.env.name, role, { [LABEL.deploy]: ctx.deployId, [LABEL.image]: ctx.image, [LABEL.by]: ctx.by, ...extraLabels }),
+    Labels: labels(ctx.env.name, role, {
+      [LABEL.deploy]: ctx.deployId,
+      [LABEL.image]: ctx.image,
+      [LABEL.by]: ctx.by,
+      ...extraLabels,
+    }),
     HostConfig: {
       NetworkMode: names.network,
       // Both pools and the cron runner share one data volume: filestore and sessions survive the flip.
@@ -87,7 +92,11 @@ export function workerSpec(ctx: WorkerContext, pool: Pool, index: number): Creat
   const spec = common(ctx, name, 'web', { [LABEL.pool]: pool, [LABEL.worker]: String(index) });
   spec.Cmd = ['odoo', ...odooArgs(ctx), '--max-cron-threads', '0'];
   const off = WEB_WORKER_RUNNER_OFF.split('=')[0]!;
-  spec.Env = [...(spec.Env ?? []).filter((e) => !e.startsWith(`${off}=`)), `FLIPDECK_POOL=${pool}`, WEB_WORKER_RUNNER_OFF];
+  spec.Env = [
+    ...(spec.Env ?? []).filter((e) => !e.startsWith(`${off}=`)),
+    `FLIPDECK_POOL=${pool}`,
+    WEB_WORKER_RUNNER_OFF,
+  ];
   return spec;
 }
 
@@ -99,7 +108,14 @@ export function cronSpec(ctx: WorkerContext, pool: Pool, load: string[] | null =
   const names = envNames(ctx.env.name);
   const name = names.cron(pool);
   const spec = common(ctx, name, 'cron', { [LABEL.pool]: pool });
-  spec.Cmd = ['odoo', ...odooArgs(ctx), '--no-http', '--max-cron-threads', String(cronThreads), ...(load ? ['--load', load.join(',')] : [])];
+  spec.Cmd = [
+    'odoo',
+    ...odooArgs(ctx),
+    '--no-http',
+    '--max-cron-threads',
+    String(cronThreads),
+    ...(load ? ['--load', load.join(',')] : []),
+  ];
   spec.Env = [...(spec.Env ?? []), `FLIPDECK_POOL=${pool}`, ...(load ? runnerEnv(names.edge) : [])];
   // Crons must never overlap: the runner is started explicitly at the handover, not by the daemon.
   spec.HostConfig = { ...spec.HostConfig, RestartPolicy: { Name: 'no' } };

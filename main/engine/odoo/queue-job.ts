@@ -34,7 +34,9 @@ export function parseCronLoad(label: string | undefined): string[] | null | unde
   if (label === '') return null;
   try {
     const list = JSON.parse(label) as unknown;
-    return Array.isArray(list) && list.every((m) => typeof m === 'string' && /^[a-z0-9_]+$/.test(m)) ? (list as string[]) : undefined;
+    return Array.isArray(list) && list.every((m) => typeof m === 'string' && /^[a-z0-9_]+$/.test(m))
+      ? (list as string[])
+      : undefined;
   } catch {
     return undefined;
   }

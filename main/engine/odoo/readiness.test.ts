@@ -26,7 +26,12 @@ describe('waitUntilReady (seed timing: 5 s, backing off to 15 s)', () => {
   it('notices readiness within 1 s while sending at most one HTTP probe per 5 s', async () => {
     const startsA: number[] = [];
     const startsB: number[] = [];
-    const done = waitUntilReady([odooLike('web-1', 1200, 13_700, startsA), odooLike('web-2', 900, 4200, startsB)], SEED_TIMING, realClock, () => {});
+    const done = waitUntilReady(
+      [odooLike('web-1', 1200, 13_700, startsA), odooLike('web-2', 900, 4200, startsB)],
+      SEED_TIMING,
+      realClock,
+      () => {},
+    );
     await vi.advanceTimersByTimeAsync(60_000);
     const out = await done;
     expect(out.ready).toBe(true);
@@ -41,7 +46,12 @@ describe('waitUntilReady (seed timing: 5 s, backing off to 15 s)', () => {
 
   it('backs off to 15 s after the first six probes', async () => {
     const starts: number[] = [];
-    const done = waitUntilReady([odooLike('web-1', 0, 10 ** 9, starts)], { ...SEED_TIMING, timeoutMs: 90_000 }, realClock, () => {});
+    const done = waitUntilReady(
+      [odooLike('web-1', 0, 10 ** 9, starts)],
+      { ...SEED_TIMING, timeoutMs: 90_000 },
+      realClock,
+      () => {},
+    );
     await vi.advanceTimersByTimeAsync(100_000);
     const out = await done;
     const gaps = starts.slice(1).map((s, i) => s - starts[i]!);
@@ -51,13 +61,21 @@ describe('waitUntilReady (seed timing: 5 s, backing off to 15 s)', () => {
   });
 
   it('on timeout reports the last probe of every worker, including one whose port never opened', async () => {
-    const done = waitUntilReady([odooLike('web-1', 0, 10 ** 9, []), odooLike('web-2', 10 ** 9, 10 ** 9, [])], { ...SEED_TIMING, timeoutMs: 20_000 }, realClock, () => {});
+    const done = waitUntilReady(
+      [odooLike('web-1', 0, 10 ** 9, []), odooLike('web-2', 10 ** 9, 10 ** 9, [])],
+      { ...SEED_TIMING, timeoutMs: 20_000 },
+      realClock,
+      () => {},
+    );
     await vi.advanceTimersByTimeAsync(25_000);
     const out = await done;
     expect(out.ready).toBe(false);
     if (out.ready) return;
     expect(out.waitedMs).toBeGreaterThanOrEqual(20_000);
-    expect(out.lastProbes.map((p) => [p.worker, p.ok])).toEqual([['web-1', false], ['web-2', false]]);
+    expect(out.lastProbes.map((p) => [p.worker, p.ok])).toEqual([
+      ['web-1', false],
+      ['web-2', false],
+    ]);
     expect(out.lastProbes[1]!.detail).toMatch(/port never opened/);
   });
 });

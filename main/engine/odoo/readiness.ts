@@ -19,8 +19,20 @@ export interface ReadinessTiming {
   timeoutMs: number;
 }
 
-export const SEED_TIMING: ReadinessTiming = { portCheckMs: 250, intervalMs: 5000, slowIntervalMs: 15_000, fastAttempts: 6, timeoutMs: 300_000 };
-export const FAST_TIMING: ReadinessTiming = { portCheckMs: 50, intervalMs: 400, slowIntervalMs: 800, fastAttempts: 6, timeoutMs: 30_000 };
+export const SEED_TIMING: ReadinessTiming = {
+  portCheckMs: 250,
+  intervalMs: 5000,
+  slowIntervalMs: 15_000,
+  fastAttempts: 6,
+  timeoutMs: 300_000,
+};
+export const FAST_TIMING: ReadinessTiming = {
+  portCheckMs: 50,
+  intervalMs: 400,
+  slowIntervalMs: 800,
+  fastAttempts: 6,
+  timeoutMs: 30_000,
+};
 
 export interface HttpProbeAnswer {
   ok: boolean;
@@ -42,7 +54,14 @@ export function probeInterval(t: ReadinessTiming, attempt: number): number {
   return attempt <= t.fastAttempts ? t.intervalMs : t.slowIntervalMs;
 }
 
-async function waitForWorker(w: WorkerProbe, t: ReadinessTiming, clock: Clock, deadline: number, signal: AbortSignal, onProbe: (r: ProbeResult) => void): Promise<ProbeResult | null> {
+async function waitForWorker(
+  w: WorkerProbe,
+  t: ReadinessTiming,
+  clock: Clock,
+  deadline: number,
+  signal: AbortSignal,
+  onProbe: (r: ProbeResult) => void,
+): Promise<ProbeResult | null> {
   let last: ProbeResult | null = null;
   const record = (attempt: number, ok: boolean, detail: string) => {
     last = { worker: w.worker, attempt, ok, detail, at: new Date(clock.now()).toISOString() };
@@ -73,7 +92,13 @@ async function waitForWorker(w: WorkerProbe, t: ReadinessTiming, clock: Clock, d
 }
 
 /** Waits until every worker answers ready, or the timeout passes. Never throws for a worker's failure. */
-export async function waitUntilReady(workers: WorkerProbe[], t: ReadinessTiming, clock: Clock, onProbe: (r: ProbeResult) => void, outer?: AbortSignal): Promise<ReadinessOutcome> {
+export async function waitUntilReady(
+  workers: WorkerProbe[],
+  t: ReadinessTiming,
+  clock: Clock,
+  onProbe: (r: ProbeResult) => void,
+  outer?: AbortSignal,
+): Promise<ReadinessOutcome> {
   const start = clock.now();
   const deadline = start + t.timeoutMs;
   const ctrl = new AbortController();
@@ -88,6 +113,15 @@ export async function waitUntilReady(workers: WorkerProbe[], t: ReadinessTiming,
   const finals = await Promise.all(workers.map((w) => waitForWorker(w, t, clock, deadline, ctrl.signal, tap)));
   ctrl.abort();
   if (finals.every((r) => r?.ok)) return { ready: true, readyAt, probes };
-  const lastProbes = workers.map((w, i) => finals[i] ?? { worker: w.worker, attempt: 0, ok: false, detail: 'port never opened', at: new Date(clock.now()).toISOString() });
+  const lastProbes = workers.map(
+    (w, i) =>
+      finals[i] ?? {
+        worker: w.worker,
+        attempt: 0,
+        ok: false,
+        detail: 'port never opened',
+        at: new Date(clock.now()).toISOString(),
+      },
+  );
   return { ready: false, waitedMs: clock.now() - start, lastProbes };
 }

@@ -11,10 +11,11 @@ async function serve(handler: http.RequestListener): Promise<number> {
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
   return (server!.address() as net.AddressInfo).port;
 }
-const opener = (port: number) => () => new Promise<net.Socket>((resolve, reject) => {
-  const s = net.connect(port, '127.0.0.1', () => resolve(s));
-  s.once('error', reject);
-});
+const opener = (port: number) => () =>
+  new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
 
 describe('Odoo worker probe', () => {
   it('is ready only when /web/login answers 200 and the database check passes, with the domain as Host', async () => {
@@ -26,7 +27,10 @@ describe('Odoo worker probe', () => {
     });
     const p = odooWorkerProbe({ worker: 'w1', open: opener(port), hostHeader: 'shop.example.com' });
     expect(await p.portOpen()).toBe(true);
-    expect(await p.http(1000, new AbortController().signal)).toEqual({ ok: true, detail: 'GET /web/login → 200, /web/health → 200' });
+    expect(await p.http(1000, new AbortController().signal)).toEqual({
+      ok: true,
+      detail: 'GET /web/login → 200, /web/health → 200',
+    });
     expect(seen).toEqual(['/web/login shop.example.com', '/web/health?db_server_status=1 shop.example.com']);
   });
 
@@ -34,11 +38,15 @@ describe('Odoo worker probe', () => {
     let dbUp = false;
     let loaded = false;
     const port = await serve((req, res) => {
-      if (req.url === '/web/login') return loaded ? res.writeHead(200).end() : res.writeHead(503).end('<h1>Service Unavailable</h1>');
+      if (req.url === '/web/login')
+        return loaded ? res.writeHead(200).end() : res.writeHead(503).end('<h1>Service Unavailable</h1>');
       res.writeHead(dbUp ? 200 : 500).end(dbUp ? '{}' : '{"status":"fail","db_server_status":false}');
     });
     const p = odooWorkerProbe({ worker: 'w1', open: opener(port), hostHeader: 'x' });
-    expect(await p.http(1000, new AbortController().signal)).toEqual({ ok: false, detail: 'GET /web/login → 503 (Service Unavailable)' });
+    expect(await p.http(1000, new AbortController().signal)).toEqual({
+      ok: false,
+      detail: 'GET /web/login → 503 (Service Unavailable)',
+    });
     loaded = true;
     const r = await p.http(1000, new AbortController().signal);
     expect(r.ok).toBe(false);
@@ -49,7 +57,12 @@ describe('Odoo worker probe', () => {
 
   it('accepts versions without /web/health, and reports a closed port', async () => {
     const port = await serve((req, res) => res.writeHead(req.url === '/web/login' ? 200 : 404).end());
-    expect(await odooWorkerProbe({ worker: 'w', open: opener(port), hostHeader: 'x' }).http(1000, new AbortController().signal)).toMatchObject({ ok: true });
+    expect(
+      await odooWorkerProbe({ worker: 'w', open: opener(port), hostHeader: 'x' }).http(
+        1000,
+        new AbortController().signal,
+      ),
+    ).toMatchObject({ ok: true });
     const closed = odooWorkerProbe({ worker: 'w', open: opener(1), hostHeader: 'x' });
     expect(await closed.portOpen()).toBe(false);
     expect((await closed.http(500, new AbortController().signal)).detail).toMatch(/ECONNREFUSED/);
@@ -57,7 +70,10 @@ describe('Odoo worker probe', () => {
 
   it('gives up on a probe that gets no answer within its wait', async () => {
     const port = await serve(() => undefined);
-    const r = await odooWorkerProbe({ worker: 'w', open: opener(port), hostHeader: 'x' }).http(200, new AbortController().signal);
+    const r = await odooWorkerProbe({ worker: 'w', open: opener(port), hostHeader: 'x' }).http(
+      200,
+      new AbortController().signal,
+    );
     expect(r).toMatchObject({ ok: false });
     expect(r.detail).toMatch(/no answer within 200 ms/);
   });

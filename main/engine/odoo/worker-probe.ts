@@ -24,24 +24,35 @@ export interface HttpAnswer {
 }
 
 /** One GET over a caller-supplied stream. No keep-alive: an SSH channel is not a socket. */
-export function getOver(open: () => Promise<Duplex>, path: string, host: string, waitMs: number, signal?: AbortSignal): Promise<HttpAnswer> {
+export function getOver(
+  open: () => Promise<Duplex>,
+  path: string,
+  host: string,
+  waitMs: number,
+  signal?: AbortSignal,
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      method: 'GET',
-      path,
-      headers: { Host: host, 'User-Agent': 'flipdeck-readiness', Connection: 'close' },
-      agent: streamAgent(open),
-      signal,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size <= 64 * 1024) chunks.push(c);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        method: 'GET',
+        path,
+        headers: { Host: host, 'User-Agent': 'flipdeck-readiness', Connection: 'close' },
+        agent: streamAgent(open),
+        signal,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= 64 * 1024) chunks.push(c);
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }),
+        );
+        res.on('error', reject);
+      },
+    );
     // Our own timer: an SSH channel has no socket timeout to lean on.
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${waitMs} ms`)), waitMs);
     req.on('close', () => clearTimeout(timer));
@@ -54,11 +65,14 @@ export function getOver(open: () => Promise<Duplex>, path: string, host: string,
 export function streamAgent(open: () => Promise<Duplex>): http.Agent {
   const agent = new http.Agent({ keepAlive: false });
   agent.createConnection = ((_opts: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
-    open().then((s) => {
-      // ssh2 channels emit close only after both sides end.
-      s.on('end', () => s.end());
-      cb(null, s);
-    }, (err: Error) => cb(err));
+    open().then(
+      (s) => {
+        // ssh2 channels emit close only after both sides end.
+        s.on('end', () => s.end());
+        cb(null, s);
+      },
+      (err: Error) => cb(err),
+    );
     return undefined;
   }) as unknown as http.Agent['createConnection'];
   return agent;
@@ -90,11 +104,14 @@ export function odooWorkerProbe(o: OdooProbeOptions): WorkerProbe {
       } catch (err) {
         return { ok: false, detail: `GET ${loginPath} → ${describe(err)}` };
       }
-      if (login.status !== 200) return { ok: false, detail: `GET ${loginPath} → ${login.status}${snippet(login.body)}` };
+      if (login.status !== 200)
+        return { ok: false, detail: `GET ${loginPath} → ${login.status}${snippet(login.body)}` };
       try {
         const health = await getOver(o.open, '/web/health?db_server_status=1', o.hostHeader, waitMs, signal);
-        if (health.status === 404) return { ok: true, detail: `GET ${loginPath} → 200 (no /web/health on this version)` };
-        if (health.status !== 200) return { ok: false, detail: `GET /web/health?db_server_status=1 → ${health.status}${snippet(health.body)}` };
+        if (health.status === 404)
+          return { ok: true, detail: `GET ${loginPath} → 200 (no /web/health on this version)` };
+        if (health.status !== 200)
+          return { ok: false, detail: `GET /web/health?db_server_status=1 → ${health.status}${snippet(health.body)}` };
       } catch (err) {
         return { ok: false, detail: `GET /web/health → ${describe(err)}` };
       }
@@ -104,6 +121,10 @@ export function odooWorkerProbe(o: OdooProbeOptions): WorkerProbe {
 }
 
 function snippet(body: string): string {
-  const text = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160);
+  const text = body
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 160);
   return text ? ` (${text})` : '';
 }

@@ -25,23 +25,41 @@ function source(files: Record<string, string>): string {
   return dir;
 }
 
-const manifest = (version: string, depends: string[], extra = '') => `# -*- coding: utf-8 -*-\n{\n    'name': "X",\n    "version": "${version}",\n    'depends': [${depends.map((d) => `'${d}'`).join(', ')}],  # a comment\n    ${extra}\n}\n`;
+const manifest = (version: string, depends: string[], extra = '') =>
+  `# -*- coding: utf-8 -*-\n{\n    'name': "X",\n    "version": "${version}",\n    'depends': [${depends.map((d) => `'${d}'`).join(', ')}],  # a comment\n    ${extra}\n}\n`;
 
 describe('reading a source', () => {
   it('parses manifests as text (both quote styles, tuples, installable), never evaluating them', () => {
-    expect(parseManifest(manifest('17.0.1.2.0', ['base', 'sale']))).toEqual({ version: '17.0.1.2.0', depends: ['base', 'sale'], installable: true });
-    expect(parseManifest(`{'version': '1.0', 'depends': ("web",), 'installable': False, '__import__': __import__('os').system('x')}`)).toEqual({ version: '1.0', depends: ['web'], installable: false });
+    expect(parseManifest(manifest('17.0.1.2.0', ['base', 'sale']))).toEqual({
+      version: '17.0.1.2.0',
+      depends: ['base', 'sale'],
+      installable: true,
+    });
+    expect(
+      parseManifest(
+        `{'version': '1.0', 'depends': ("web",), 'installable': False, '__import__': __import__('os').system('x')}`,
+      ),
+    ).toEqual({ version: '1.0', depends: ['web'], installable: false });
     expect(parseManifest(`{'name': 'no deps'}`)).toEqual({ version: null, depends: [], installable: true });
   });
 
   it('reads odoo.conf options deploys care about', () => {
-    expect(parseOdooConf('[options]\nworkers = 4\nlimit_memory_hard = 2684354560\nserver_wide_modules = base,web,queue_job\ndbfilter = ^%d$\nproxy_mode = True\n[queue_job]\nchannels = root:2\n'))
-      .toEqual({ workers: 4, limitMemoryHard: 2684354560, serverWideModules: ['base', 'web', 'queue_job'], dbfilter: '^%d$', proxyMode: true });
+    expect(
+      parseOdooConf(
+        '[options]\nworkers = 4\nlimit_memory_hard = 2684354560\nserver_wide_modules = base,web,queue_job\ndbfilter = ^%d$\nproxy_mode = True\n[queue_job]\nchannels = root:2\n',
+      ),
+    ).toEqual({
+      workers: 4,
+      limitMemoryHard: 2684354560,
+      serverWideModules: ['base', 'web', 'queue_job'],
+      dbfilter: '^%d$',
+      proxyMode: true,
+    });
   });
 
   it('finds addons below the root, hashes their files, and reads the Dockerfile base and the conf', () => {
     const dir = source({
-      'Dockerfile': 'FROM odoo:17.0 AS base\nFROM odoo:17.0-20261101\nCOPY addons /mnt/extra-addons\n',
+      Dockerfile: 'FROM odoo:17.0 AS base\nFROM odoo:17.0-20261101\nCOPY addons /mnt/extra-addons\n',
       'addons/shop/__manifest__.py': manifest('17.0.1.0.0', ['sale']),
       'addons/shop/models.py': 'x = 1\n',
       'oca/queue/queue_job/__manifest__.py': manifest('17.0.2.0.0', ['base']),
@@ -58,11 +76,26 @@ describe('reading a source', () => {
 });
 
 describe('Odoo version and memory', () => {
-  const src = (versions: string[], base: string | null = null) => ({ addons: versions.map((v, i) => ({ name: `a${i}`, dir: `a${i}`, version: v, depends: [], installable: true, hash: 'h' })), baseImage: base, conf: null, confPath: null });
+  const src = (versions: string[], base: string | null = null) => ({
+    addons: versions.map((v, i) => ({
+      name: `a${i}`,
+      dir: `a${i}`,
+      version: v,
+      depends: [],
+      installable: true,
+      hash: 'h',
+    })),
+    baseImage: base,
+    conf: null,
+    confPath: null,
+  });
 
   it('detects the major version from manifests, else the base image tag; the environment wins', () => {
     expect(detectOdooVersion(src(['18.0.1.0.0', '18.0.2.0.0', '1.0']))).toMatchObject({ version: '18.0' });
-    expect(detectOdooVersion(src(['1.0'], 'odoo:16'))).toMatchObject({ version: '16.0', from: expect.stringContaining('odoo:16') });
+    expect(detectOdooVersion(src(['1.0'], 'odoo:16'))).toMatchObject({
+      version: '16.0',
+      from: expect.stringContaining('odoo:16'),
+    });
     expect(detectOdooVersion(src(['1.0'], 'registry.example/odoo:19.0-20261101'))).toMatchObject({ version: '19.0' });
     expect(detectOdooVersion(src(['1.0'], 'python:3.12'))).toMatchObject({ version: null });
     expect(detectOdooVersion(src(['18.0.1.0.0']), '14.0')).toMatchObject({ version: '14.0' });
@@ -72,29 +105,81 @@ describe('Odoo version and memory', () => {
     const base = { versionFrom: 'test', override: false, conf: null };
     expect(memoryFloorCheck({ ...base, version: '18.0', memoryLimit: 2048 * MiB }).status).toBe('pass');
     const low = memoryFloorCheck({ ...base, version: '18.0', memoryLimit: 1024 * MiB });
-    expect(low).toMatchObject({ status: 'warn', message: expect.stringContaining('below the 1536 MiB floor'), fix: expect.stringContaining('1536 MiB') });
-    expect(memoryFloorCheck({ ...base, version: '18.0', memoryLimit: 1024 * MiB, override: true }).message).toContain('override');
-    const workers = memoryFloorCheck({ ...base, version: '14.0', memoryLimit: 2048 * MiB, conf: { workers: 4, limitMemoryHard: 1024 * MiB } });
-    expect(workers).toMatchObject({ status: 'warn', message: expect.stringContaining('4 workers × limit_memory_hard 1024 MiB = 4096 MiB') });
+    expect(low).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('below the 1536 MiB floor'),
+      fix: expect.stringContaining('1536 MiB'),
+    });
+    expect(memoryFloorCheck({ ...base, version: '18.0', memoryLimit: 1024 * MiB, override: true }).message).toContain(
+      'override',
+    );
+    const workers = memoryFloorCheck({
+      ...base,
+      version: '14.0',
+      memoryLimit: 2048 * MiB,
+      conf: { workers: 4, limitMemoryHard: 1024 * MiB },
+    });
+    expect(workers).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('4 workers × limit_memory_hard 1024 MiB = 4096 MiB'),
+    });
     expect(memoryFloorCheck({ ...base, version: null, memoryLimit: 1024 * MiB }).message).toContain('2048 MiB floor');
   });
 
   it('fails when the server cannot hold the new pool beside the live one, saying how much is missing', () => {
-    expect(memoryRoomCheck({ availableBytes: 8192 * MiB, replicas: 2, memoryLimit: 2048 * MiB, floorMiB: 1536, liveRunning: true }).status).toBe('pass');
-    const r = memoryRoomCheck({ availableBytes: 3000 * MiB, replicas: 2, memoryLimit: 2048 * MiB, floorMiB: 1536, liveRunning: true });
+    expect(
+      memoryRoomCheck({
+        availableBytes: 8192 * MiB,
+        replicas: 2,
+        memoryLimit: 2048 * MiB,
+        floorMiB: 1536,
+        liveRunning: true,
+      }).status,
+    ).toBe('pass');
+    const r = memoryRoomCheck({
+      availableBytes: 3000 * MiB,
+      replicas: 2,
+      memoryLimit: 2048 * MiB,
+      floorMiB: 1536,
+      liveRunning: true,
+    });
     expect(r).toMatchObject({ status: 'fail', message: expect.stringContaining('1096 MiB missing') });
-    expect(memoryRoomCheck({ availableBytes: 2000 * MiB, replicas: 2, memoryLimit: undefined, floorMiB: 1536, liveRunning: false }).message).toContain('the Odoo floor');
+    expect(
+      memoryRoomCheck({
+        availableBytes: 2000 * MiB,
+        replicas: 2,
+        memoryLimit: undefined,
+        floorMiB: 1536,
+        liveRunning: false,
+      }).message,
+    ).toContain('the Odoo floor');
     expect(parseMeminfoAvailable('MemTotal: 100 kB\nMemAvailable:   2048 kB\n')).toBe(2048 * 1024);
   });
 });
 
 describe('the source against the image and the database', () => {
-  const facts = (addons: { name: string; depends: string[]; installable?: boolean }[], conf: Record<string, unknown> | null = null) => ({
-    addons: addons.map((a) => ({ dir: a.name, version: '1.0', hash: a.name, installable: a.installable ?? true, ...a })), baseImage: 'odoo:17', conf, confPath: conf ? 'odoo.conf' : null,
+  const facts = (
+    addons: { name: string; depends: string[]; installable?: boolean }[],
+    conf: Record<string, unknown> | null = null,
+  ) => ({
+    addons: addons.map((a) => ({
+      dir: a.name,
+      version: '1.0',
+      hash: a.name,
+      installable: a.installable ?? true,
+      ...a,
+    })),
+    baseImage: 'odoo:17',
+    conf,
+    confPath: conf ? 'odoo.conf' : null,
   });
 
   it('fails the missing-dependency trap naming the addon and the dependency; resolves through source, image and database', () => {
-    const src = facts([{ name: 'shop', depends: ['sale', 'shop_base'] }, { name: 'shop_base', depends: ['web'] }, { name: 'old', depends: ['gone'], installable: false }]);
+    const src = facts([
+      { name: 'shop', depends: ['sale', 'shop_base'] },
+      { name: 'shop_base', depends: ['web'] },
+      { name: 'old', depends: ['gone'], installable: false },
+    ]);
     expect(manifestDependencyCheck(src, new Set(['web', 'sale']), null).status).toBe('pass');
     expect(manifestDependencyCheck(src, new Set(['web']), new Set(['sale'])).status).toBe('pass');
     const fail = manifestDependencyCheck(src, new Set(['web']), new Set());
@@ -105,45 +190,81 @@ describe('the source against the image and the database', () => {
   it('wires queue_job into the cron runner only, and notices a conf that leaves it out', () => {
     expect(queueJobCheck(facts([{ name: 'shop', depends: [] }]), new Set()).message).toContain('nothing to wire');
     expect(queueJobCheck(facts([{ name: 'queue_job', depends: [] }]), new Set()).status).toBe('pass');
-    expect(queueJobCheck(facts([{ name: 'queue_job', depends: [] }], { serverWideModules: ['base', 'web', 'session_redis'] }), null)).toMatchObject({ status: 'pass', message: expect.stringContaining('--load base,web,session_redis,queue_job (odoo.conf leaves it out') });
-    expect(queueJobCheck(facts([{ name: 'shop', depends: [] }]), new Set(['queue_job'])).message).toContain('ODOO_QUEUE_JOB_CHANNELS=root:0');
+    expect(
+      queueJobCheck(
+        facts([{ name: 'queue_job', depends: [] }], { serverWideModules: ['base', 'web', 'session_redis'] }),
+        null,
+      ),
+    ).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('--load base,web,session_redis,queue_job (odoo.conf leaves it out'),
+    });
+    expect(queueJobCheck(facts([{ name: 'shop', depends: [] }]), new Set(['queue_job'])).message).toContain(
+      'ODOO_QUEUE_JOB_CHANNELS=root:0',
+    );
   });
 
   it('warns when odoo.conf fights the database filter or proxy mode Flipdeck sets', () => {
     expect(dbfilterCheck(null, 'shop', ['shop.example']).status).toBe('pass');
-    expect(dbfilterCheck(facts([], { dbfilter: '.*' }) as never, 'shop', [])).toMatchObject({ status: 'warn', fix: expect.stringContaining('^shop$') });
+    expect(dbfilterCheck(facts([], { dbfilter: '.*' }) as never, 'shop', [])).toMatchObject({
+      status: 'warn',
+      fix: expect.stringContaining('^shop$'),
+    });
     expect(dbfilterCheck(facts([], { proxyMode: false }) as never, 'shop', []).status).toBe('warn');
   });
 });
 
 describe('changed modules (-u only what changed)', () => {
-  const stamp = (m: Record<string, [string, string]>) => Object.fromEntries(Object.entries(m).map(([k, [version, hash]]) => [k, { version, hash }]));
+  const stamp = (m: Record<string, [string, string]>) =>
+    Object.fromEntries(Object.entries(m).map(([k, [version, hash]]) => [k, { version, hash }]));
 
   it('updates modules whose files or version changed, installs new ones, and calls an unchanged set code-only', () => {
     const live = stamp({ sale_x: ['1.0', 'aaa'], stock_x: ['1.0', 'bbb'], gone_x: ['1.0', 'ccc'] });
     const next = stamp({ sale_x: ['1.0', 'aaa'], stock_x: ['1.1', 'bbb'], new_x: ['1.0', 'ddd'] });
     const c = moduleChanges(live, next);
-    expect(c).toMatchObject({ update: ['stock_x'], added: ['new_x'], removed: ['gone_x'], unchanged: ['sale_x'], kind: 'schema-changing' });
-    expect(modulesCheck(c)).toMatchObject({ status: 'warn', message: expect.stringContaining('update stock_x; new new_x') });
-    expect(moduleChanges(live, stamp({ sale_x: ['1.0', 'aaa'], stock_x: ['1.0', 'bbb'], gone_x: ['1.0', 'ccc'] })).kind).toBe('code-only');
+    expect(c).toMatchObject({
+      update: ['stock_x'],
+      added: ['new_x'],
+      removed: ['gone_x'],
+      unchanged: ['sale_x'],
+      kind: 'schema-changing',
+    });
+    expect(modulesCheck(c)).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('update stock_x; new new_x'),
+    });
+    expect(
+      moduleChanges(live, stamp({ sale_x: ['1.0', 'aaa'], stock_x: ['1.0', 'bbb'], gone_x: ['1.0', 'ccc'] })).kind,
+    ).toBe('code-only');
     expect(moduleChanges(stamp({ a: ['1.0', 'x'] }), stamp({ a: ['1.0', 'y'] })).update).toEqual(['a']);
     expect(moduleChanges(null, next).kind).toBe('unknown');
     // Not installed: Odoo would ignore -u, so it is not an update.
     expect(moduleChanges(live, next, new Set(['sale_x'])).update).toEqual([]);
-    expect(moduleStamp([{ name: 'a', dir: 'a', version: '1', depends: [], installable: true, hash: 'h' }, { name: 'b', dir: 'b', version: '1', depends: [], installable: false, hash: 'h' }])).toEqual({ a: { version: '1', hash: 'h' } });
+    expect(
+      moduleStamp([
+        { name: 'a', dir: 'a', version: '1', depends: [], installable: true, hash: 'h' },
+        { name: 'b', dir: 'b', version: '1', depends: [], installable: false, hash: 'h' },
+      ]),
+    ).toEqual({ a: { version: '1', hash: 'h' } });
   });
 });
 
 describe('server limits', () => {
   it('warns on a low inotify limit, and says when it could not read it', () => {
     expect(inotifyCheck(524_288).status).toBe('pass');
-    expect(inotifyCheck(8192)).toMatchObject({ status: 'warn', fix: expect.stringContaining('sysctl -w fs.inotify.max_user_watches=') });
+    expect(inotifyCheck(8192)).toMatchObject({
+      status: 'warn',
+      fix: expect.stringContaining('sysctl -w fs.inotify.max_user_watches='),
+    });
     expect(inotifyCheck(null).status).toBe('warn');
   });
 
   it('tells a closed firewall from a dead edge', () => {
     expect(publicPortCheck('0.0.0.0:443', { fromServer: true, fromHere: true }).status).toBe('pass');
-    expect(publicPortCheck('0.0.0.0:443', { fromServer: true, fromHere: false })).toMatchObject({ status: 'warn', message: expect.stringContaining('firewall') });
+    expect(publicPortCheck('0.0.0.0:443', { fromServer: true, fromHere: false })).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('firewall'),
+    });
     expect(publicPortCheck('0.0.0.0:443', { fromServer: false, fromHere: null }).status).toBe('fail');
     expect(publicPortCheck('127.0.0.1:8069', { fromServer: null, fromHere: null }).message).toContain('first deploy');
   });
@@ -152,32 +273,69 @@ describe('server limits', () => {
 describe('the base image against its registry', () => {
   const local = { id: 'sha256:aaa', created: '2026-01-02T03:04:05Z', repoDigests: ['reg.example/odoo@sha256:1111'] };
   it('passes an up-to-date copy, a digest pin, and an image the build will pull', () => {
-    expect(baseImageCheck({ image: 'reg.example/odoo:17', local, registry: { digest: 'sha256:1111' } }, false)).toMatchObject({ status: 'pass', message: expect.stringContaining('current one (1111)') });
-    expect(baseImageCheck({ image: `odoo@sha256:${'a'.repeat(64)}`, local: null, registry: { error: 'x' } }, false).message).toContain('pinned by digest');
-    expect(baseImageCheck({ image: 'odoo:17', local: null, registry: { digest: 'sha256:2222' } }, false).message).toContain('the build pulls');
+    expect(
+      baseImageCheck({ image: 'reg.example/odoo:17', local, registry: { digest: 'sha256:1111' } }, false),
+    ).toMatchObject({ status: 'pass', message: expect.stringContaining('current one (1111)') });
+    expect(
+      baseImageCheck({ image: `odoo@sha256:${'a'.repeat(64)}`, local: null, registry: { error: 'x' } }, false).message,
+    ).toContain('pinned by digest');
+    expect(
+      baseImageCheck({ image: 'odoo:17', local: null, registry: { digest: 'sha256:2222' } }, false).message,
+    ).toContain('the build pulls');
   });
   it('tells a newer registry copy apart for builds (pulled first) and prebuilt images (would run cached)', () => {
     const f = { image: 'reg.example/odoo:17', local, registry: { digest: 'sha256:9999' } };
-    expect(baseImageCheck(f, false)).toMatchObject({ status: 'pass', message: expect.stringContaining('the build pulls it first') });
-    expect(baseImageCheck(f, true)).toMatchObject({ status: 'warn', fix: expect.stringContaining('docker pull reg.example/odoo:17') });
+    expect(baseImageCheck(f, false)).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('the build pulls it first'),
+    });
+    expect(baseImageCheck(f, true)).toMatchObject({
+      status: 'warn',
+      fix: expect.stringContaining('docker pull reg.example/odoo:17'),
+    });
   });
   it('warns when no registry answers, and fails when the image is nowhere', () => {
-    expect(baseImageCheck({ image: 'odoo:17', local, registry: { error: 'connection refused' } }, false)).toMatchObject({ status: 'warn', message: expect.stringContaining("the server's copy from 2026-01-02") });
-    expect(baseImageCheck({ image: 'odoo:17', local: null, registry: { error: 'connection refused' } }, false).status).toBe('fail');
+    expect(baseImageCheck({ image: 'odoo:17', local, registry: { error: 'connection refused' } }, false)).toMatchObject(
+      { status: 'warn', message: expect.stringContaining("the server's copy from 2026-01-02") },
+    );
+    expect(
+      baseImageCheck({ image: 'odoo:17', local: null, registry: { error: 'connection refused' } }, false).status,
+    ).toBe('fail');
     expect(baseImageCheck(null, false).status).toBe('pass');
   });
 });
 
 describe('sessions and filestore', () => {
-  const base = { dataVolume: 'flipdeck-shop-data', peers: [], sessionStore: null, filestore: { shared: false, how: 'local volume flipdeck-shop-data' }, mounts: [{ container: 'flipdeck-shop-blue-1', volume: 'flipdeck-shop-data' }] };
+  const base = {
+    dataVolume: 'flipdeck-shop-data',
+    peers: [],
+    sessionStore: null,
+    filestore: { shared: false, how: 'local volume flipdeck-shop-data' },
+    mounts: [{ container: 'flipdeck-shop-blue-1', volume: 'flipdeck-shop-data' }],
+  };
   it('passes one server whose containers share the data volume, and fails a container that does not', () => {
     expect(sessionsCheck(base)).toMatchObject({ status: 'pass', message: expect.stringContaining('one server') });
-    expect(sessionsCheck({ ...base, mounts: [...base.mounts, { container: 'flipdeck-shop-cron-blue', volume: 'other' }] })).toMatchObject({ status: 'fail', message: expect.stringContaining('flipdeck-shop-cron-blue mounts other') });
+    expect(
+      sessionsCheck({ ...base, mounts: [...base.mounts, { container: 'flipdeck-shop-cron-blue', volume: 'other' }] }),
+    ).toMatchObject({ status: 'fail', message: expect.stringContaining('flipdeck-shop-cron-blue mounts other') });
   });
   it('requires a shared session store, then a shared filestore, when another server serves the same database', () => {
     const multi = { ...base, peers: ['other/shop'] };
-    expect(sessionsCheck(multi)).toMatchObject({ status: 'fail', message: expect.stringContaining('login loop'), fix: expect.stringContaining('session_redis') });
-    expect(sessionsCheck({ ...multi, sessionStore: 'session_redis at redis' })).toMatchObject({ status: 'fail', message: expect.stringContaining('attachments written on one server are missing') });
-    expect(sessionsCheck({ ...multi, sessionStore: 'session_redis at redis', filestore: { shared: true, how: 'attachments in object storage (fs_attachment)' } }).status).toBe('pass');
+    expect(sessionsCheck(multi)).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('login loop'),
+      fix: expect.stringContaining('session_redis'),
+    });
+    expect(sessionsCheck({ ...multi, sessionStore: 'session_redis at redis' })).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('attachments written on one server are missing'),
+    });
+    expect(
+      sessionsCheck({
+        ...multi,
+        sessionStore: 'session_redis at redis',
+        filestore: { shared: true, how: 'attachments in object storage (fs_attachment)' },
+      }).status,
+    ).toBe('pass');
   });
 });

@@ -25,41 +25,85 @@ export interface PreflightOptions {
 }
 
 /** Every check: the server basics, then Odoo's. */
-export async function runPreflight(t: PreflightTarget, audit: AuditSink, o: PreflightOptions = {}): Promise<PreflightCheck[]> {
+export async function runPreflight(
+  t: PreflightTarget,
+  audit: AuditSink,
+  o: PreflightOptions = {},
+): Promise<PreflightCheck[]> {
   const basic = await basicChecks(t);
   return [...basic, ...(await odooPreflight(t, audit, o.over ?? {}, o.peers ?? []))];
 }
 
-async function odooPreflight(t: PreflightTarget, audit: AuditSink, over: Partial<ServerFacts> = {}, peers: string[] = []): Promise<PreflightCheck[]> {
+async function odooPreflight(
+  t: PreflightTarget,
+  audit: AuditSink,
+  over: Partial<ServerFacts> = {},
+  peers: string[] = [],
+): Promise<PreflightCheck[]> {
   const e = t.environment;
   const local = e.source && !isGitUrl(e.source) && existsSync(e.source) ? e.source : null;
   const src = local ? readSourceFacts(local, e.dockerfile) : null;
   const facts = await gatherServerFacts(t, audit, src, over);
   const version = detectOdooVersion(src, e.odoo_version);
   const safe = (id: string, f: () => PreflightCheck | Promise<PreflightCheck>) =>
-    Promise.resolve().then(f).catch((err: unknown): PreflightCheck => ({ id, status: 'fail', message: `the check itself failed: ${(err as Error).message}` }));
+    Promise.resolve()
+      .then(f)
+      .catch((err: unknown): PreflightCheck => ({
+        id,
+        status: 'fail',
+        message: `the check itself failed: ${(err as Error).message}`,
+      }));
   const checks: Promise<PreflightCheck>[] = [
-    safe('odoo_memory', () => memoryFloorCheck({ version: version.version, versionFrom: version.from, memoryLimit: e.resources.memory, override: e.resources.memory_override, conf: src?.conf ?? null })),
-    safe('memory_room', () => memoryRoomCheck({ availableBytes: facts.memAvailableBytes, replicas: e.strategy === 'rolling' ? 1 : e.replicas, memoryLimit: e.resources.memory, floorMiB: floorFor(version.version), liveRunning: facts.liveRunning })),
+    safe('odoo_memory', () =>
+      memoryFloorCheck({
+        version: version.version,
+        versionFrom: version.from,
+        memoryLimit: e.resources.memory,
+        override: e.resources.memory_override,
+        conf: src?.conf ?? null,
+      }),
+    ),
+    safe('memory_room', () =>
+      memoryRoomCheck({
+        availableBytes: facts.memAvailableBytes,
+        replicas: e.strategy === 'rolling' ? 1 : e.replicas,
+        memoryLimit: e.resources.memory,
+        floorMiB: floorFor(version.version),
+        liveRunning: facts.liveRunning,
+      }),
+    ),
     safe('domains', () => domainsCheck(t)),
     safe('dbfilter', () => dbfilterCheck(src, e.name, e.domains)),
     safe('inotify', () => inotifyCheck(facts.inotifyMaxUserWatches)),
     safe('public_port', () => publicPortCheck(e.public_bind, facts.publicPort)),
-    safe('base_image', () => (!facts.baseImage && !e.image && e.source && isGitUrl(e.source)
-      ? { id: 'base_image', status: 'pass', message: 'a git source: its base image is read after the fetch and pulled fresh by the build' }
-      : baseImageCheck(facts.baseImage, !!e.image))),
+    safe('base_image', () =>
+      !facts.baseImage && !e.image && e.source && isGitUrl(e.source)
+        ? {
+            id: 'base_image',
+            status: 'pass',
+            message: 'a git source: its base image is read after the fetch and pulled fresh by the build',
+          }
+        : baseImageCheck(facts.baseImage, !!e.image),
+    ),
     safe('sessions', async () => sessionsCheck(await sessionFacts(t, src, facts.imageAddons, peers))),
   ];
   if (src) {
     checks.push(
       safe('manifest_dependencies', () => manifestDependencyCheck(src, facts.imageAddons, facts.installedModules)),
       safe('queue_job', () => queueJobCheck(src, facts.imageAddons)),
-      safe('modules', () => modulesCheck(moduleChanges(facts.liveModules, moduleStamp(src.addons), facts.installedModules))),
+      safe('modules', () =>
+        modulesCheck(moduleChanges(facts.liveModules, moduleStamp(src.addons), facts.installedModules)),
+      ),
     );
   } else {
     const why = e.image ? `a prebuilt image (${e.image})` : 'a git source, read after its fetch in the build step';
-    checks.push(Promise.resolve<PreflightCheck>({ id: 'manifest_dependencies', status: 'pass', message: `${why}: dependencies are checked where the code is` }));
+    checks.push(
+      Promise.resolve<PreflightCheck>({
+        id: 'manifest_dependencies',
+        status: 'pass',
+        message: `${why}: dependencies are checked where the code is`,
+      }),
+    );
   }
   return Promise.all(checks);
 }
-

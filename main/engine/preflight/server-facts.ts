@@ -32,7 +32,12 @@ export function parseMeminfoAvailable(text: string): number | null {
 }
 
 /** Installed modules of a managed database (psql inside its own container); null for an external DSN or when it cannot tell. */
-export async function installedModules(docker: Docker, audit: AuditSink, env: string, database: string): Promise<Set<string> | null> {
+export async function installedModules(
+  docker: Docker,
+  audit: AuditSink,
+  env: string,
+  database: string,
+): Promise<Set<string> | null> {
   const container = docker.getContainer(envNames(env).db);
   const info = await container.inspect().catch(() => null);
   if (!info?.State.Running) return null;
@@ -41,8 +46,13 @@ export async function installedModules(docker: Docker, audit: AuditSink, env: st
   const password = info.Config.Env?.find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice('POSTGRES_PASSWORD='.length);
   const started = Date.now();
   try {
-    const exec = await container.exec({ Cmd: argv, ...(password ? { Env: [`PGPASSWORD=${password}`] } : {}), AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false }) as unknown as Duplex;
+    const exec = await container.exec({
+      Cmd: argv,
+      ...(password ? { Env: [`PGPASSWORD=${password}`] } : {}),
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Duplex;
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve) => {
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -52,7 +62,14 @@ export async function installedModules(docker: Docker, audit: AuditSink, env: st
     });
     const output = demux(Buffer.concat(chunks));
     const code = (await exec.inspect()).ExitCode ?? null;
-    await audit({ action: 'preflight.installed_modules', argv: ['docker', 'exec', envNames(env).db, ...argv], ok: code === 0, exitCode: code, output: output.slice(0, 2000), durationMs: Date.now() - started });
+    await audit({
+      action: 'preflight.installed_modules',
+      argv: ['docker', 'exec', envNames(env).db, ...argv],
+      ok: code === 0,
+      exitCode: code,
+      output: output.slice(0, 2000),
+      durationMs: Date.now() - started,
+    });
     // A database without Odoo yet (relation does not exist) has nothing installed.
     if (code !== 0) return /does not exist/.test(output) ? new Set() : null;
     return parseModuleNames(output);
@@ -64,7 +81,10 @@ export async function installedModules(docker: Docker, audit: AuditSink, env: st
 /** The module stamp the live pool's image carries (set at build), or null when it has none. */
 export async function liveModuleStamp(docker: Docker, liveImage: string | null): Promise<ModuleStamp | null> {
   if (!liveImage) return null;
-  const info = await docker.getImage(liveImage).inspect().catch(() => null);
+  const info = await docker
+    .getImage(liveImage)
+    .inspect()
+    .catch(() => null);
   const raw = info?.Config?.Labels?.[MODULES_LABEL];
   try {
     return raw ? (JSON.parse(raw) as ModuleStamp) : null;
@@ -74,18 +94,42 @@ export async function liveModuleStamp(docker: Docker, liveImage: string | null):
 }
 
 /** The server's copy of `image` and the digest its registry serves now (asked through the daemon, bounded, audited). */
-export async function baseImageFacts(docker: Docker, audit: AuditSink, image: string, timeoutMs = 15_000): Promise<BaseImageFacts> {
-  const info = await docker.getImage(image).inspect().catch(() => null);
+export async function baseImageFacts(
+  docker: Docker,
+  audit: AuditSink,
+  image: string,
+  timeoutMs = 15_000,
+): Promise<BaseImageFacts> {
+  const info = await docker
+    .getImage(image)
+    .inspect()
+    .catch(() => null);
   const local = info ? { id: info.Id, created: info.Created, repoDigests: info.RepoDigests ?? [] } : null;
   const started = Date.now();
   const argv = ['docker', 'buildx', 'imagetools', 'inspect', image];
   let registry: BaseImageFacts['registry'];
   try {
-    const d = await withTimeout(() => docker.getImage(image).distribution({}) as Promise<{ Descriptor?: { digest?: string } }>, timeoutMs, { what: `the registry of ${image}` });
+    const d = await withTimeout(
+      () => docker.getImage(image).distribution({}) as Promise<{ Descriptor?: { digest?: string } }>,
+      timeoutMs,
+      { what: `the registry of ${image}` },
+    );
     registry = d.Descriptor?.digest ? { digest: d.Descriptor.digest } : { error: 'the registry gave no digest' };
   } catch (err) {
-    registry = { error: (err as Error).message.replace(/^\(HTTP code \d+\) [a-z ]+ - /i, '').split('\n')[0]!.slice(0, 200) };
+    registry = {
+      error: (err as Error).message
+        .replace(/^\(HTTP code \d+\) [a-z ]+ - /i, '')
+        .split('\n')[0]!
+        .slice(0, 200),
+    };
   }
-  await audit({ action: 'preflight.registry_digest', argv, ok: 'digest' in registry, exitCode: 'digest' in registry ? 0 : 1, output: 'digest' in registry ? registry.digest : registry.error, durationMs: Date.now() - started });
+  await audit({
+    action: 'preflight.registry_digest',
+    argv,
+    ok: 'digest' in registry,
+    exitCode: 'digest' in registry ? 0 : 1,
+    output: 'digest' in registry ? registry.digest : registry.error,
+    durationMs: Date.now() - started,
+  });
   return { image, local, registry };
 }

@@ -71,7 +71,11 @@ export function parseOdooConf(text: string): OdooConf {
     const value = line.slice(eq + 1).trim();
     if (key === 'workers' && /^\d+$/.test(value)) out.workers = Number(value);
     if (key === 'limit_memory_hard' && /^\d+$/.test(value)) out.limitMemoryHard = Number(value);
-    if (key === 'server_wide_modules') out.serverWideModules = value.split(',').map((s) => s.trim()).filter(Boolean);
+    if (key === 'server_wide_modules')
+      out.serverWideModules = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     if (key === 'dbfilter') out.dbfilter = value;
     if (key === 'proxy_mode') out.proxyMode = /^(true|1|yes|on)$/i.test(value);
   }
@@ -116,7 +120,8 @@ function findAddons(root: string, rel = '', depth = 0, out: AddonFacts[] = []): 
 
 export function readSourceFacts(root: string, dockerfile = 'Dockerfile'): SourceFacts {
   const df = path.join(root, dockerfile);
-  const confPath = ['odoo.conf', 'etc/odoo.conf', 'config/odoo.conf', 'odoo.cfg'].find((p) => existsSync(path.join(root, p))) ?? null;
+  const confPath =
+    ['odoo.conf', 'etc/odoo.conf', 'config/odoo.conf', 'odoo.cfg'].find((p) => existsSync(path.join(root, p))) ?? null;
   return {
     addons: findAddons(root),
     baseImage: existsSync(df) ? baseImageOf(readFileSync(df, 'utf8')) : null,

@@ -4,7 +4,17 @@
 import type { Duplex } from 'node:stream';
 import type { Pool } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
-import { assertCommandOk, batch, frontendTotals, livePoolFrom, parseShowStat, poolStateCommands, shutdownSessions, type AdminState, type ServerStat } from './runtime-api';
+import {
+  assertCommandOk,
+  batch,
+  frontendTotals,
+  livePoolFrom,
+  parseShowStat,
+  poolStateCommands,
+  shutdownSessions,
+  type AdminState,
+  type ServerStat,
+} from './runtime-api';
 import { BACKENDS, MAINTENANCE } from './haproxy-config';
 import { ADMIN_SOCKET, envNames } from '../core/names';
 import type { ServerLink } from '../core/server-link';
@@ -29,7 +39,12 @@ export class EdgeAdmin {
       const chunks: Buffer[] = [];
       const timer = setTimeout(() => {
         stream.destroy();
-        reject(new FlipdeckError('unreachable', `the edge's admin socket did not answer "${commands[0]}" within ${timeoutMs} ms`));
+        reject(
+          new FlipdeckError(
+            'unreachable',
+            `the edge's admin socket did not answer "${commands[0]}" within ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       stream.on('data', (c: Buffer) => chunks.push(c));
       // ssh2 channels emit close only after both sides end.
@@ -129,5 +144,9 @@ export class EdgeAdmin {
 
 /** The admin client of an environment's edge, over the server link (its socket's directory is bind-mounted on the server). */
 export function edgeAdminFor(link: Pick<ServerLink, 'openUnixSocket'>, env: string, replicas: number): EdgeAdmin {
-  return new EdgeAdmin({ env, replicas, open: () => link.openUnixSocket(`${envNames(env).edgeRunDir}/${ADMIN_SOCKET}`) });
+  return new EdgeAdmin({
+    env,
+    replicas,
+    open: () => link.openUnixSocket(`${envNames(env).edgeRunDir}/${ADMIN_SOCKET}`),
+  });
 }

@@ -115,7 +115,9 @@ export function renderEdgeConfig(spec: EdgeSpec): string {
     for (let i = 1; i <= spec.replicas; i++) {
       const s = names.edgeServer(pool, i);
       // Long-lived: health follows the HTTP server of the same worker instead of a second check.
-      lines.push(`  server ${s} ${names.worker(pool, i)}:${spec.geventPort} track ${BACKENDS.http}/${s} no-check disabled`);
+      lines.push(
+        `  server ${s} ${names.worker(pool, i)}:${spec.geventPort} track ${BACKENDS.http}/${s} no-check disabled`,
+      );
     }
   }
   lines.push('', `backend ${MAINTENANCE.backend}`, `  server ${MAINTENANCE.server} 127.0.0.1:9 no-check disabled`);

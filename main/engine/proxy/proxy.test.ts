@@ -2,19 +2,42 @@ import { describe, expect, it } from 'vitest';
 import { renderEdgeConfig } from './haproxy-config';
 import { batch, frontendTotals, livePoolFrom, parseShowStat, poolStateCommands, setServerState } from './runtime-api';
 
-const HEADER = '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,';
-function row(px: string, sv: string, v: { scur?: number; stot?: number; status?: string; check?: string; h5?: number; req?: number }): string {
-  const f = HEADER.slice(2).split(',').map(() => '');
+const HEADER =
+  '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,';
+function row(
+  px: string,
+  sv: string,
+  v: { scur?: number; stot?: number; status?: string; check?: string; h5?: number; req?: number },
+): string {
+  const f = HEADER.slice(2)
+    .split(',')
+    .map(() => '');
   const cols = HEADER.slice(2).split(',');
-  const set = (c: string, x: string | number) => { f[cols.indexOf(c)] = String(x); };
-  set('pxname', px); set('svname', sv); set('scur', v.scur ?? 0); set('stot', v.stot ?? 0);
-  set('status', v.status ?? 'UP'); set('check_status', v.check ?? 'L7OK'); set('hrsp_5xx', v.h5 ?? 0); set('req_tot', v.req ?? '');
+  const set = (c: string, x: string | number) => {
+    f[cols.indexOf(c)] = String(x);
+  };
+  set('pxname', px);
+  set('svname', sv);
+  set('scur', v.scur ?? 0);
+  set('stot', v.stot ?? 0);
+  set('status', v.status ?? 'UP');
+  set('check_status', v.check ?? 'L7OK');
+  set('hrsp_5xx', v.h5 ?? 0);
+  set('req_tot', v.req ?? '');
   set('weight', 1);
   return f.join(',');
 }
 
 describe('edge config', () => {
-  const cfg = renderEdgeConfig({ env: 'prod', replicas: 2, httpPort: 8069, geventPort: 8072, healthPath: '/web/health', domains: ['Shop.Example.com'], adminGid: 998 });
+  const cfg = renderEdgeConfig({
+    env: 'prod',
+    replicas: 2,
+    httpPort: 8069,
+    geventPort: 8072,
+    healthPath: '/web/health',
+    domains: ['Shop.Example.com'],
+    adminGid: 998,
+  });
 
   it('declares every slot of both pools, disabled until the saved state or a deploy enables them', () => {
     expect(cfg).toContain('server blue-1 flipdeck-prod-blue-1:8069 disabled\n');
@@ -27,11 +50,20 @@ describe('edge config', () => {
     expect(cfg).toMatch(/use_backend odoo_ws if is_websocket/);
     expect(cfg).toContain('hdr Host Shop.Example.com');
     expect(cfg).toContain('-m str shop.example.com');
-    expect(cfg).toContain('stats socket /run/flipdeck-edge/admin.sock mode 660 level admin expose-fd listeners gid 998');
+    expect(cfg).toContain(
+      'stats socket /run/flipdeck-edge/admin.sock mode 660 level admin expose-fd listeners gid 998',
+    );
   });
 
   it('accepts any Host when the environment has no domains', () => {
-    const open = renderEdgeConfig({ env: 'x', replicas: 1, httpPort: 8069, geventPort: 8072, healthPath: '/web/health', domains: [] });
+    const open = renderEdgeConfig({
+      env: 'x',
+      replicas: 1,
+      httpPort: 8069,
+      geventPort: 8072,
+      healthPath: '/web/health',
+      domains: [],
+    });
     expect(open).not.toContain('known_domain');
     expect(open).toContain('server blue-1 flipdeck-x-blue-1:8069 disabled');
   });
@@ -39,7 +71,9 @@ describe('edge config', () => {
 
 describe('runtime API', () => {
   it('refuses names that could smuggle a second command', () => {
-    expect(() => setServerState('odoo', 'blue-1\nshutdown frontend web', 'ready')).toThrow(/invalid HAProxy server name/);
+    expect(() => setServerState('odoo', 'blue-1\nshutdown frontend web', 'ready')).toThrow(
+      /invalid HAProxy server name/,
+    );
     expect(() => setServerState('odoo;x', 'blue-1', 'ready')).toThrow(/invalid HAProxy backend/);
     expect(() => batch(['show stat;shutdown frontend web'])).toThrow();
   });
@@ -47,8 +81,10 @@ describe('runtime API', () => {
   it('changes both backends for a pool in one batch', () => {
     const cmds = poolStateCommands(['green-1', 'green-2'], 'ready');
     expect(cmds).toEqual([
-      'set server odoo/green-1 state ready', 'set server odoo/green-2 state ready',
-      'set server odoo_ws/green-1 state ready', 'set server odoo_ws/green-2 state ready',
+      'set server odoo/green-1 state ready',
+      'set server odoo/green-2 state ready',
+      'set server odoo_ws/green-1 state ready',
+      'set server odoo_ws/green-2 state ready',
     ]);
     expect(batch(cmds)).toBe(cmds.join(';') + '\n');
   });
@@ -64,7 +100,11 @@ describe('runtime API', () => {
       '',
     ].join('\n');
     const stats = parseShowStat(csv);
-    expect(stats.map((s) => `${s.backend}/${s.server}:${s.sessions}:${s.status}`)).toEqual(['odoo/blue-1:3:DRAIN', 'odoo/green-1:1:UP', 'odoo_ws/blue-1:2:DRAIN']);
+    expect(stats.map((s) => `${s.backend}/${s.server}:${s.sessions}:${s.status}`)).toEqual([
+      'odoo/blue-1:3:DRAIN',
+      'odoo/green-1:1:UP',
+      'odoo_ws/blue-1:2:DRAIN',
+    ]);
     expect(livePoolFrom(stats)).toBe('green');
     expect(frontendTotals(csv)).toEqual({ requests: 1234, http5xx: 2 });
   });
@@ -72,7 +112,13 @@ describe('runtime API', () => {
   it('reports no live pool when both or neither are in rotation', () => {
     const both = parseShowStat([HEADER, row('odoo', 'blue-1', {}), row('odoo', 'green-1', {})].join('\n'));
     expect(livePoolFrom(both)).toBeNull();
-    const none = parseShowStat([HEADER, row('odoo', 'blue-1', { status: 'MAINT' }), row('odoo', 'green-1', { status: 'MAINT (resolution)' })].join('\n'));
+    const none = parseShowStat(
+      [
+        HEADER,
+        row('odoo', 'blue-1', { status: 'MAINT' }),
+        row('odoo', 'green-1', { status: 'MAINT (resolution)' }),
+      ].join('\n'),
+    );
     expect(livePoolFrom(none)).toBeNull();
   });
 

@@ -9,7 +9,8 @@ export type AdminState = 'ready' | 'drain' | 'maint';
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function checkName(kind: string, name: string): string {
-  if (!NAME.test(name)) throw new FlipdeckError('bad_input', `invalid HAProxy ${kind} name ${JSON.stringify(name.slice(0, 80))}`);
+  if (!NAME.test(name))
+    throw new FlipdeckError('bad_input', `invalid HAProxy ${kind} name ${JSON.stringify(name.slice(0, 80))}`);
   return name;
 }
 
@@ -28,7 +29,8 @@ export function poolStateCommands(servers: string[], state: AdminState): string[
 
 /** Several commands in one round trip: the runtime API runs `;`-separated commands in order. */
 export function batch(commands: string[]): string {
-  for (const c of commands) if (/[;\n\r]/.test(c)) throw new FlipdeckError('bad_input', 'a runtime command may not contain ; or a newline');
+  for (const c of commands)
+    if (/[;\n\r]/.test(c)) throw new FlipdeckError('bad_input', 'a runtime command may not contain ; or a newline');
   return commands.join(';') + '\n';
 }
 
@@ -54,12 +56,21 @@ export interface ServerStat {
 export function parseShowStat(csv: string): ServerStat[] {
   const lines = csv.split('\n').filter((l) => l.trim() !== '');
   const header = lines[0];
-  if (!header?.startsWith('# ')) throw new FlipdeckError('internal', `unexpected answer to "show stat": ${csv.slice(0, 200)}`);
+  if (!header?.startsWith('# '))
+    throw new FlipdeckError('internal', `unexpected answer to "show stat": ${csv.slice(0, 200)}`);
   const cols = header.slice(2).split(',');
   const idx = (name: string) => cols.indexOf(name);
   const at = {
-    px: idx('pxname'), sv: idx('svname'), scur: idx('scur'), status: idx('status'), check: idx('check_status'),
-    stot: idx('stot'), h5: idx('hrsp_5xx'), weight: idx('weight'), econ: idx('econ'), eresp: idx('eresp'),
+    px: idx('pxname'),
+    sv: idx('svname'),
+    scur: idx('scur'),
+    status: idx('status'),
+    check: idx('check_status'),
+    stot: idx('stot'),
+    h5: idx('hrsp_5xx'),
+    weight: idx('weight'),
+    econ: idx('econ'),
+    eresp: idx('eresp'),
   };
   const out: ServerStat[] = [];
   for (const line of lines.slice(1)) {
@@ -113,6 +124,8 @@ export function livePoolFrom(stats: ServerStat[]): Pool | null {
 
 /** Errors the runtime API reports in-band, as text, with a successful socket exchange. */
 export function assertCommandOk(command: string, answer: string): void {
-  const bad = answer.split('\n').find((l) => /^(No such|Unknown command|Require|Permission denied|.*not found)/i.test(l.trim()));
+  const bad = answer
+    .split('\n')
+    .find((l) => /^(No such|Unknown command|Require|Permission denied|.*not found)/i.test(l.trim()));
   if (bad) throw new FlipdeckError('internal', `the edge refused "${command}": ${bad.trim()}`);
 }

@@ -89,7 +89,11 @@ export class DeployLock {
   private timer: NodeJS.Timeout | null = null;
   private containerId: string | null = null;
 
-  constructor(private readonly docker: Docker, private readonly env: string, private readonly image: string) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly env: string,
+    private readonly image: string,
+  ) {}
 
   get name(): string {
     return envNames(this.env).lock;
@@ -122,15 +126,22 @@ export class DeployLock {
     if (existing) {
       const verdict = lockVerdict(existing, now, here);
       if (verdict.live) {
-        throw new FlipdeckError('refused', `${this.env} is being deployed by ${existing.holder} (since ${existing.since}, deploy ${existing.deployId})`, {
-          fix: 'wait for that deploy to finish; if you are sure it is dead, run `flipdeck unlock`',
-          detail: { holder: existing.holder, since: existing.since, deployId: existing.deployId },
-        });
+        throw new FlipdeckError(
+          'refused',
+          `${this.env} is being deployed by ${existing.holder} (since ${existing.since}, deploy ${existing.deployId})`,
+          {
+            fix: 'wait for that deploy to finish; if you are sure it is dead, run `flipdeck unlock`',
+            detail: { holder: existing.holder, since: existing.since, deployId: existing.deployId },
+          },
+        );
       }
       // Remove by id: if another takeover already replaced it, this fails and so does our create.
-      await this.docker.getContainer(existing.containerId).remove({ force: true }).catch((err: unknown) => {
-        if (!isStatus(err, 404)) throw err;
-      });
+      await this.docker
+        .getContainer(existing.containerId)
+        .remove({ force: true })
+        .catch((err: unknown) => {
+          if (!isStatus(err, 404)) throw err;
+        });
       tookOver = `took over a stale lock held by ${existing.holder}: ${verdict.why}`;
     }
     try {
@@ -139,15 +150,23 @@ export class DeployLock {
         Image: this.image,
         Cmd: ['true'],
         Labels: {
-          [LABEL.managed]: 'true', [LABEL.environment]: this.env, [LABEL.role]: 'lock',
-          [L.holder]: me.holder, [L.machine]: me.machine, [L.pid]: String(me.pid), [L.since]: me.since, [L.deploy]: me.deployId,
+          [LABEL.managed]: 'true',
+          [LABEL.environment]: this.env,
+          [LABEL.role]: 'lock',
+          [L.holder]: me.holder,
+          [L.machine]: me.machine,
+          [L.pid]: String(me.pid),
+          [L.since]: me.since,
+          [L.deploy]: me.deployId,
         },
       });
       this.containerId = c.id;
     } catch (err) {
       if (isStatus(err, 409)) {
         const now2 = await this.read();
-        throw new FlipdeckError('refused', `${this.env} was locked a moment ago by ${now2?.holder ?? 'someone else'}`, { fix: 'try again when their deploy has finished' });
+        throw new FlipdeckError('refused', `${this.env} was locked a moment ago by ${now2?.holder ?? 'someone else'}`, {
+          fix: 'try again when their deploy has finished',
+        });
       }
       throw err;
     }

@@ -48,7 +48,16 @@ export const HISTORY_LIMIT = 100;
 export const STATE_FILE = 'flipdeck-state.json';
 
 export function emptyState(env: string): ServerState {
-  return { version: 1, env, live: null, liveImage: null, kept: null, migratedSinceKept: false, history: [], auditHeads: {} };
+  return {
+    version: 1,
+    env,
+    live: null,
+    liveImage: null,
+    kept: null,
+    migratedSinceKept: false,
+    history: [],
+    auditHeads: {},
+  };
 }
 
 export function parseServerState(text: string | null, env: string): ServerState {
@@ -57,10 +66,17 @@ export function parseServerState(text: string | null, env: string): ServerState 
   try {
     json = JSON.parse(text);
   } catch {
-    throw new FlipdeckError('store_corrupt', `the deploy state of ${env} on the server is not valid JSON`, { fix: 'inspect the edge volume of the environment; Flipdeck will not overwrite it blindly' });
+    throw new FlipdeckError('store_corrupt', `the deploy state of ${env} on the server is not valid JSON`, {
+      fix: 'inspect the edge volume of the environment; Flipdeck will not overwrite it blindly',
+    });
   }
   const r = serverStateSchema.safeParse(json);
-  if (!r.success) throw new FlipdeckError('store_corrupt', `the deploy state of ${env} on the server is not in a format this Flipdeck knows: ${r.error.issues[0]?.message ?? ''}`, { fix: 'update Flipdeck, or inspect the state file in the edge volume' });
+  if (!r.success)
+    throw new FlipdeckError(
+      'store_corrupt',
+      `the deploy state of ${env} on the server is not in a format this Flipdeck knows: ${r.error.issues[0]?.message ?? ''}`,
+      { fix: 'update Flipdeck, or inspect the state file in the edge volume' },
+    );
   return r.data;
 }
 

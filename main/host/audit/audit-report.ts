@@ -2,15 +2,47 @@
 // external resource) built from the audit records of one deploy, with each command and its output.
 import type { AuditRecord, AuditVerification } from '../../../shared/model';
 
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown) =>
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 const secs = (ms: unknown) => (typeof ms === 'number' ? `${(ms / 1000).toFixed(1)} s` : '—');
 
-interface StepRow { id: string; ms: number; ok: boolean }
+interface StepRow {
+  id: string;
+  ms: number;
+  ok: boolean;
+}
 
-export function deployReportHtml(o: { server: string; env: string; deployId: string; records: AuditRecord[]; verification: AuditVerification; generatedAt: string }): string {
+export function deployReportHtml(o: {
+  server: string;
+  env: string;
+  deployId: string;
+  records: AuditRecord[];
+  verification: AuditVerification;
+  generatedAt: string;
+}): string {
   const result = o.records.find((r) => r.action.endsWith('.result'));
-  const d = (result?.detail ?? {}) as { kind?: string; strategy?: string; ref?: string; image?: string; steps?: StepRow[]; failedStep?: string; counters?: { requests: number; failed: number }; flipMs?: number; notices?: string[]; cancelled?: boolean };
-  const outcome = !result ? 'unknown (no result recorded)' : result.ok ? 'succeeded' : d.cancelled ? 'cancelled' : `failed at ${d.failedStep ?? 'an unknown step'}`;
+  const d = (result?.detail ?? {}) as {
+    kind?: string;
+    strategy?: string;
+    ref?: string;
+    image?: string;
+    steps?: StepRow[];
+    failedStep?: string;
+    counters?: { requests: number; failed: number };
+    flipMs?: number;
+    notices?: string[];
+    cancelled?: boolean;
+  };
+  const outcome = !result
+    ? 'unknown (no result recorded)'
+    : result.ok
+      ? 'succeeded'
+      : d.cancelled
+        ? 'cancelled'
+        : `failed at ${d.failedStep ?? 'an unknown step'}`;
   const actions = o.records.filter((r) => r !== result);
   const started = o.records[0]?.at ?? '';
   return `<!doctype html>

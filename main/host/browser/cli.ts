@@ -14,7 +14,9 @@ if (!existsSync(path.join(rendererDir, 'index.html'))) {
 const services = await createHostServices({ transport: 'browser' });
 for (const w of services.warnings) console.error(`warning: ${w}`);
 const host = await startBrowserHost({ services, rendererDir, port: Number(process.env.FLIPDECK_HOST_PORT ?? 0) });
-console.log(`Flipdeck is served at:\n\n  ${host.url}\n\nOpen it in Chromium or Firefox on this machine (it listens on 127.0.0.1 only). The part after # is this run's key: the tab keeps it, so reloads work; a new tab needs this address again. Ctrl-C stops it.`);
+console.log(
+  `Flipdeck is served at:\n\n  ${host.url}\n\nOpen it in Chromium or Firefox on this machine (it listens on 127.0.0.1 only). The part after # is this run's key: the tab keeps it, so reloads work; a new tab needs this address again. Ctrl-C stops it.`,
+);
 const stop = async () => {
   await host.close();
   await services.close();

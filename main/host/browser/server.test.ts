@@ -32,7 +32,11 @@ beforeAll(async () => {
   rendererDir = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-renderer-'));
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Flipdeck</title>');
   writeFileSync(path.join(rendererDir, 'app.js'), 'console.log(1)');
-  services = await createHostServices({ home, transport: 'browser', env: { FLIPDECK_AUDIT_KEY: 'ab'.repeat(32), DOCKER_HOST: 'unix:///nonexistent.sock' } });
+  services = await createHostServices({
+    home,
+    transport: 'browser',
+    env: { FLIPDECK_AUDIT_KEY: 'ab'.repeat(32), DOCKER_HOST: 'unix:///nonexistent.sock' },
+  });
   host = await startBrowserHost({ services, rendererDir });
 });
 afterAll(async () => {
@@ -47,10 +51,19 @@ beforeEach(() => {
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<T>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
 }
 
-function get(pathAndQuery: string, headers: Record<string, string> = {}, port = host.port): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function get(
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+  port = host.port,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   const answer = new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: pathAndQuery, headers, agent: false }, (res) => {
       let body = '';
@@ -66,7 +79,10 @@ function get(pathAndQuery: string, headers: Record<string, string> = {}, port = 
 function open(opts: { token?: string; origin?: string; hostHeader?: string; port?: number }): Promise<WebSocket> {
   const port = opts.port ?? host.port;
   const origin = opts.origin ?? `http://127.0.0.1:${port}`;
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/bridge?token=${opts.token ?? host.token}`, { origin, ...(opts.hostHeader ? { headers: { Host: opts.hostHeader } } : {}) });
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/bridge?token=${opts.token ?? host.token}`, {
+    origin,
+    ...(opts.hostHeader ? { headers: { Host: opts.hostHeader } } : {}),
+  });
   const opened = new Promise<WebSocket>((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(String(res.statusCode))));
@@ -106,7 +122,10 @@ async function expectStillServing(port = host.port, token = host.token): Promise
 // ——— raw TCP: what a browser would never send, but a hostile local client can ———
 
 /** Sends bytes and returns what came back before the host closed, or `ms` passed. */
-async function raw(bytes: string | Buffer, opts: { port?: number; ms?: number; untilStatusLine?: boolean } = {}): Promise<string> {
+async function raw(
+  bytes: string | Buffer,
+  opts: { port?: number; ms?: number; untilStatusLine?: boolean } = {},
+): Promise<string> {
   const sock = net.connect(opts.port ?? host.port, '127.0.0.1');
   sock.on('error', () => undefined);
   let got = Buffer.alloc(0);
@@ -179,7 +198,11 @@ async function rawWs(opts: { port?: number; token?: string; after?: Buffer } = {
 }
 
 /** A client frame; `claimedLength` lies about the payload size. */
-function frame(opcode: number, payload: Buffer | string, o: { fin?: boolean; rsv?: number; mask?: boolean; claimedLength?: number; rand?: () => number } = {}): Buffer {
+function frame(
+  opcode: number,
+  payload: Buffer | string,
+  o: { fin?: boolean; rsv?: number; mask?: boolean; claimedLength?: number; rand?: () => number } = {},
+): Buffer {
   const body = Buffer.from(payload);
   const len = o.claimedLength ?? body.length;
   const masked = o.mask ?? true;
@@ -265,8 +288,12 @@ describe('browser host', () => {
     expect((await get('/bridge', { Authorization: `Bearer ${host.token}` })).status).toBe(204);
     expect((await get('/bridge', { Authorization: 'Bearer nope' })).status).toBe(401);
     expect((await get('/bridge')).status).toBe(401);
-    expect((await get('/bridge', { Authorization: `Bearer ${host.token}`, Origin: 'https://evil.example' })).status).toBe(403);
-    expect((await get('/bridge', { Authorization: `Bearer ${host.token}`, Host: `evil.example:${host.port}` })).status).toBe(421);
+    expect(
+      (await get('/bridge', { Authorization: `Bearer ${host.token}`, Origin: 'https://evil.example' })).status,
+    ).toBe(403);
+    expect(
+      (await get('/bridge', { Authorization: `Bearer ${host.token}`, Host: `evil.example:${host.port}` })).status,
+    ).toBe(421);
   });
 
   it('answers the contract from the real handlers, validating payloads', async () => {
@@ -287,14 +314,19 @@ describe('browser host survives hostile input', () => {
     ['GET /%', '/%'],
     ['GET /%E0%A4%A', '/%E0%A4%A'],
     ['GET /%C0%AF (overlong UTF-8)', '/%C0%AF'],
-  ])('%s (malformed percent-encoding, no token needed: an <img> on any web page can send it) → 400', async (_name, target) => {
-    const res = await raw(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: close\r\n\r\n`);
-    expect(statusOf(res)).toBe(400);
-    await expectStillServing();
-  });
+  ])(
+    '%s (malformed percent-encoding, no token needed: an <img> on any web page can send it) → 400',
+    async (_name, target) => {
+      const res = await raw(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: close\r\n\r\n`);
+      expect(statusOf(res)).toBe(400);
+      await expectStillServing();
+    },
+  );
 
   it('GET // and an upgrade to // (paths the URL parser refuses) are refused, not thrown', async () => {
-    expect(statusOf(await raw(`GET // HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: close\r\n\r\n`))).toBe(404);
+    expect(statusOf(await raw(`GET // HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: close\r\n\r\n`))).toBe(
+      404,
+    );
     expect(statusOf(await raw(upgradeRequest(host.port, { path: '//' })))).toBe(404);
     expect(statusOf(await raw(upgradeRequest(host.port, { path: '/bridge%?token=%' })))).toBe(404);
     expect(statusOf(await raw(upgradeRequest(host.port, { path: '/bridge?token=%' })))).toBe(401);
@@ -339,7 +371,8 @@ describe('browser host survives hostile input', () => {
     const c = await rawWs();
     c.sock.write(frame(2, JSON.stringify({ id: 1, channel: 'app.info', payload: {} })));
     // The host starts the closing handshake; this client never answers it, so wait for the frame.
-    for (const until = Date.now() + 2000; closeCodeIn(c.received()) === null && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
+    for (const until = Date.now() + 2000; closeCodeIn(c.received()) === null && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 10));
     expect(closeCodeIn(c.received())).toBe(1003);
     c.sock.destroy();
     await expectStillServing();
@@ -349,7 +382,14 @@ describe('browser host survives hostile input', () => {
     const code = Buffer.alloc(2);
     code.writeUInt16BE(1000);
     const c = await rawWs();
-    c.sock.write(Buffer.concat([frame(8, code), frame(1, JSON.stringify({ id: 1, channel: 'app.info', payload: {} })), frame(1, Buffer.from([0xff])), frame(9, 'ping')]));
+    c.sock.write(
+      Buffer.concat([
+        frame(8, code),
+        frame(1, JSON.stringify({ id: 1, channel: 'app.info', payload: {} })),
+        frame(1, Buffer.from([0xff])),
+        frame(9, 'ping'),
+      ]),
+    );
     await withTimeout(c.closed, 2000, 'close after a close frame');
     await expectStillServing();
   });
@@ -387,13 +427,24 @@ describe('browser host survives hostile input', () => {
     cyclic.self = cyclic;
     const broken: HostServices = {
       ...services,
-      handlers: { ...services.handlers, 'inventory.get': (async () => ({ n: 1n })) as never, 'audit.verify': (async () => cyclic) as never },
+      handlers: {
+        ...services.handlers,
+        'inventory.get': (async () => ({ n: 1n })) as never,
+        'audit.verify': (async () => cyclic) as never,
+      },
     };
     const reported: string[] = [];
-    const other = await startBrowserHost({ services: broken, rendererDir, onError: (context) => reported.push(context) });
+    const other = await startBrowserHost({
+      services: broken,
+      rendererDir,
+      onError: (context) => reported.push(context),
+    });
     try {
       const ws = await open({ port: other.port, token: other.token });
-      expect(await call(ws, 1, 'inventory.get', {})).toMatchObject({ ok: false, error: { code: 'internal', message: expect.stringContaining('could not be sent') } });
+      expect(await call(ws, 1, 'inventory.get', {})).toMatchObject({
+        ok: false,
+        error: { code: 'internal', message: expect.stringContaining('could not be sent') },
+      });
       expect(await call(ws, 2, 'audit.verify', {})).toMatchObject({ ok: false, error: { code: 'internal' } });
       expect(reported).toEqual(['answer to inventory.get', 'answer to audit.verify']);
       ws.close();
@@ -404,11 +455,22 @@ describe('browser host survives hostile input', () => {
   });
 
   it('the host process itself (npm run host) stays up through the inputs named in the issue', async () => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'main', 'host', 'browser', 'cli.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, FLIPDECK_HOME: mkdtempSync(path.join(os.tmpdir(), 'flipdeck-host-cli-')), FLIPDECK_AUDIT_KEY: 'ab'.repeat(32), DOCKER_HOST: 'unix:///nonexistent.sock', FLIPDECK_RENDERER_DIR: rendererDir, FLIPDECK_HOST_PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(ROOT, 'main', 'host', 'browser', 'cli.ts')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          FLIPDECK_HOME: mkdtempSync(path.join(os.tmpdir(), 'flipdeck-host-cli-')),
+          FLIPDECK_AUDIT_KEY: 'ab'.repeat(32),
+          DOCKER_HOST: 'unix:///nonexistent.sock',
+          FLIPDECK_RENDERER_DIR: rendererDir,
+          FLIPDECK_HOST_PORT: '0',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -432,7 +494,10 @@ describe('browser host survives hostile input', () => {
       };
       await raw(`GET /% HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, { port, ms: 300 });
       await stillUp('GET /%');
-      for (const [name, bad] of [['an over-size frame', frame(1, Buffer.alloc(MAX_MESSAGE + 1, 0x61))], ['invalid UTF-8', frame(1, Buffer.from([0xff]))]] as const) {
+      for (const [name, bad] of [
+        ['an over-size frame', frame(1, Buffer.alloc(MAX_MESSAGE + 1, 0x61))],
+        ['invalid UTF-8', frame(1, Buffer.from([0xff]))],
+      ] as const) {
         const c = await rawWs({ port, token });
         c.sock.write(bad);
         await withTimeout(c.closed, 2000, `close after ${name}`);
@@ -470,13 +535,35 @@ describe(`browser host fuzz (seed ${SEED}; set FLIPDECK_FUZZ_SEED to try another
 
   function randomJson(depth: number): unknown {
     switch (depth <= 0 ? int(4) : int(7)) {
-      case 0: return pick([null, true, false, 0, -1, 1.5, 2 ** 53, -0, 1e308]);
-      case 1: return pick(['', 'x', '../../etc/passwd', '%', '\u0000', '\ud800', 'a'.repeat(int(3000)), '__proto__', '{"id":1}']);
-      case 2: return int(1e6) - 5e5;
-      case 3: return bytes(int(20)).toString('latin1');
-      case 4: return Array.from({ length: int(5) }, () => randomJson(depth - 1));
-      case 5: return Object.fromEntries(Array.from({ length: int(5) }, () => [pick(['id', 'name', 'server', 'env', 'tags', 'search', '__proto__', 'constructor', 'stream', 'x']), randomJson(depth - 1)]));
-      default: return { toString: int(2) ? 1 : 'x', valueOf: null };
+      case 0:
+        return pick([null, true, false, 0, -1, 1.5, 2 ** 53, -0, 1e308]);
+      case 1:
+        return pick([
+          '',
+          'x',
+          '../../etc/passwd',
+          '%',
+          '\u0000',
+          '\ud800',
+          'a'.repeat(int(3000)),
+          '__proto__',
+          '{"id":1}',
+        ]);
+      case 2:
+        return int(1e6) - 5e5;
+      case 3:
+        return bytes(int(20)).toString('latin1');
+      case 4:
+        return Array.from({ length: int(5) }, () => randomJson(depth - 1));
+      case 5:
+        return Object.fromEntries(
+          Array.from({ length: int(5) }, () => [
+            pick(['id', 'name', 'server', 'env', 'tags', 'search', '__proto__', 'constructor', 'stream', 'x']),
+            randomJson(depth - 1),
+          ]),
+        );
+      default:
+        return { toString: int(2) ? 1 : 'x', valueOf: null };
     }
   }
 
@@ -485,30 +572,88 @@ describe(`browser host fuzz (seed ${SEED}; set FLIPDECK_FUZZ_SEED to try another
     // Most requests parse, so they reach the host's own code; the rest test Node's parser edge.
     const sane = chance(0.7);
     const eol = sane || chance(0.5) ? '\r\n' : pick(['\n', '\r', '\r\r\n']);
-    const method = sane ? pick(['GET', 'GET', 'GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'DELETE']) : pick(['CONNECT', 'TRACE', 'PRI', 'G\u0000T', '', 'get', 'GET GET']);
+    const method = sane
+      ? pick(['GET', 'GET', 'GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'DELETE'])
+      : pick(['CONNECT', 'TRACE', 'PRI', 'G\u0000T', '', 'get', 'GET GET']);
     const target = pick([
-      '/', '/%', '/%E0%A4%A', '/%C0%AF', '//', '///', '/..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd', '/bridge', `/bridge?token=${token}`, `/bridge?token=${token}`, '/bridge?token=',
-      '/bridge?token=%', '/bridge?token=%E0%A4%A', `/bridge?token=${token}&token=x`, '*', 'http://evil.example/', `http://127.0.0.1:${port}/`, '/%00', '/app.js', '/index.html?token=x', '/\\..\\..\\',
-      '/a/../../b', '/' + 'a'.repeat(int(9000)), '/' + encodeURIComponent(bytes(8).toString('latin1')), '/#frag', '/?' + '&'.repeat(int(2000)),
+      '/',
+      '/%',
+      '/%E0%A4%A',
+      '/%C0%AF',
+      '//',
+      '///',
+      '/..%2f..%2fetc%2fpasswd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/bridge',
+      `/bridge?token=${token}`,
+      `/bridge?token=${token}`,
+      '/bridge?token=',
+      '/bridge?token=%',
+      '/bridge?token=%E0%A4%A',
+      `/bridge?token=${token}&token=x`,
+      '*',
+      'http://evil.example/',
+      `http://127.0.0.1:${port}/`,
+      '/%00',
+      '/app.js',
+      '/index.html?token=x',
+      '/\\..\\..\\',
+      '/a/../../b',
+      '/' + 'a'.repeat(int(9000)),
+      '/' + encodeURIComponent(bytes(8).toString('latin1')),
+      '/#frag',
+      '/?' + '&'.repeat(int(2000)),
       ...(sane ? [] : ['/' + bytes(6).toString('latin1'), '', '/ /']),
     ]);
-    const version = sane ? pick(['HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0']) : pick(['HTTP/2.0', 'HTTP/1.1 extra', '', 'HTTP/1.1']);
+    const version = sane
+      ? pick(['HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0'])
+      : pick(['HTTP/2.0', 'HTTP/1.1 extra', '', 'HTTP/1.1']);
     const headers: string[] = [];
     const good = [`127.0.0.1:${port}`, `localhost:${port}`];
-    if (chance(0.9)) headers.push(`Host: ${chance(0.6) ? pick(good) : pick([`LOCALHOST:${port}`, 'evil.example', `evil.example:${port}`, '', `127.0.0.1:${port}, evil`, '[::1]', `127.0.0.1:${port + 1}`])}`);
+    if (chance(0.9))
+      headers.push(
+        `Host: ${chance(0.6) ? pick(good) : pick([`LOCALHOST:${port}`, 'evil.example', `evil.example:${port}`, '', `127.0.0.1:${port}, evil`, '[::1]', `127.0.0.1:${port + 1}`])}`,
+      );
     if (chance(0.05)) headers.push(`Host: ${pick(['evil.example', `127.0.0.1:${port}`])}`);
-    if (chance(0.6)) headers.push(`Origin: ${chance(0.6) ? `http://${pick(good)}` : pick(['https://evil.example', 'null', '', `http://127.0.0.1:${port + 1}`, `https://127.0.0.1:${port}`, bytes(5).toString('latin1')])}`);
+    if (chance(0.6))
+      headers.push(
+        `Origin: ${chance(0.6) ? `http://${pick(good)}` : pick(['https://evil.example', 'null', '', `http://127.0.0.1:${port + 1}`, `https://127.0.0.1:${port}`, bytes(5).toString('latin1')])}`,
+      );
     if (chance(0.45)) {
-      headers.push(`Upgrade: ${pick(['websocket', 'websocket', 'WebSocket', 'h2c', '', 'websocket, x'])}`, `Connection: ${pick(['Upgrade', 'Upgrade', 'upgrade, keep-alive', 'close', 'keep-alive'])}`);
-      if (chance(0.85)) headers.push(`Sec-WebSocket-Key: ${chance(0.7) ? randomBytes(16).toString('base64') : pick(['short', '', '!!!!!!!!!!!!!!!!!!!!!!==', randomBytes(40).toString('base64')])}`);
+      headers.push(
+        `Upgrade: ${pick(['websocket', 'websocket', 'WebSocket', 'h2c', '', 'websocket, x'])}`,
+        `Connection: ${pick(['Upgrade', 'Upgrade', 'upgrade, keep-alive', 'close', 'keep-alive'])}`,
+      );
+      if (chance(0.85))
+        headers.push(
+          `Sec-WebSocket-Key: ${chance(0.7) ? randomBytes(16).toString('base64') : pick(['short', '', '!!!!!!!!!!!!!!!!!!!!!!==', randomBytes(40).toString('base64')])}`,
+        );
       if (chance(0.85)) headers.push(`Sec-WebSocket-Version: ${pick(['13', '13', '13', '8', '99', '', 'x'])}`);
-      if (chance(0.3)) headers.push(`Sec-WebSocket-Extensions: ${pick(['permessage-deflate', 'permessage-deflate; client_max_window_bits=99', 'x-nope', ';;;'])}`);
+      if (chance(0.3))
+        headers.push(
+          `Sec-WebSocket-Extensions: ${pick(['permessage-deflate', 'permessage-deflate; client_max_window_bits=99', 'x-nope', ';;;'])}`,
+        );
       if (chance(0.2)) headers.push(`Sec-WebSocket-Protocol: ${pick(['a', 'a, a', ',', 'x y'])}`);
     }
-    if (chance(0.25)) headers.push(`Authorization: ${pick([`Bearer ${token}`, `Bearer ${token}`, 'Bearer ', 'Basic Zm9vOmJhcg==', 'Bearer ' + 'x'.repeat(int(500)), '', `bearer ${token}`])}`);
+    if (chance(0.25))
+      headers.push(
+        `Authorization: ${pick([`Bearer ${token}`, `Bearer ${token}`, 'Bearer ', 'Basic Zm9vOmJhcg==', 'Bearer ' + 'x'.repeat(int(500)), '', `bearer ${token}`])}`,
+      );
     if (chance(0.15)) headers.push(`Content-Length: ${pick(['0', '5', '-1', '99999999999999999999', 'abc', '1, 2'])}`);
     if (chance(0.08)) headers.push(`Transfer-Encoding: ${pick(['chunked', 'gzip, chunked', 'x'])}`);
-    if (chance(0.2)) headers.push(`${sane ? pick(['X-A', 'Cookie', 'Range', 'If-None-Match', 'Referer']) : pick(['X\u0000B', ' Leading', 'Bad Name'])}: ${pick(['1', bytes(10).toString('latin1').replace(/[\r\n]/g, ''), 'bytes=0-1', 'a'.repeat(int(20_000))])}`);
+    if (chance(0.2))
+      headers.push(
+        `${sane ? pick(['X-A', 'Cookie', 'Range', 'If-None-Match', 'Referer']) : pick(['X\u0000B', ' Leading', 'Bad Name'])}: ${pick(
+          [
+            '1',
+            bytes(10)
+              .toString('latin1')
+              .replace(/[\r\n]/g, ''),
+            'bytes=0-1',
+            'a'.repeat(int(20_000)),
+          ],
+        )}`,
+      );
     if (chance(0.03)) headers.push(`X-Many: ${'v'.repeat(70_000)}`);
     const head = `${method} ${target} ${version}`.trimEnd() + eol + headers.join(eol) + eol + eol;
     return Buffer.concat([Buffer.from(head, 'latin1'), chance(0.15) ? bytes(int(100)) : Buffer.alloc(0)]);
@@ -522,7 +667,10 @@ describe(`browser host fuzz (seed ${SEED}; set FLIPDECK_FUZZ_SEED to try another
       const answers = await Promise.all(requests.map((r) => raw(r, { ms: 300, untilStatusLine: true })));
       for (const a of answers) statuses.set(statusOf(a), (statuses.get(statusOf(a)) ?? 0) + 1);
     }
-    expect([...statuses.keys()].filter((s) => s >= 500), `statuses seen: ${JSON.stringify([...statuses])}`).toEqual([]);
+    expect(
+      [...statuses.keys()].filter((s) => s >= 500),
+      `statuses seen: ${JSON.stringify([...statuses])}`,
+    ).toEqual([]);
     await expectStillServing();
   }, 15_000);
 
@@ -533,18 +681,69 @@ describe(`browser host fuzz (seed ${SEED}; set FLIPDECK_FUZZ_SEED to try another
       case 0:
       case 1:
       case 2: {
-        const msg = { id: pick([int(1000), -1, 1.5, 'x', null, 2 ** 60, undefined]), channel: pick(['app.info', 'inventory.get', 'audit.verify', 'environments.list', 'clients.add', 'nope', '', 123, null, '__proto__', 'constructor', 'toString', { toString: 1 }]), payload: randomJson(3) };
+        const msg = {
+          id: pick([int(1000), -1, 1.5, 'x', null, 2 ** 60, undefined]),
+          channel: pick([
+            'app.info',
+            'inventory.get',
+            'audit.verify',
+            'environments.list',
+            'clients.add',
+            'nope',
+            '',
+            123,
+            null,
+            '__proto__',
+            'constructor',
+            'toString',
+            { toString: 1 },
+          ]),
+          payload: randomJson(3),
+        };
         return frame(1, JSON.stringify(msg) ?? 'null', o);
       }
-      case 3: return frame(1, pick(['', 'null', '[]', '{', '{"id":1}', '['.repeat(int(50_000)), '"' + 'x'.repeat(int(5000)) + '"']), o);
-      case 4: return frame(1, Buffer.concat([Buffer.from('{"id":1,"channel":"'), bytes(1 + int(8)), Buffer.from('"}')]), o);
-      case 5: return frame(2, bytes(int(300)), o);
-      case 6: return frame(pick([9, 10]), bytes(pick([0, 5, 125, 126, 300])), o);
-      case 7: return frame(8, pick([Buffer.alloc(0), Buffer.from([0x03]), Buffer.from([0x03, 0xe8]), Buffer.from([0x03, 0xed]), Buffer.from([0x0b, 0xb8, 0xff, 0xfe]), bytes(int(130))]), o);
-      case 8: return frame(0, bytes(int(50)), { ...o, fin: chance(0.5) });
-      case 9: return Buffer.concat([frame(1, '{"id":', { ...o, fin: false }), chance(0.5) ? frame(9, 'p', o) : frame(1, 'x', o), frame(0, '1}', o)]);
-      case 10: return frame(pick([3, 4, 5, 6, 7, 11, 12, 13, 14, 15]), bytes(int(20)), { ...o, rsv: chance(0.5) ? 1 + int(7) : 0 });
-      default: return chance(0.3) ? frame(1, '', { ...o, claimedLength: pick([MAX_MESSAGE + 1, 2 ** 40]) }) : bytes(1 + int(40));
+      case 3:
+        return frame(
+          1,
+          pick(['', 'null', '[]', '{', '{"id":1}', '['.repeat(int(50_000)), '"' + 'x'.repeat(int(5000)) + '"']),
+          o,
+        );
+      case 4:
+        return frame(1, Buffer.concat([Buffer.from('{"id":1,"channel":"'), bytes(1 + int(8)), Buffer.from('"}')]), o);
+      case 5:
+        return frame(2, bytes(int(300)), o);
+      case 6:
+        return frame(pick([9, 10]), bytes(pick([0, 5, 125, 126, 300])), o);
+      case 7:
+        return frame(
+          8,
+          pick([
+            Buffer.alloc(0),
+            Buffer.from([0x03]),
+            Buffer.from([0x03, 0xe8]),
+            Buffer.from([0x03, 0xed]),
+            Buffer.from([0x0b, 0xb8, 0xff, 0xfe]),
+            bytes(int(130)),
+          ]),
+          o,
+        );
+      case 8:
+        return frame(0, bytes(int(50)), { ...o, fin: chance(0.5) });
+      case 9:
+        return Buffer.concat([
+          frame(1, '{"id":', { ...o, fin: false }),
+          chance(0.5) ? frame(9, 'p', o) : frame(1, 'x', o),
+          frame(0, '1}', o),
+        ]);
+      case 10:
+        return frame(pick([3, 4, 5, 6, 7, 11, 12, 13, 14, 15]), bytes(int(20)), {
+          ...o,
+          rsv: chance(0.5) ? 1 + int(7) : 0,
+        });
+      default:
+        return chance(0.3)
+          ? frame(1, '', { ...o, claimedLength: pick([MAX_MESSAGE + 1, 2 ** 40]) })
+          : bytes(1 + int(40));
     }
   }
 

@@ -19,7 +19,15 @@ import type { CallResult } from '../../../shared/api';
 import { dispatch } from '../dispatch';
 import type { HostServices } from '../services';
 
-const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2', '.png': 'image/png', '.ico': 'image/x-icon' };
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
 export const MAX_MESSAGE = 1024 * 1024;
 
 export interface BrowserHostOptions {
@@ -58,7 +66,10 @@ function splitTarget(target: string | undefined): { pathname: string; query: str
   const end = target.search(/[?#]/);
   if (end < 0) return { pathname: target, query: '' };
   const hash = target.indexOf('#');
-  return { pathname: target.slice(0, end), query: target[end] === '?' ? target.slice(end + 1, hash < 0 ? undefined : hash) : '' };
+  return {
+    pathname: target.slice(0, end),
+    query: target[end] === '?' ? target.slice(end + 1, hash < 0 ? undefined : hash) : '',
+  };
 }
 
 const defaultOnError = (context: string, err: unknown) => console.error(`flipdeck host: ${context}:`, err);
@@ -73,8 +84,10 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
   async function answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!hostOk(req.headers.host)) return refuse(res, 421, 'this address is not served here');
     // Navigations and <img> loads send no Origin; a fetch or XHR from another site does.
-    if (req.headers.origin !== undefined && !originOk(req.headers.origin)) return refuse(res, 403, 'requests from other sites are refused');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed', { allow: 'GET, HEAD' });
+    if (req.headers.origin !== undefined && !originOk(req.headers.origin))
+      return refuse(res, 403, 'requests from other sites are refused');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return refuse(res, 405, 'method not allowed', { allow: 'GET, HEAD' });
     const target = splitTarget(req.url);
     if (!target) return refuse(res, 400, 'the request target must be a path');
     if (target.pathname === '/bridge') {
@@ -82,7 +95,9 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
       // WebSocket handshake looks the same as no host to a page). Another site cannot send this
       // header without a CORS preflight, which is refused (405, no CORS headers).
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      return sameSecret(bearer, token) ? void res.writeHead(204, { 'cache-control': 'no-store' }).end() : refuse(res, 401, 'this token is not the host’s: open the address it printed');
+      return sameSecret(bearer, token)
+        ? void res.writeHead(204, { 'cache-control': 'no-store' }).end()
+        : refuse(res, 401, 'this token is not the host’s: open the address it printed');
     }
     let rel: string;
     try {
@@ -91,7 +106,8 @@ export async function startBrowserHost(o: BrowserHostOptions): Promise<BrowserHo
       return refuse(res, 400, 'malformed percent-encoding in the path');
     }
     if (rel === '') rel = 'index.html';
-    if (rel.split('/').some((p) => p === '..' || p === '.' || p === '') || rel.includes('\\') || rel.includes('\0')) return refuse(res, 404, 'not found');
+    if (rel.split('/').some((p) => p === '..' || p === '.' || p === '') || rel.includes('\\') || rel.includes('\0'))
+      return refuse(res, 404, 'not found');
     let body: Buffer;
     try {
       body = await readFile(path.join(o.rendererDir, rel));
@@ -215,7 +231,9 @@ function serve(ws: WebSocket, services: HostServices, onError: (context: string,
     if (isBinary) return ws.close(1003, 'text frames only');
     let msg: Partial<CallMessage> | null;
     try {
-      msg = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8')) as Partial<CallMessage> | null;
+      msg = JSON.parse(
+        Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'),
+      ) as Partial<CallMessage> | null;
     } catch {
       return; // not JSON: there is no id to answer to
     }
@@ -238,7 +256,10 @@ function serve(ws: WebSocket, services: HostServices, onError: (context: string,
       } catch (err) {
         // A handler returned something JSON cannot carry (BigInt, a cycle): a bug, reported as one.
         onError(`answer to ${String(channel)}`, err);
-        text = JSON.stringify({ id, result: fail(`the answer to ${String(channel)} could not be sent: ${(err as Error).message}`, 'internal') });
+        text = JSON.stringify({
+          id,
+          result: fail(`the answer to ${String(channel)} could not be sent: ${(err as Error).message}`, 'internal'),
+        });
       }
       if (ws.readyState === ws.OPEN) ws.send(text);
     })().catch((err: unknown) => onError('message', err));

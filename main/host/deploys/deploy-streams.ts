@@ -17,35 +17,60 @@ interface Running {
 export class DeployStreams {
   private readonly running = new Map<string, Running>();
 
-  constructor(private readonly deployments: Deployments, private readonly emit: EmitEvent) {}
+  constructor(
+    private readonly deployments: Deployments,
+    private readonly emit: EmitEvent,
+  ) {}
 
-  start(req: { server: string; env: string; kind: 'deploy' | 'rollback'; ref?: string; confirmFlip: boolean; updateMode?: 'online' | 'cutover' }): { stream: string } {
+  start(req: {
+    server: string;
+    env: string;
+    kind: 'deploy' | 'rollback';
+    ref?: string;
+    confirmFlip: boolean;
+    updateMode?: 'online' | 'cutover';
+  }): { stream: string } {
     for (const r of this.running.values()) {
-      if (r.server === req.server && r.env === req.env) throw new FlipdeckError('refused', `${req.server}/${req.env} already has a deploy running in this app`, { fix: 'follow it, or cancel it first' });
+      if (r.server === req.server && r.env === req.env)
+        throw new FlipdeckError('refused', `${req.server}/${req.env} already has a deploy running in this app`, {
+          fix: 'follow it, or cancel it first',
+        });
     }
     const stream = randomUUID();
     const run: Running = { server: req.server, env: req.env, ctrl: new AbortController(), flip: null };
     this.running.set(stream, run);
-    const send = (event: DeployStreamEvent) => this.emit('deploy.event', { stream, server: req.server, env: req.env, event });
-    const confirmFlip = req.confirmFlip && req.kind === 'deploy'
-      ? () => new Promise<void>((resolve, reject) => {
-          run.flip = { resolve, reject };
-          send({ kind: 'awaiting_flip' });
-        })
-      : undefined;
-    void this.deployments.run(`${req.server}/${req.env}`, req.kind, {
-      ...(req.ref ? { gitRef: req.ref } : {}),
-      ...(req.updateMode ? { updateMode: req.updateMode } : {}),
-      signal: run.ctrl.signal,
-      onProgress: (progress) => send({ kind: 'progress', progress }),
-      ...(confirmFlip ? { confirmFlip } : {}),
-    }).then(
-      (result) => send({ kind: 'end', result }),
-      (err: unknown) => {
-        const wire: WireError = err instanceof FlipdeckError ? err.toWire() : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
-        send({ kind: 'error', error: { code: wire.code, message: wire.message, ...(wire.fix ? { fix: wire.fix } : {}) } });
-      },
-    ).finally(() => this.running.delete(stream));
+    const send = (event: DeployStreamEvent) =>
+      this.emit('deploy.event', { stream, server: req.server, env: req.env, event });
+    const confirmFlip =
+      req.confirmFlip && req.kind === 'deploy'
+        ? () =>
+            new Promise<void>((resolve, reject) => {
+              run.flip = { resolve, reject };
+              send({ kind: 'awaiting_flip' });
+            })
+        : undefined;
+    void this.deployments
+      .run(`${req.server}/${req.env}`, req.kind, {
+        ...(req.ref ? { gitRef: req.ref } : {}),
+        ...(req.updateMode ? { updateMode: req.updateMode } : {}),
+        signal: run.ctrl.signal,
+        onProgress: (progress) => send({ kind: 'progress', progress }),
+        ...(confirmFlip ? { confirmFlip } : {}),
+      })
+      .then(
+        (result) => send({ kind: 'end', result }),
+        (err: unknown) => {
+          const wire: WireError =
+            err instanceof FlipdeckError
+              ? err.toWire()
+              : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+          send({
+            kind: 'error',
+            error: { code: wire.code, message: wire.message, ...(wire.fix ? { fix: wire.fix } : {}) },
+          });
+        },
+      )
+      .finally(() => this.running.delete(stream));
     return { stream };
   }
 

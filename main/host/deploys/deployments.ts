@@ -48,7 +48,10 @@ export interface Target {
 
 export function parseRef(ref: string): { server: string; env: string } {
   const m = /^([^/\s]+)\/([a-z0-9][a-z0-9_-]{0,39})$/.exec(ref);
-  if (!m) throw new FlipdeckError('bad_input', `expected SERVER/ENV, got ${JSON.stringify(ref.slice(0, 80))}`, { fix: 'name the server and the environment, e.g. acme-prod/production' });
+  if (!m)
+    throw new FlipdeckError('bad_input', `expected SERVER/ENV, got ${JSON.stringify(ref.slice(0, 80))}`, {
+      fix: 'name the server and the environment, e.g. acme-prod/production',
+    });
   return { server: m[1]!, env: m[2]! };
 }
 
@@ -67,7 +70,11 @@ export class Deployments {
     const environment = await this.d.environments.get(server.name, env);
     const link = await linkFor(this.d.sessions, this.d.inventory, server.id);
     const freeBytes = async (p: string): Promise<number | null> => {
-      if (server.kind === 'local') return statfs(p).then((s) => s.bavail * s.bsize, () => null);
+      if (server.kind === 'local')
+        return statfs(p).then(
+          (s) => s.bavail * s.bsize,
+          () => null,
+        );
       const r = await (await this.d.sessions.ssh(server.id)).exec(['df', '-Pk', p]);
       const avail = Number(r.stdout.trim().split('\n').pop()?.split(/\s+/)[3]);
       return r.exitCode === 0 && Number.isFinite(avail) ? avail * 1024 : null;
@@ -84,7 +91,17 @@ export class Deployments {
   auditSink(server: Server, environment: string, deployId?: string): AuditSink {
     return async (a: RemoteAction) => {
       const detail = deployId ? { ...a.detail, deploy: deployId } : a.detail;
-      await this.d.audit.append({ action: a.action, server: server.name, environment, argv: a.argv, ok: a.ok, ...(a.exitCode !== undefined ? { exitCode: a.exitCode } : {}), durationMs: a.durationMs, ...(a.output ? { output: a.output } : {}), ...(detail ? { detail } : {}) });
+      await this.d.audit.append({
+        action: a.action,
+        server: server.name,
+        environment,
+        argv: a.argv,
+        ok: a.ok,
+        ...(a.exitCode !== undefined ? { exitCode: a.exitCode } : {}),
+        durationMs: a.durationMs,
+        ...(a.output ? { output: a.output } : {}),
+        ...(detail ? { detail } : {}),
+      });
     };
   }
 
@@ -98,14 +115,18 @@ export class Deployments {
 
   private async secret(name: string, what: string): Promise<string> {
     const value = await this.d.secrets.get(name);
-    if (value === undefined) throw new FlipdeckError('secret_missing', `the secret "${name}" (${what}) is not set`, { fix: `store it in Flipdeck's secrets, or for the CLI set ${envVarFor(name)}` });
+    if (value === undefined)
+      throw new FlipdeckError('secret_missing', `the secret "${name}" (${what}) is not set`, {
+        fix: `store it in Flipdeck's secrets, or for the CLI set ${envVarFor(name)}`,
+      });
     this.d.redactor.add(value);
     return value;
   }
 
   async resolveEnv(environment: Environment): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(environment.env)) out[k] = typeof v === 'object' ? await this.secret(v.secret, `env ${k} of ${environment.name}`) : String(v);
+    for (const [k, v] of Object.entries(environment.env))
+      out[k] = typeof v === 'object' ? await this.secret(v.secret, `env ${k} of ${environment.name}`) : String(v);
     return out;
   }
 
@@ -118,12 +139,22 @@ export class Deployments {
     if (db !== 'managed') {
       const password = await this.secret(db.password.secret, `database password of ${t.environment.name}`);
       // The Odoo image's entrypoint passes it unquoted to wait-for-psql.py: spaces split it, a leading '-' reads as an option.
-      if (/^-|\s/.test(password)) throw new FlipdeckError('bad_input', `the database password of ${t.environment.name} starts with '-' or contains whitespace, which the Odoo image's entrypoint cannot pass on`, { fix: `choose a password without those and store it in the secret ${db.password.secret}` });
+      if (/^-|\s/.test(password))
+        throw new FlipdeckError(
+          'bad_input',
+          `the database password of ${t.environment.name} starts with '-' or contains whitespace, which the Odoo image's entrypoint cannot pass on`,
+          { fix: `choose a password without those and store it in the secret ${db.password.secret}` },
+        );
       return { host: db.host, port: db.port, user: db.user, name: db.name, password };
     }
     const names = envNames(t.environment.name);
-    const existing = await t.link.docker.getContainer(names.db).inspect().catch(() => null);
-    const fromServer = existing?.Config.Env?.find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice('POSTGRES_PASSWORD='.length);
+    const existing = await t.link.docker
+      .getContainer(names.db)
+      .inspect()
+      .catch(() => null);
+    const fromServer = existing?.Config.Env?.find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice(
+      'POSTGRES_PASSWORD='.length,
+    );
     // Hex: Odoo's entrypoint hands the password to wait-for-psql.py as an argument, and a value
     // starting with '-' (base64url can) reads as an option there, so the database never comes up.
     const password = fromServer ?? randomBytes(24).toString('hex');
@@ -131,7 +162,18 @@ export class Deployments {
     return { host: names.db, port: 5432, user: 'odoo', password, name: t.environment.name };
   }
 
-  async run(ref: string, kind: 'deploy' | 'rollback', o: { image?: string; gitRef?: string; updateMode?: 'online' | 'cutover'; onProgress?: (p: DeployProgress) => void; signal?: AbortSignal; confirmFlip?: () => Promise<void> } = {}): Promise<DeployResult> {
+  async run(
+    ref: string,
+    kind: 'deploy' | 'rollback',
+    o: {
+      image?: string;
+      gitRef?: string;
+      updateMode?: 'online' | 'cutover';
+      onProgress?: (p: DeployProgress) => void;
+      signal?: AbortSignal;
+      confirmFlip?: () => Promise<void>;
+    } = {},
+  ): Promise<DeployResult> {
     const t = await this.target(ref);
     if (o.updateMode) t.environment = { ...t.environment, update_mode: o.updateMode };
     let actualKind = kind;
@@ -141,7 +183,10 @@ export class Deployments {
       const state = await new StateStore(t.link.docker, t.environment.name).read();
       if (!keptPoolUsable(state, Date.now())) {
         const previous = previousLiveImage(state);
-        if (!previous) throw new FlipdeckError('refused', `${ref} has nothing to roll back to`, { fix: 'deploy a known-good version instead' });
+        if (!previous)
+          throw new FlipdeckError('refused', `${ref} has nothing to roll back to`, {
+            fix: 'deploy a known-good version instead',
+          });
         actualKind = 'deploy';
         image = previous;
         note = `the keep window is over: redeploying the previous image ${previous} as a normal blue-green deploy`;
@@ -155,9 +200,12 @@ export class Deployments {
     const deployId = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     // Secrets first: a missing one is bad input (exit 2) before anything starts on the server.
     const resolvedEnv = await this.resolveEnv(t.environment);
-    if (t.environment.db !== 'managed') await this.secret(t.environment.db.password.secret, `database password of ${t.environment.name}`);
+    if (t.environment.db !== 'managed')
+      await this.secret(t.environment.db.password.secret, `database password of ${t.environment.name}`);
     const adminGid = await this.adminGid(t);
-    const seen: { counters?: { requests: number; failed: number }; flipMs?: number; notices: string[] } = { notices: note ? [note] : [] };
+    const seen: { counters?: { requests: number; failed: number }; flipMs?: number; notices: string[] } = {
+      notices: note ? [note] : [],
+    };
     const started = Date.now();
     const engine = new Deploy({
       env: t.environment,
@@ -165,7 +213,13 @@ export class Deployments {
       kind: actualKind,
       ...(image ? { image } : {}),
       ...(o.gitRef ? { ref: o.gitRef } : {}),
-      actor: { holder: actorName(), machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), deployId },
+      actor: {
+        holder: actorName(),
+        machine: os.hostname(),
+        pid: process.pid,
+        since: new Date().toISOString(),
+        deployId,
+      },
       here: thisProcess(),
       link: t.link,
       audit: this.auditSink(t.server, t.environment.name, deployId),
@@ -188,12 +242,24 @@ export class Deployments {
     const result = await engine.run(o.signal);
     // One record per deploy with its outcome: what the audit view lists and the report is built from.
     await this.d.audit.append({
-      action: `${kind}.result`, server: t.server.name, environment: t.environment.name, ok: result.ok, durationMs: Date.now() - started,
+      action: `${kind}.result`,
+      server: t.server.name,
+      environment: t.environment.name,
+      ok: result.ok,
+      durationMs: Date.now() - started,
       ...(result.failedStep && result.reason ? { output: describeFailure(result.failedStep, result.reason) } : {}),
       detail: {
-        deploy: deployId, kind: actualKind, strategy: t.environment.strategy, ...(o.gitRef ?? t.environment.ref ? { ref: o.gitRef ?? t.environment.ref } : {}), ...(image ? { image } : {}),
-        steps: result.steps, ...(result.failedStep ? { failedStep: result.failedStep } : {}), ...(result.cancelled ? { cancelled: true } : {}),
-        ...(seen.counters ? { counters: seen.counters } : {}), ...(seen.flipMs !== undefined ? { flipMs: seen.flipMs } : {}), ...(seen.notices.length ? { notices: seen.notices } : {}),
+        deploy: deployId,
+        kind: actualKind,
+        strategy: t.environment.strategy,
+        ...((o.gitRef ?? t.environment.ref) ? { ref: o.gitRef ?? t.environment.ref } : {}),
+        ...(image ? { image } : {}),
+        steps: result.steps,
+        ...(result.failedStep ? { failedStep: result.failedStep } : {}),
+        ...(result.cancelled ? { cancelled: true } : {}),
+        ...(seen.counters ? { counters: seen.counters } : {}),
+        ...(seen.flipMs !== undefined ? { flipMs: seen.flipMs } : {}),
+        ...(seen.notices.length ? { notices: seen.notices } : {}),
       },
     });
     return note ? { ...result, note } : result;
@@ -222,16 +288,28 @@ export class Deployments {
     if (!head) return { ok: true, message: `${ref} holds no audit head of ${me} yet (no deploy from here)` };
     const local = await this.d.audit.macAt(head.seq);
     return local === head.mac
-      ? { ok: true, message: `the local audit log matches the head ${me} left on ${ref} (record ${head.seq}, ${head.at})` }
-      : { ok: false, message: `the local audit log does not match the head ${me} left on ${ref} (record ${head.seq}, ${head.at}): it was rewritten or replaced since` };
+      ? {
+          ok: true,
+          message: `the local audit log matches the head ${me} left on ${ref} (record ${head.seq}, ${head.at})`,
+        }
+      : {
+          ok: false,
+          message: `the local audit log does not match the head ${me} left on ${ref} (record ${head.seq}, ${head.at}): it was rewritten or replaced since`,
+        };
   }
 
   async auditNote(action: string, server: string, environment: string, detail: Record<string, unknown>): Promise<void> {
     await this.d.audit.append({ action, server, environment, ok: true, detail });
   }
 
-  async saveResources(t: Target, resources: { memory?: number; memory_swap?: number | undefined; cpus?: number }): Promise<void> {
-    await this.d.environments.patch(t.server.name, t.environment.name, (d) => ({ ...d, resources: { ...((d.resources as Record<string, unknown> | undefined) ?? {}), ...resources } }));
+  async saveResources(
+    t: Target,
+    resources: { memory?: number; memory_swap?: number | undefined; cpus?: number },
+  ): Promise<void> {
+    await this.d.environments.patch(t.server.name, t.environment.name, (d) => ({
+      ...d,
+      resources: { ...((d.resources as Record<string, unknown> | undefined) ?? {}), ...resources },
+    }));
   }
 
   /** Ends expired keep windows and prunes old images now, under the deploy lock (skipped while one is held). */
@@ -241,9 +319,17 @@ export class Deployments {
     const deployId = `gc-${randomBytes(3).toString('hex')}`;
     markRunning(deployId, true);
     try {
-      await lock.acquire({ holder: actorName(), machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), deployId }, thisProcess());
+      await lock.acquire(
+        { holder: actorName(), machine: os.hostname(), pid: process.pid, since: new Date().toISOString(), deployId },
+        thisProcess(),
+      );
       try {
-        return await reapExpired(t.link, t.environment.name, t.environment.replicas, this.auditSink(t.server, t.environment.name));
+        return await reapExpired(
+          t.link,
+          t.environment.name,
+          t.environment.replicas,
+          this.auditSink(t.server, t.environment.name),
+        );
       } finally {
         await lock.release();
       }
@@ -257,7 +343,17 @@ export class Deployments {
     const lock = new DeployLock(t.link.docker, t.environment.name, t.environment.edge_image);
     const started = Date.now();
     const existing = await lock.breakLock();
-    await this.d.audit.append({ action: 'deploy.unlock', server: t.server.name, environment: t.environment.name, argv: ['docker', 'rm', '-f', envNames(t.environment.name).lock], ok: true, durationMs: Date.now() - started, detail: existing ? { holder: existing.holder, since: existing.since, deployId: existing.deployId } : { holder: null } });
+    await this.d.audit.append({
+      action: 'deploy.unlock',
+      server: t.server.name,
+      environment: t.environment.name,
+      argv: ['docker', 'rm', '-f', envNames(t.environment.name).lock],
+      ok: true,
+      durationMs: Date.now() - started,
+      detail: existing
+        ? { holder: existing.holder, since: existing.since, deployId: existing.deployId }
+        : { holder: null },
+    });
     return { broke: existing ? `${existing.holder} (since ${existing.since}, deploy ${existing.deployId})` : null };
   }
 }

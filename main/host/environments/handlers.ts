@@ -14,13 +14,39 @@ import { environmentStatus } from './status';
 import { poolResources, updateResources } from './resources';
 import { fullPreflight } from '../preflight/preflight';
 
-export type EnvironmentChannels = 'fleet.health' | 'environments.list' | 'environments.status' | 'environments.backups' | 'environments.restore' | 'deploy.preflight' | 'deploy.start' | 'deploy.confirmFlip' | 'deploy.cancel' | 'resources.get' | 'resources.update';
+export type EnvironmentChannels =
+  | 'fleet.health'
+  | 'environments.list'
+  | 'environments.status'
+  | 'environments.backups'
+  | 'environments.restore'
+  | 'deploy.preflight'
+  | 'deploy.start'
+  | 'deploy.confirmFlip'
+  | 'deploy.cancel'
+  | 'resources.get'
+  | 'resources.update';
 
 export function summaryOf(e: Environment): EnvironmentSummary {
-  return { server: e.server, name: e.name, strategy: e.strategy, replicas: e.replicas, publicBind: e.public_bind ?? null, domains: e.domains, source: e.source ?? null, image: e.image ?? null };
+  return {
+    server: e.server,
+    name: e.name,
+    strategy: e.strategy,
+    replicas: e.replicas,
+    publicBind: e.public_bind ?? null,
+    domains: e.domains,
+    source: e.source ?? null,
+    image: e.image ?? null,
+  };
 }
 
-export function createEnvironmentHandlers(d: { deployments: Deployments; environments: EnvironmentStore; streams: DeployStreams; sessions: ServerSessions; inventory: InventoryStore }): Pick<Handlers, EnvironmentChannels> {
+export function createEnvironmentHandlers(d: {
+  deployments: Deployments;
+  environments: EnvironmentStore;
+  streams: DeployStreams;
+  sessions: ServerSessions;
+  inventory: InventoryStore;
+}): Pick<Handlers, EnvironmentChannels> {
   const ref = (r: { server: string; env: string }) => `${r.server}/${r.env}`;
   const reaping = new Set<string>();
   return {
@@ -35,14 +61,25 @@ export function createEnvironmentHandlers(d: { deployments: Deployments; environ
       if (status.reapDue && !reaping.has(ref(r))) {
         // While the app is open it ends expired keep windows itself, under the deploy lock, audited.
         reaping.add(ref(r));
-        void d.deployments.gc(ref(r)).catch(() => undefined).finally(() => reaping.delete(ref(r)));
+        void d.deployments
+          .gc(ref(r))
+          .catch(() => undefined)
+          .finally(() => reaping.delete(ref(r)));
       }
       return status;
     },
     'environments.backups': async (r) => backups(d.deployments, ref(r)),
     'environments.restore': async (r) => restore(d.deployments, ref(r), r.backup),
     'deploy.preflight': async (r) => fullPreflight(d.deployments, ref(r)),
-    'deploy.start': async (r) => d.streams.start({ server: r.server, env: r.env, kind: r.kind, confirmFlip: r.confirmFlip, ...(r.ref ? { ref: r.ref } : {}), ...(r.updateMode ? { updateMode: r.updateMode } : {}) }),
+    'deploy.start': async (r) =>
+      d.streams.start({
+        server: r.server,
+        env: r.env,
+        kind: r.kind,
+        confirmFlip: r.confirmFlip,
+        ...(r.ref ? { ref: r.ref } : {}),
+        ...(r.updateMode ? { updateMode: r.updateMode } : {}),
+      }),
     'deploy.confirmFlip': async ({ stream }) => d.streams.confirmFlip(stream),
     'deploy.cancel': async ({ stream }) => d.streams.cancel(stream),
     'resources.get': async (r) => poolResources(await d.deployments.target(ref(r)), r.pool),

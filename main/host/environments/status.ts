@@ -31,13 +31,28 @@ export async function environmentStatus(t: Target, opts: { history?: boolean } =
   });
   const lock = await new DeployLock(t.link.docker, name, t.environment.edge_image).read();
   const backup = keptBackup(state);
-  const kept = state.kept && Date.parse(state.kept.until) > Date.now()
-    ? { pool: state.kept.pool, until: state.kept.until, ...(state.migratedSinceKept ? { migrated: true, ...(backup ? { backup } : {}) } : {}) }
-    : null;
-  const liveLock = lock && lockVerdict(lock, Date.now(), thisProcess()).live ? { holder: lock.holder, since: lock.since } : null;
+  const kept =
+    state.kept && Date.parse(state.kept.until) > Date.now()
+      ? {
+          pool: state.kept.pool,
+          until: state.kept.until,
+          ...(state.migratedSinceKept ? { migrated: true, ...(backup ? { backup } : {}) } : {}),
+        }
+      : null;
+  const liveLock =
+    lock && lockVerdict(lock, Date.now(), thisProcess()).live ? { holder: lock.holder, since: lock.since } : null;
   const base = { live, workers, kept, lock: liveLock };
   if (!opts.history) return base;
-  const history = state.history.slice(0, 20).map((h) => ({ deployId: h.deployId, kind: h.kind, by: h.by, at: h.at, image: h.image, outcome: h.outcome, ...(h.ref ? { ref: h.ref } : {}), ...(h.failedStep ? { failedStep: h.failedStep } : {}) }));
+  const history = state.history.slice(0, 20).map((h) => ({
+    deployId: h.deployId,
+    kind: h.kind,
+    by: h.by,
+    at: h.at,
+    image: h.image,
+    outcome: h.outcome,
+    ...(h.ref ? { ref: h.ref } : {}),
+    ...(h.failedStep ? { failedStep: h.failedStep } : {}),
+  }));
   // The keep window is over but the kept pool still runs: the app removes it (there is no agent).
   const reapDue = !!state.kept && Date.parse(state.kept.until) <= Date.now() && !liveLock;
   return { ...base, history, ...(reapDue ? { reapDue } : {}) };

@@ -23,10 +23,18 @@ export function parseProcFacts(loadavg: string, meminfo: string, cpus: number): 
   return { cpus, load1, memoryTotal: total * 1024, memoryUsed: (total - available) * 1024 };
 }
 
-export async function serverHealth(d: { sessions: ServerSessions; inventory: InventoryStore; environments: EnvironmentStore }, serverId: string, timeoutMs = HEALTH_TIMEOUT_MS): Promise<ServerHealth> {
+export async function serverHealth(
+  d: { sessions: ServerSessions; inventory: InventoryStore; environments: EnvironmentStore },
+  serverId: string,
+  timeoutMs = HEALTH_TIMEOUT_MS,
+): Promise<ServerHealth> {
   const started = Date.now();
   const server = d.inventory.server(serverId);
-  const base = { server: serverId, environments: [] as ServerHealth['environments'], checkedAt: new Date().toISOString() };
+  const base = {
+    server: serverId,
+    environments: [] as ServerHealth['environments'],
+    checkedAt: new Date().toISOString(),
+  };
   // First contact is the user's decision, made where they can read the fingerprint: a background
   // check never connects to a server whose host key is not pinned yet.
   if (server.kind !== 'local' && (!server.hostKey || (server.jump && !server.jump.hostKey))) {
@@ -34,41 +42,62 @@ export async function serverHealth(d: { sessions: ServerSessions; inventory: Inv
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new FlipdeckError('unreachable', `${server.name} did not answer within ${timeoutMs / 1000} s`, { fix: 'check the network and that sshd runs; the rest of the fleet is not held up' })), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new FlipdeckError('unreachable', `${server.name} did not answer within ${timeoutMs / 1000} s`, {
+            fix: 'check the network and that sshd runs; the rest of the fleet is not held up',
+          }),
+        ),
+      timeoutMs,
+    );
   });
   try {
-    return await Promise.race([timeout, (async (): Promise<ServerHealth> => {
-      const outcome = await d.sessions.connect(serverId);
-      if (outcome.kind !== 'connected') return { ...base, reachable: true, needsTrust: true, ms: Date.now() - started };
-      const docker = await d.sessions.docker(serverId);
-      const [info, host, envs] = await Promise.all([
-        docker.info() as Promise<{ NCPU?: number }>,
-        hostFacts(d.sessions, server.kind, serverId),
-        d.environments.list(),
-      ]);
-      const cpus = info.NCPU ?? 1;
-      const environments = await Promise.all(envs.filter((e) => e.server === server.name).map(async (e) => {
-        const st = await new StateStore(docker, e.name).read().catch(() => null);
-        const last = st?.history[0];
+    return await Promise.race([
+      timeout,
+      (async (): Promise<ServerHealth> => {
+        const outcome = await d.sessions.connect(serverId);
+        if (outcome.kind !== 'connected')
+          return { ...base, reachable: true, needsTrust: true, ms: Date.now() - started };
+        const docker = await d.sessions.docker(serverId);
+        const [info, host, envs] = await Promise.all([
+          docker.info() as Promise<{ NCPU?: number }>,
+          hostFacts(d.sessions, server.kind, serverId),
+          d.environments.list(),
+        ]);
+        const cpus = info.NCPU ?? 1;
+        const environments = await Promise.all(
+          envs
+            .filter((e) => e.server === server.name)
+            .map(async (e) => {
+              const st = await new StateStore(docker, e.name).read().catch(() => null);
+              const last = st?.history[0];
+              return {
+                name: e.name,
+                live: st?.live ?? null,
+                kept: !!st?.kept && Date.parse(st.kept.until) > Date.now(),
+                lastDeploy: last ? { at: last.at, kind: last.kind, outcome: last.outcome, by: last.by } : null,
+              };
+            }),
+        );
         return {
-          name: e.name,
-          live: st?.live ?? null,
-          kept: !!st?.kept && Date.parse(st.kept.until) > Date.now(),
-          lastDeploy: last ? { at: last.at, kind: last.kind, outcome: last.outcome, by: last.by } : null,
+          ...base,
+          reachable: true,
+          docker: { version: outcome.docker.version, supported: outcome.docker.supported },
+          ...(host ? { host: { ...host, cpus: host.cpus || cpus } } : {}),
+          environments,
+          ms: Date.now() - started,
         };
-      }));
-      return {
-        ...base,
-        reachable: true,
-        docker: { version: outcome.docker.version, supported: outcome.docker.supported },
-        ...(host ? { host: { ...host, cpus: host.cpus || cpus } } : {}),
-        environments,
-        ms: Date.now() - started,
-      };
-    })()]);
+      })(),
+    ]);
   } catch (err) {
     const wire = toWireError(err);
-    return { ...base, reachable: false, error: { code: wire.code, message: wire.message, ...(wire.fix ? { fix: wire.fix } : {}) }, ms: Date.now() - started };
+    return {
+      ...base,
+      reachable: false,
+      error: { code: wire.code, message: wire.message, ...(wire.fix ? { fix: wire.fix } : {}) },
+      ms: Date.now() - started,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -76,8 +105,18 @@ export async function serverHealth(d: { sessions: ServerSessions; inventory: Inv
 
 async function hostFacts(sessions: ServerSessions, kind: string, serverId: string): Promise<ServerHealth['host']> {
   if (kind === 'local') {
-    const [loadavg, meminfo] = await Promise.all([readFile('/proc/loadavg', 'utf8').catch(() => ''), readFile('/proc/meminfo', 'utf8').catch(() => '')]);
-    return parseProcFacts(loadavg, meminfo, os.cpus().length) ?? { cpus: os.cpus().length, load1: os.loadavg()[0] ?? 0, memoryTotal: os.totalmem(), memoryUsed: os.totalmem() - os.freemem() };
+    const [loadavg, meminfo] = await Promise.all([
+      readFile('/proc/loadavg', 'utf8').catch(() => ''),
+      readFile('/proc/meminfo', 'utf8').catch(() => ''),
+    ]);
+    return (
+      parseProcFacts(loadavg, meminfo, os.cpus().length) ?? {
+        cpus: os.cpus().length,
+        load1: os.loadavg()[0] ?? 0,
+        memoryTotal: os.totalmem(),
+        memoryUsed: os.totalmem() - os.freemem(),
+      }
+    );
   }
   // One fixed command, no user text: two files every Linux has.
   const r = await (await sessions.ssh(serverId)).exec(['cat', '/proc/loadavg', '/proc/meminfo'], { timeoutMs: 5000 });

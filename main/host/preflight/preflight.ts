@@ -5,7 +5,11 @@ import { runPreflight } from '../../engine/preflight/run';
 import type { ServerFacts } from '../../engine/preflight/server-facts';
 import type { Deployments } from '../deploys/deployments';
 
-export async function fullPreflight(deployments: Deployments, ref: string, over: Partial<ServerFacts> = {}): Promise<PreflightCheck[]> {
+export async function fullPreflight(
+  deployments: Deployments,
+  ref: string,
+  over: Partial<ServerFacts> = {},
+): Promise<PreflightCheck[]> {
   const t = await deployments.target(ref);
   const peers = await deployments.sharingDatabase(t.environment);
   return runPreflight(t, deployments.auditSink(t.server, t.environment.name), { over, peers });

@@ -9,7 +9,10 @@ export function localDockerSocket(env: NodeJS.ProcessEnv): string {
 }
 
 /** One `_ping` with a short timeout: the fleet view must never wait on a dead socket. */
-export function probeLocalDocker(env: NodeJS.ProcessEnv, timeoutMs = 1000): Promise<{ socket: string; reachable: boolean }> {
+export function probeLocalDocker(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 1000,
+): Promise<{ socket: string; reachable: boolean }> {
   const socket = localDockerSocket(env);
   return new Promise((resolve) => {
     const req = http.get({ socketPath: socket, path: '/_ping', timeout: timeoutMs }, (res) => {

@@ -13,12 +13,24 @@ function connectLocal(opts: net.NetConnectOpts): Promise<Duplex> {
   });
 }
 
-export async function linkFor(sessions: ServerSessions, inventory: InventoryStore, serverId: string): Promise<ServerLink> {
+export async function linkFor(
+  sessions: ServerSessions,
+  inventory: InventoryStore,
+  serverId: string,
+): Promise<ServerLink> {
   const server = inventory.server(serverId);
   const docker = await sessions.docker(serverId);
   if (server.kind === 'local') {
-    return { docker, openUnixSocket: (path) => connectLocal({ path }), forwardTcp: (host, port) => connectLocal({ host, port }) };
+    return {
+      docker,
+      openUnixSocket: (path) => connectLocal({ path }),
+      forwardTcp: (host, port) => connectLocal({ host, port }),
+    };
   }
   const ssh = await sessions.ssh(serverId);
-  return { docker, openUnixSocket: (path) => ssh.openUnixSocket(path), forwardTcp: (host, port) => ssh.forwardTcp(host, port) };
+  return {
+    docker,
+    openUnixSocket: (path) => ssh.openUnixSocket(path),
+    forwardTcp: (host, port) => ssh.forwardTcp(host, port),
+  };
 }

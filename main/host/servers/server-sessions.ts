@@ -60,7 +60,8 @@ export class ServerSessions {
   /** The live SSH connection for a server (for exec, tunnels). */
   async ssh(serverId: string): Promise<SshConnection> {
     const server = this.deps.inventory.server(serverId);
-    if (server.kind === 'local') throw new FlipdeckError('bad_input', `${server.name} is this computer; it has no SSH connection`);
+    if (server.kind === 'local')
+      throw new FlipdeckError('bad_input', `${server.name} is this computer; it has no SSH connection`);
     return this.connection(server);
   }
 
@@ -147,9 +148,13 @@ async function readKey(path: string): Promise<Buffer> {
   try {
     return await readFile(full);
   } catch (err) {
-    throw new FlipdeckError('bad_input', `cannot read the identity file ${full}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
-      fix: 'check the key path in the server settings, and that this user can read it',
-    });
+    throw new FlipdeckError(
+      'bad_input',
+      `cannot read the identity file ${full}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      {
+        fix: 'check the key path in the server settings, and that this user can read it',
+      },
+    );
   }
 }
 

@@ -15,7 +15,13 @@ export class LogStreams {
 
   constructor(private readonly d: { deployments: Deployments; emit: EmitEvent }) {}
 
-  async follow(req: { server: string; env: string; pool?: Pool; worker?: string; tail: number }): Promise<{ stream: string }> {
+  async follow(req: {
+    server: string;
+    env: string;
+    pool?: Pool;
+    worker?: string;
+    tail: number;
+  }): Promise<{ stream: string }> {
     const target = await this.d.deployments.target(`${req.server}/${req.env}`);
     const stream = randomUUID();
     const ctrl = new AbortController();
@@ -39,19 +45,37 @@ export class LogStreams {
       }
       timer ??= setTimeout(flush, LOG_BATCH_MS);
     };
-    void followWorkerLogs(target.link.docker, { env: req.env, ...(req.pool ? { pool: req.pool } : {}), ...(req.worker ? { worker: req.worker } : {}), tail: req.tail, follow: true }, onLine, ctrl.signal)
+    void followWorkerLogs(
+      target.link.docker,
+      {
+        env: req.env,
+        ...(req.pool ? { pool: req.pool } : {}),
+        ...(req.worker ? { worker: req.worker } : {}),
+        tail: req.tail,
+        follow: true,
+      },
+      onLine,
+      ctrl.signal,
+    )
       .then(
         ({ workers }) => {
           if (timer) clearTimeout(timer);
           flush();
-          const reason = ctrl.signal.aborted ? 'stopped' : workers.length === 0 ? `no running ${req.pool ?? ''} workers to follow`.replace('  ', ' ') : 'every followed worker stopped';
+          const reason = ctrl.signal.aborted
+            ? 'stopped'
+            : workers.length === 0
+              ? `no running ${req.pool ?? ''} workers to follow`.replace('  ', ' ')
+              : 'every followed worker stopped';
           send({ kind: 'end', reason });
         },
         (err: unknown) => {
           if (timer) clearTimeout(timer);
           flush();
           const wire = toWireError(err);
-          send({ kind: 'error', error: { code: wire.code, message: wire.message, ...(wire.fix ? { fix: wire.fix } : {}) } });
+          send({
+            kind: 'error',
+            error: { code: wire.code, message: wire.message, ...(wire.fix ? { fix: wire.fix } : {}) },
+          });
         },
       )
       .finally(() => this.running.delete(stream));

@@ -36,26 +36,70 @@ const CONTAINER_SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; t
 export class TerminalStreams {
   private readonly sessions = new Map<string, Session>();
 
-  constructor(private readonly d: { sessions: ServerSessions; inventory: InventoryStore; audit: AuditLog; emit: EmitEvent }) {}
+  constructor(
+    private readonly d: { sessions: ServerSessions; inventory: InventoryStore; audit: AuditLog; emit: EmitEvent },
+  ) {}
 
-  async open(req: { server: string; target: TerminalTarget; cols: number; rows: number }): Promise<{ stream: string; title: string }> {
+  async open(req: {
+    server: string;
+    target: TerminalTarget;
+    cols: number;
+    rows: number;
+  }): Promise<{ stream: string; title: string }> {
     const server = this.d.inventory.server(req.server);
     const stream = randomUUID();
     const started = Date.now();
-    const argv = req.target.kind === 'server'
-      ? ['ssh', '-t', `${server.user}@${server.host}`, '-p', String(server.port)]
-      : ['docker', 'exec', '-it', req.target.container, ...CONTAINER_SHELL];
-    let opened: Omit<Session, 'server' | 'serverName' | 'argv' | 'openedAt' | 'bytesIn' | 'bytesOut' | 'ended'> & { output: Duplex; exitCode: () => Promise<number | null>; endOn: ('end' | 'close')[] };
+    const argv =
+      req.target.kind === 'server'
+        ? ['ssh', '-t', `${server.user}@${server.host}`, '-p', String(server.port)]
+        : ['docker', 'exec', '-it', req.target.container, ...CONTAINER_SHELL];
+    let opened: Omit<Session, 'server' | 'serverName' | 'argv' | 'openedAt' | 'bytesIn' | 'bytesOut' | 'ended'> & {
+      output: Duplex;
+      exitCode: () => Promise<number | null>;
+      endOn: ('end' | 'close')[];
+    };
     try {
-      opened = req.target.kind === 'server'
-        ? await this.sshShell(req.server, server.kind, server.name, req.cols, req.rows)
-        : await this.containerShell(await this.d.sessions.docker(req.server), req.target.container, req.cols, req.rows);
+      opened =
+        req.target.kind === 'server'
+          ? await this.sshShell(req.server, server.kind, server.name, req.cols, req.rows)
+          : await this.containerShell(
+              await this.d.sessions.docker(req.server),
+              req.target.container,
+              req.cols,
+              req.rows,
+            );
     } catch (err) {
-      await this.d.audit.append({ action: 'terminal.open', server: server.name, argv, ok: false, exitCode: null, durationMs: Date.now() - started, output: (err as Error).message });
+      await this.d.audit.append({
+        action: 'terminal.open',
+        server: server.name,
+        argv,
+        ok: false,
+        exitCode: null,
+        durationMs: Date.now() - started,
+        output: (err as Error).message,
+      });
       throw err;
     }
-    await this.d.audit.append({ action: 'terminal.open', server: server.name, argv, ok: true, exitCode: 0, durationMs: Date.now() - started });
-    const session: Session = { server: req.server, serverName: server.name, argv, input: opened.input, resize: opened.resize, close: opened.close, openedAt: Date.now(), bytesIn: 0, bytesOut: 0, ended: false };
+    await this.d.audit.append({
+      action: 'terminal.open',
+      server: server.name,
+      argv,
+      ok: true,
+      exitCode: 0,
+      durationMs: Date.now() - started,
+    });
+    const session: Session = {
+      server: req.server,
+      serverName: server.name,
+      argv,
+      input: opened.input,
+      resize: opened.resize,
+      close: opened.close,
+      openedAt: Date.now(),
+      bytesIn: 0,
+      bytesOut: 0,
+      ended: false,
+    };
     this.sessions.set(stream, session);
     this.pump(stream, session, opened.output, opened.exitCode, opened.endOn);
     const title = req.target.kind === 'server' ? `${server.name}` : `${server.name}: ${req.target.container}`;
@@ -83,7 +127,8 @@ export class TerminalStreams {
 
   private get(stream: string): Session {
     const s = this.sessions.get(stream);
-    if (!s || s.ended) throw new FlipdeckError('not_found', 'this terminal has ended', { fix: 'open a new terminal tab' });
+    if (!s || s.ended)
+      throw new FlipdeckError('not_found', 'this terminal has ended', { fix: 'open a new terminal tab' });
     return s;
   }
 
@@ -92,7 +137,13 @@ export class TerminalStreams {
   }
 
   /** Output → batched data events; the end → one end event and one audit record with the exit status. */
-  private pump(stream: string, s: Session, output: Duplex, exitCode: () => Promise<number | null>, endOn: ('end' | 'close')[]): void {
+  private pump(
+    stream: string,
+    s: Session,
+    output: Duplex,
+    exitCode: () => Promise<number | null>,
+    endOn: ('end' | 'close')[],
+  ): void {
     const decoder = new StringDecoder('utf8');
     let pending = '';
     let timer: NodeJS.Timeout | null = null;
@@ -121,16 +172,26 @@ export class TerminalStreams {
       const why = reason ?? (code === null ? 'the connection closed' : undefined);
       this.send(stream, { kind: 'end', exitCode: code, ...(why ? { reason: why } : {}) });
       this.sessions.delete(stream);
-      await this.d.audit.append({
-        action: 'terminal.close', server: s.serverName, argv: s.argv, ok: code === 0, exitCode: code, durationMs: Date.now() - s.openedAt,
-        detail: { bytesIn: s.bytesIn, bytesOut: s.bytesOut, ...(why ? { reason: why } : {}) },
-      }).catch(() => undefined);
+      await this.d.audit
+        .append({
+          action: 'terminal.close',
+          server: s.serverName,
+          argv: s.argv,
+          ok: code === 0,
+          exitCode: code,
+          durationMs: Date.now() - s.openedAt,
+          detail: { bytesIn: s.bytesIn, bytesOut: s.bytesOut, ...(why ? { reason: why } : {}) },
+        })
+        .catch(() => undefined);
     };
     for (const ev of endOn) output.on(ev, () => void finish());
   }
 
   private async sshShell(serverId: string, kind: string, name: string, cols: number, rows: number) {
-    if (kind === 'local') throw new FlipdeckError('refused', `${name} is this computer: use your own terminal for a shell here`, { fix: 'open a shell in one of its containers instead' });
+    if (kind === 'local')
+      throw new FlipdeckError('refused', `${name} is this computer: use your own terminal for a shell here`, {
+        fix: 'open a shell in one of its containers instead',
+      });
     const conn = await this.d.sessions.ssh(serverId);
     const ch = await conn.shell({ cols, rows });
     let code: number | null = null;
@@ -149,12 +210,23 @@ export class TerminalStreams {
   private async containerShell(docker: Docker, container: string, cols: number, rows: number) {
     const c = docker.getContainer(container);
     const info = await c.inspect().catch((err: { statusCode?: number }) => {
-      if (err.statusCode === 404) throw new FlipdeckError('not_found', `no container named ${container} on this server`, { fix: 'pick a running worker from the environment view' });
+      if (err.statusCode === 404)
+        throw new FlipdeckError('not_found', `no container named ${container} on this server`, {
+          fix: 'pick a running worker from the environment view',
+        });
       throw err;
     });
-    if (!info.State.Running) throw new FlipdeckError('refused', `${container} is not running`, { fix: 'start it, or pick a running worker' });
-    const exec = await c.exec({ Cmd: CONTAINER_SHELL, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true, Env: ['TERM=xterm-256color'] });
-    const duplex = await exec.start({ hijack: true, stdin: true, Tty: true }) as unknown as Duplex;
+    if (!info.State.Running)
+      throw new FlipdeckError('refused', `${container} is not running`, { fix: 'start it, or pick a running worker' });
+    const exec = await c.exec({
+      Cmd: CONTAINER_SHELL,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+      Env: ['TERM=xterm-256color'],
+    });
+    const duplex = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
     await exec.resize({ h: rows, w: cols }).catch(() => undefined);
     return {
       input: duplex,
@@ -166,4 +238,3 @@ export class TerminalStreams {
     };
   }
 }
-

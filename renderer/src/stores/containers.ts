@@ -21,7 +21,10 @@ export const useContainers = create<ContainersState>((set, get) => ({
     set((s) => ({ loading: { ...s.loading, [serverId]: true } }));
     try {
       const list = await api.call('docker.containers', { server: serverId, stats: true });
-      set((s) => ({ byServer: { ...s.byServer, [serverId]: { list, at: Date.now() } }, errors: { ...s.errors, [serverId]: undefined } }));
+      set((s) => ({
+        byServer: { ...s.byServer, [serverId]: { list, at: Date.now() } },
+        errors: { ...s.errors, [serverId]: undefined },
+      }));
     } catch (err) {
       set((s) => ({ errors: { ...s.errors, [serverId]: wireErrorOf(err) } }));
     } finally {

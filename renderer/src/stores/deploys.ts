@@ -14,7 +14,13 @@ interface DeploysState {
   /** The stream shown for each environment (the latest one started here). */
   current: Record<string, string | undefined>;
   startError: Record<string, WireError | undefined>;
-  start(server: string, env: string, kind: 'deploy' | 'rollback', ref?: string, updateMode?: 'online' | 'cutover'): Promise<void>;
+  start(
+    server: string,
+    env: string,
+    kind: 'deploy' | 'rollback',
+    ref?: string,
+    updateMode?: 'online' | 'cutover',
+  ): Promise<void>;
   confirmFlip(stream: string): Promise<void>;
   cancel(stream: string): Promise<void>;
   dismiss(server: string, env: string): void;
@@ -29,7 +35,11 @@ export const useDeploys = create<DeploysState>((set, get) => {
       const next = applyEvent(view, event);
       set((s) => ({ views: { ...s.views, [stream]: next } }));
       // What runs on the server changed: read it again.
-      if (event.kind === 'end' || event.kind === 'error' || (event.kind === 'progress' && event.progress.kind === 'step' && event.progress.state !== 'running')) {
+      if (
+        event.kind === 'end' ||
+        event.kind === 'error' ||
+        (event.kind === 'progress' && event.progress.kind === 'step' && event.progress.state !== 'running')
+      ) {
         void useEnvironments.getState().refreshStatus(server, env);
       }
       if ((event.kind === 'end' || event.kind === 'error') && document.hidden) notifyDone(next);
@@ -44,8 +54,21 @@ export const useDeploys = create<DeploysState>((set, get) => {
       const key = envKey(server, env);
       set((s) => ({ startError: { ...s.startError, [key]: undefined } }));
       try {
-        const { stream } = await api.call('deploy.start', { server, env, kind, confirmFlip: kind === 'deploy', ...(ref ? { ref } : {}), ...(updateMode ? { updateMode } : {}) });
-        set((s) => ({ current: { ...s.current, [key]: stream }, views: { ...s.views, [stream]: { ...(s.views[stream] ?? newDeployView(stream, server, env, kind, Date.now())), kind } } }));
+        const { stream } = await api.call('deploy.start', {
+          server,
+          env,
+          kind,
+          confirmFlip: kind === 'deploy',
+          ...(ref ? { ref } : {}),
+          ...(updateMode ? { updateMode } : {}),
+        });
+        set((s) => ({
+          current: { ...s.current, [key]: stream },
+          views: {
+            ...s.views,
+            [stream]: { ...(s.views[stream] ?? newDeployView(stream, server, env, kind, Date.now())), kind },
+          },
+        }));
       } catch (err) {
         set((s) => ({ startError: { ...s.startError, [key]: wireErrorOf(err) } }));
       }
@@ -67,5 +90,7 @@ export const useDeploys = create<DeploysState>((set, get) => {
 function notifyDone(v: DeployView): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
   const phase = phaseOf(v);
-  new Notification(`${v.kind === 'deploy' ? 'Deploy' : 'Rollback'} of ${v.server}/${v.env} ${phase === 'done' ? 'finished' : phase}`);
+  new Notification(
+    `${v.kind === 'deploy' ? 'Deploy' : 'Rollback'} of ${v.server}/${v.env} ${phase === 'done' ? 'finished' : phase}`,
+  );
 }

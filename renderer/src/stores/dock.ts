@@ -100,7 +100,11 @@ export const useDock = create<DockState>((set, get) => {
       subscriptions.ensure();
       try {
         const { stream, title } = await api.call('terminal.open', { server, target, ...size });
-        set((s) => ({ terminals: [...s.terminals, { stream, title, ended: null }], active: `term:${stream}`, error: null }));
+        set((s) => ({
+          terminals: [...s.terminals, { stream, title, ended: null }],
+          active: `term:${stream}`,
+          error: null,
+        }));
       } catch (err) {
         set({ error: wireErrorOf(err) });
       }
@@ -112,7 +116,15 @@ export const useDock = create<DockState>((set, get) => {
       held.delete(stream);
       set((s) => {
         const terminals = s.terminals.filter((t) => t.stream !== stream);
-        return { terminals, active: s.active === `term:${stream}` ? (terminals.at(-1) ? `term:${terminals.at(-1)!.stream}` : 'audit') : s.active };
+        return {
+          terminals,
+          active:
+            s.active === `term:${stream}`
+              ? terminals.at(-1)
+                ? `term:${terminals.at(-1)!.stream}`
+                : 'audit'
+              : s.active,
+        };
       });
     },
     async followLogs(server, env, o) {
@@ -120,8 +132,18 @@ export const useDock = create<DockState>((set, get) => {
       await get().stopLogs();
       try {
         logBuffer.current = new LogBuffer();
-        const { stream } = await api.call('logs.follow', { server, env, tail: 500, ...(o.pool ? { pool: o.pool } : {}), ...(o.worker ? { worker: o.worker } : {}) });
-        set({ logs: { stream, server, env, label: o.worker ?? `${env} · ${o.pool ?? 'all'} pool`, ended: null, tick: 0 }, active: 'logs', error: null });
+        const { stream } = await api.call('logs.follow', {
+          server,
+          env,
+          tail: 500,
+          ...(o.pool ? { pool: o.pool } : {}),
+          ...(o.worker ? { worker: o.worker } : {}),
+        });
+        set({
+          logs: { stream, server, env, label: o.worker ?? `${env} · ${o.pool ?? 'all'} pool`, ended: null, tick: 0 },
+          active: 'logs',
+          error: null,
+        });
       } catch (err) {
         set({ error: wireErrorOf(err) });
       }

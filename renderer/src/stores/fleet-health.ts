@@ -23,7 +23,10 @@ export const useFleetHealth = create<FleetHealthState>((set, get) => ({
   pass: null,
   async refresh(serverIds) {
     if (get().pass && get().pass!.endedAt === null) return; // one pass at a time
-    set({ pass: { startedAt: Date.now(), endedAt: null }, loading: Object.fromEntries(serverIds.map((id) => [id, true])) });
+    set({
+      pass: { startedAt: Date.now(), endedAt: null },
+      loading: Object.fromEntries(serverIds.map((id) => [id, true])),
+    });
     let next = 0;
     const worker = async () => {
       while (next < serverIds.length) {
@@ -33,7 +36,14 @@ export const useFleetHealth = create<FleetHealthState>((set, get) => ({
           h = await api.call('fleet.health', { server: id });
         } catch (err) {
           const e = wireErrorOf(err);
-          h = { server: id, reachable: false, environments: [], error: { code: e.code, message: e.message, ...(e.fix ? { fix: e.fix } : {}) }, checkedAt: new Date().toISOString(), ms: 0 };
+          h = {
+            server: id,
+            reachable: false,
+            environments: [],
+            error: { code: e.code, message: e.message, ...(e.fix ? { fix: e.fix } : {}) },
+            checkedAt: new Date().toISOString(),
+            ms: 0,
+          };
         }
         set((s) => ({ health: { ...s.health, [id]: h }, loading: { ...s.loading, [id]: false } }));
       }
@@ -47,6 +57,7 @@ export const useFleetHealth = create<FleetHealthState>((set, get) => ({
 export function statusFromHealth(h: ServerHealth | undefined): ServerStatus | undefined {
   if (!h) return undefined;
   if (h.needsTrust) return { kind: 'unknown' };
-  if (!h.reachable) return { kind: 'error', error: { code: 'unreachable', message: h.error?.message ?? 'unreachable' } };
+  if (!h.reachable)
+    return { kind: 'error', error: { code: 'unreachable', message: h.error?.message ?? 'unreachable' } };
   return h.docker ? { kind: 'connected', docker: h.docker.version, supported: h.docker.supported } : undefined;
 }

@@ -42,7 +42,10 @@ interface FleetState {
   trust(serverId: string): Promise<void>;
   addServer(form: NewServerForm): Promise<Server>;
   useThisComputer(): Promise<void>;
-  importSshConfig(clientName: string, aliases: string[]): Promise<{ added: string[]; skipped: { alias: string; reason: string }[] }>;
+  importSshConfig(
+    clientName: string,
+    aliases: string[],
+  ): Promise<{ added: string[]; skipped: { alias: string; reason: string }[] }>;
   /** Removes the store's event listener (tests, hot reload); the next load adds it again. */
   dispose(): void;
 }
@@ -60,7 +63,8 @@ const subscriptions = ownedSubscriptions(() => [
   api.on('connection.state', ({ server, state }) => {
     const current = useFleet.getState().status[server];
     if (state.kind === 'connected' && current?.kind === 'connected') return;
-    if (state.kind === 'reconnecting' || state.kind === 'lost') useFleet.setState((s) => ({ status: { ...s.status, [server]: { kind: 'link', state } } }));
+    if (state.kind === 'reconnecting' || state.kind === 'lost')
+      useFleet.setState((s) => ({ status: { ...s.status, [server]: { kind: 'link', state } } }));
   }),
 ]);
 
@@ -76,7 +80,10 @@ export const useFleet = create<FleetState>((set, get) => ({
   async load() {
     subscriptions.ensure();
     try {
-      const [info, inventory] = await Promise.all([api.call('app.info', {}), api.call('inventory.get', { search: get().search || undefined })]);
+      const [info, inventory] = await Promise.all([
+        api.call('app.info', {}),
+        api.call('inventory.get', { search: get().search || undefined }),
+      ]);
       set({ info, inventory, loaded: true, loadError: null });
     } catch (err) {
       set({ loaded: true, loadError: wireErrorOf(err) });
@@ -85,7 +92,10 @@ export const useFleet = create<FleetState>((set, get) => ({
 
   setSearch(search) {
     set({ search });
-    void api.call('inventory.get', { search: search || undefined }).then((inventory) => set({ inventory }), () => undefined);
+    void api.call('inventory.get', { search: search || undefined }).then(
+      (inventory) => set({ inventory }),
+      () => undefined,
+    );
   },
 
   select(serverId) {
@@ -97,9 +107,10 @@ export const useFleet = create<FleetState>((set, get) => ({
     set((s) => ({ status: { ...s.status, [serverId]: { kind: 'connecting' } } }));
     try {
       const outcome = await api.call('servers.connect', { id: serverId });
-      const status: ServerStatus = outcome.kind === 'connected'
-        ? { kind: 'connected', docker: outcome.docker.version, supported: outcome.docker.supported }
-        : { kind: 'needs_trust', outcome };
+      const status: ServerStatus =
+        outcome.kind === 'connected'
+          ? { kind: 'connected', docker: outcome.docker.version, supported: outcome.docker.supported }
+          : { kind: 'needs_trust', outcome };
       set((s) => ({ status: { ...s.status, [serverId]: status } }));
     } catch (err) {
       set((s) => ({ status: { ...s.status, [serverId]: { kind: 'error', error: wireErrorOf(err) } } }));
@@ -143,7 +154,14 @@ export const useFleet = create<FleetState>((set, get) => ({
   async useThisComputer() {
     const socket = get().info?.localDocker?.socket ?? '/var/run/docker.sock';
     const clientId = await ensureClient('This computer');
-    const server = await api.call('servers.add', { clientId, name: 'This computer', kind: 'local', host: 'localhost', user: 'local', dockerSocket: socket });
+    const server = await api.call('servers.add', {
+      clientId,
+      name: 'This computer',
+      kind: 'local',
+      host: 'localhost',
+      user: 'local',
+      dockerSocket: socket,
+    });
     await get().load();
     get().select(server.id);
   },

@@ -25,7 +25,8 @@ interface RestoreState {
 const blank: RestoreEntry = { backups: null, listError: null, running: null, outcome: null, error: null };
 
 export const useRestore = create<RestoreState>((set, get) => {
-  const patch = (key: string, p: Partial<RestoreEntry>) => set((s) => ({ byEnv: { ...s.byEnv, [key]: { ...(s.byEnv[key] ?? blank), ...p } } }));
+  const patch = (key: string, p: Partial<RestoreEntry>) =>
+    set((s) => ({ byEnv: { ...s.byEnv, [key]: { ...(s.byEnv[key] ?? blank), ...p } } }));
   return {
     byEnv: {},
     async list(server, env) {

@@ -26,7 +26,10 @@ afterEach(() => {
   host.uninstall();
 });
 
-const lines = (stream: string) => ({ stream, event: { kind: 'lines' as const, lines: [{ worker: 'w0', text: 'hello' }] } });
+const lines = (stream: string) => ({
+  stream,
+  event: { kind: 'lines' as const, lines: [{ worker: 'w0', text: 'hello' }] },
+});
 
 describe('store subscriptions', () => {
   it('dock: one listener per event however often it is opened; none after dispose, and it reopens', async () => {
@@ -54,7 +57,15 @@ describe('store subscriptions', () => {
     await useDeploys.getState().start('prod-1', 'shop', 'deploy');
     await useDeploys.getState().start('prod-1', 'shop', 'deploy');
     expect(host.listening('deploy.event')).toBe(1);
-    const log = { stream: 'deploy-1', server: 'prod-1', env: 'shop', event: { kind: 'progress' as const, progress: { kind: 'log' as const, deploy: 'd', step: 'build' as const, line: 'building' } } };
+    const log = {
+      stream: 'deploy-1',
+      server: 'prod-1',
+      env: 'shop',
+      event: {
+        kind: 'progress' as const,
+        progress: { kind: 'log' as const, deploy: 'd', step: 'build' as const, line: 'building' },
+      },
+    };
     host.emit('deploy.event', log);
     expect(useDeploys.getState().views['deploy-1']?.log).toHaveLength(1);
 

@@ -11,11 +11,17 @@ export function installFakeHost(answers: Answers) {
   const transport: Transport = {
     async invoke(channel, request): Promise<CallResult<unknown>> {
       const answer = answers[channel];
-      return answer ? { ok: true, value: answer(request) } : { ok: false, error: { code: 'not_found', message: `no answer for ${channel}` } };
+      return answer
+        ? { ok: true, value: answer(request) }
+        : { ok: false, error: { code: 'not_found', message: `no answer for ${channel}` } };
     },
     subscribe(event, listener) {
       listeners.set(event, [...(listeners.get(event) ?? []), listener]);
-      return () => listeners.set(event, (listeners.get(event) ?? []).filter((l) => l !== listener));
+      return () =>
+        listeners.set(
+          event,
+          (listeners.get(event) ?? []).filter((l) => l !== listener),
+        );
     },
   };
   window.flipdeck = transport;

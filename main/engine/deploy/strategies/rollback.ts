@@ -14,8 +14,14 @@ export function rollback(run: DeployRun): Strategy {
     async begin() {
       const s = run.state;
       const env = run.o.env.name;
-      if (!s.live || !s.kept || s.kept.pool === s.live) throw new FlipdeckError('refused', `${env} has no kept pool to roll back to`, { fix: 'after the keep window, roll back by deploying the previous image' });
-      if (Date.parse(s.kept.until) <= run.clock.now()) throw new FlipdeckError('refused', `the keep window of ${env} ended at ${s.kept.until}`, { fix: 'roll back by redeploying the previous image (flipdeck rollback does this for you)' });
+      if (!s.live || !s.kept || s.kept.pool === s.live)
+        throw new FlipdeckError('refused', `${env} has no kept pool to roll back to`, {
+          fix: 'after the keep window, roll back by deploying the previous image',
+        });
+      if (Date.parse(s.kept.until) <= run.clock.now())
+        throw new FlipdeckError('refused', `the keep window of ${env} ended at ${s.kept.until}`, {
+          fix: 'roll back by redeploying the previous image (flipdeck rollback does this for you)',
+        });
       run.image = s.kept.image;
       const plan = rollbackPlan(s.live, s.kept.pool);
       // A rollback skips preflight, but must not race a deploy either: it takes the lock up front.

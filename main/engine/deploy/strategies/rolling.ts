@@ -62,7 +62,12 @@ async function flipSlotBySlot(run: DeployRun): Promise<void> {
       // A cancel is refused once the flip has started (machine.ts): this wait is never cancelled.
       await waitReady(run, new AbortController().signal, { slot: i });
     }
-    await audited(run.o.audit, 'edge.flip', ['haproxy', 'set server', `${target}-${i}=ready`, `${live}-${i}=drain`], () => run.edge.admin.flipSlot(target, live, i));
+    await audited(
+      run.o.audit,
+      'edge.flip',
+      ['haproxy', 'set server', `${target}-${i}=ready`, `${live}-${i}=drain`],
+      () => run.edge.admin.flipSlot(target, live, i),
+    );
     run.log('flipping', `slot ${i}/${replicas}: ${target}-${i} in, ${live}-${i} draining`);
   }
 }

@@ -7,7 +7,9 @@ import type { AddonFacts } from '../source-facts';
 export type ModuleStamp = Record<string, { version: string | null; hash: string }>;
 
 export function moduleStamp(addons: AddonFacts[]): ModuleStamp {
-  return Object.fromEntries(addons.filter((a) => a.installable).map((a) => [a.name, { version: a.version, hash: a.hash }]));
+  return Object.fromEntries(
+    addons.filter((a) => a.installable).map((a) => [a.name, { version: a.version, hash: a.hash }]),
+  );
 }
 
 export interface ModuleChanges {
@@ -22,7 +24,11 @@ export interface ModuleChanges {
 }
 
 /** `installed`, when known: a changed module that is not installed needs no update (Odoo would ignore -u). */
-export function moduleChanges(live: ModuleStamp | null, next: ModuleStamp, installed?: Set<string> | null): ModuleChanges {
+export function moduleChanges(
+  live: ModuleStamp | null,
+  next: ModuleStamp,
+  installed?: Set<string> | null,
+): ModuleChanges {
   if (!live) return { update: [], added: Object.keys(next).sort(), removed: [], unchanged: [], kind: 'unknown' };
   const update: string[] = [];
   const added: string[] = [];
@@ -34,13 +40,38 @@ export function moduleChanges(live: ModuleStamp | null, next: ModuleStamp, insta
     else unchanged.push(name);
   }
   const removed = Object.keys(live).filter((n) => !(n in next));
-  return { update: update.sort(), added: added.sort(), removed: removed.sort(), unchanged: unchanged.sort(), kind: update.length + added.length > 0 ? 'schema-changing' : 'code-only' };
+  return {
+    update: update.sort(),
+    added: added.sort(),
+    removed: removed.sort(),
+    unchanged: unchanged.sort(),
+    kind: update.length + added.length > 0 ? 'schema-changing' : 'code-only',
+  };
 }
 
 export function modulesCheck(c: ModuleChanges): PreflightCheck {
   const id = 'modules';
-  if (c.kind === 'unknown') return { id, status: 'pass', message: `first deploy (or a live image without a module stamp): ${c.added.length} module(s) in the source` };
-  if (c.kind === 'code-only') return { id, status: 'pass', message: `code-only deploy: no module changed (${c.unchanged.length} identical), no update needed` };
-  const parts = [c.update.length ? `update ${c.update.join(', ')}` : null, c.added.length ? `new ${c.added.join(', ')}` : null, c.removed.length ? `gone ${c.removed.join(', ')}` : null].filter(Boolean);
-  return { id, status: 'warn', message: `schema-changing deploy: ${parts.join('; ')} (-u only these, never -u all)`, fix: 'a database backup is taken first; the update is rehearsed on a copy before it runs for real' };
+  if (c.kind === 'unknown')
+    return {
+      id,
+      status: 'pass',
+      message: `first deploy (or a live image without a module stamp): ${c.added.length} module(s) in the source`,
+    };
+  if (c.kind === 'code-only')
+    return {
+      id,
+      status: 'pass',
+      message: `code-only deploy: no module changed (${c.unchanged.length} identical), no update needed`,
+    };
+  const parts = [
+    c.update.length ? `update ${c.update.join(', ')}` : null,
+    c.added.length ? `new ${c.added.join(', ')}` : null,
+    c.removed.length ? `gone ${c.removed.join(', ')}` : null,
+  ].filter(Boolean);
+  return {
+    id,
+    status: 'warn',
+    message: `schema-changing deploy: ${parts.join('; ')} (-u only these, never -u all)`,
+    fix: 'a database backup is taken first; the update is rehearsed on a copy before it runs for real',
+  };
 }

@@ -9,18 +9,40 @@ import type { SourceFacts } from '../source-facts';
  * core and addons paths) or one installed in the database. A missing one makes Odoo skip the addon
  * silently (it stays "to install"/uninstallable and its features vanish), so it fails here, by name.
  */
-export function manifestDependencyCheck(src: SourceFacts, imageAddons: Set<string> | null, installed: Set<string> | null): PreflightCheck {
+export function manifestDependencyCheck(
+  src: SourceFacts,
+  imageAddons: Set<string> | null,
+  installed: Set<string> | null,
+): PreflightCheck {
   const id = 'manifest_dependencies';
   const own = new Set(src.addons.map((a) => a.name));
   const missing: string[] = [];
   for (const a of src.addons.filter((x) => x.installable)) {
-    for (const d of a.depends) if (!own.has(d) && !imageAddons?.has(d) && !installed?.has(d)) missing.push(`${a.name} needs ${d}`);
+    for (const d of a.depends)
+      if (!own.has(d) && !imageAddons?.has(d) && !installed?.has(d)) missing.push(`${a.name} needs ${d}`);
   }
-  const where = ['the source', imageAddons ? `the image (${imageAddons.size} addons)` : null, installed ? `the database (${installed.size} installed)` : null].filter(Boolean).join(', ');
+  const where = [
+    'the source',
+    imageAddons ? `the image (${imageAddons.size} addons)` : null,
+    installed ? `the database (${installed.size} installed)` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
   if (missing.length > 0) {
-    return { id, status: 'fail', message: `missing dependencies: ${missing.join('; ')} — found in none of ${where}. Odoo would skip these addons without an error.`, fix: 'add the missing addons to the source (or the image), or remove them from `depends`' };
+    return {
+      id,
+      status: 'fail',
+      message: `missing dependencies: ${missing.join('; ')} — found in none of ${where}. Odoo would skip these addons without an error.`,
+      fix: 'add the missing addons to the source (or the image), or remove them from `depends`',
+    };
   }
-  if (!imageAddons) return { id, status: 'warn', message: `${src.addons.length} addon(s): dependencies resolve within ${where}; the image's own addons could not be listed`, fix: 'check that the base image exists on the server' };
+  if (!imageAddons)
+    return {
+      id,
+      status: 'warn',
+      message: `${src.addons.length} addon(s): dependencies resolve within ${where}; the image's own addons could not be listed`,
+      fix: 'check that the base image exists on the server',
+    };
   return { id, status: 'pass', message: `every dependency of ${src.addons.length} addon(s) resolves (${where})` };
 }
 
@@ -35,9 +57,13 @@ export function queueJobCheck(src: SourceFacts, imageAddons: Set<string> | null)
   if (!present) return { id, status: 'pass', message: 'no queue_job in the source or the image: nothing to wire' };
   const conf = src.conf?.serverWideModules;
   const load = cronLoad(conf, true)!.join(',');
-  const patched = conf && !conf.includes(QUEUE_JOB) ? ` (${src.confPath} leaves it out of server_wide_modules; the cron runner adds it)` : '';
+  const patched =
+    conf && !conf.includes(QUEUE_JOB)
+      ? ` (${src.confPath} leaves it out of server_wide_modules; the cron runner adds it)`
+      : '';
   return {
-    id, status: 'pass',
+    id,
+    status: 'pass',
     message: `queue_job found: only the cron runner runs its job runner, with --load ${load}${patched}, sending jobs through the edge to the live pool; web workers run with ${WEB_WORKER_RUNNER_OFF}. The runner swaps with crons at the flip.`,
   };
 }
@@ -48,10 +74,24 @@ export function dbfilterCheck(src: SourceFacts | null, database: string, domains
   const conf = src?.conf;
   const pinned = `workers run with --db-filter ^${database}$ and --proxy-mode (the edge sets X-Forwarded-Host/-Proto)`;
   if (conf?.dbfilter && conf.dbfilter !== `^${database}$`) {
-    return { id, status: 'warn', message: `${src!.confPath} sets dbfilter = ${conf.dbfilter}; Flipdeck's command line wins: ${pinned}`, fix: `remove dbfilter from ${src!.confPath}, or set it to ^${database}$` };
+    return {
+      id,
+      status: 'warn',
+      message: `${src!.confPath} sets dbfilter = ${conf.dbfilter}; Flipdeck's command line wins: ${pinned}`,
+      fix: `remove dbfilter from ${src!.confPath}, or set it to ^${database}$`,
+    };
   }
   if (conf?.proxyMode === false) {
-    return { id, status: 'warn', message: `${src!.confPath} sets proxy_mode = False; Flipdeck turns it on, as Odoo behind a proxy needs`, fix: `remove proxy_mode from ${src!.confPath}` };
+    return {
+      id,
+      status: 'warn',
+      message: `${src!.confPath} sets proxy_mode = False; Flipdeck turns it on, as Odoo behind a proxy needs`,
+      fix: `remove proxy_mode from ${src!.confPath}`,
+    };
   }
-  return { id, status: 'pass', message: `${pinned}${domains.length ? `; every domain (${domains.join(', ')}) reaches database ${database}` : ''}` };
+  return {
+    id,
+    status: 'pass',
+    message: `${pinned}${domains.length ? `; every domain (${domains.join(', ')}) reaches database ${database}` : ''}`,
+  };
 }

@@ -18,31 +18,52 @@ export interface SessionFacts {
 }
 
 /** Addons that move attachments out of the local filestore (OCA storage, camptocamp cloud platform). */
-export const OBJECT_STORAGE_ADDONS = ['fs_attachment', 'attachment_s3', 'attachment_azure', 'attachment_swift', 'base_attachment_object_storage'];
+export const OBJECT_STORAGE_ADDONS = [
+  'fs_attachment',
+  'attachment_s3',
+  'attachment_azure',
+  'attachment_swift',
+  'base_attachment_object_storage',
+];
 
 export function sessionsCheck(f: SessionFacts): PreflightCheck {
   const id = 'sessions';
   const stray = f.mounts?.filter((m) => m.volume !== f.dataVolume) ?? [];
   if (stray.length > 0) {
-    return { id, status: 'fail', message: `${stray.map((m) => `${m.container} mounts ${m.volume ?? 'nothing'}`).join(', ')} at /var/lib/odoo instead of ${f.dataVolume}: sessions and attachments would differ between pools`, fix: 'redeploy the environment so every container is created from its spec again' };
+    return {
+      id,
+      status: 'fail',
+      message: `${stray.map((m) => `${m.container} mounts ${m.volume ?? 'nothing'}`).join(', ')} at /var/lib/odoo instead of ${f.dataVolume}: sessions and attachments would differ between pools`,
+      fix: 'redeploy the environment so every container is created from its spec again',
+    };
   }
   if (f.peers.length === 0) {
-    return { id, status: 'pass', message: `one server: both pools and the cron runner mount ${f.dataVolume} (sessions and filestore), so logins and attachments survive the flip` };
+    return {
+      id,
+      status: 'pass',
+      message: `one server: both pools and the cron runner mount ${f.dataVolume} (sessions and filestore), so logins and attachments survive the flip`,
+    };
   }
   const where = `${f.peers.join(', ')} serve${f.peers.length === 1 ? 's' : ''} the same database from another data volume`;
   if (!f.sessionStore) {
     return {
-      id, status: 'fail',
+      id,
+      status: 'fail',
       message: `${where}: sessions are files in each server's data volume, so a visitor whose requests reach both is logged out on every request (the login loop)`,
-      fix: 'share sessions: camptocamp\'s session_redis in server_wide_modules with ODOO_SESSION_REDIS=1 and ODOO_SESSION_REDIS_HOST in the environment (both servers), or serve this database from one server',
+      fix: "share sessions: camptocamp's session_redis in server_wide_modules with ODOO_SESSION_REDIS=1 and ODOO_SESSION_REDIS_HOST in the environment (both servers), or serve this database from one server",
     };
   }
   if (!f.filestore.shared) {
     return {
-      id, status: 'fail',
+      id,
+      status: 'fail',
       message: `${where}: sessions are shared (${f.sessionStore}) but the filestore is not (${f.filestore.how}): attachments written on one server are missing on the other`,
       fix: `store attachments in object storage (${OBJECT_STORAGE_ADDONS.slice(0, 2).join(' or ')}), or back the data volume with NFS on every server`,
     };
   }
-  return { id, status: 'pass', message: `${where}: sessions shared (${f.sessionStore}), filestore shared (${f.filestore.how})` };
+  return {
+    id,
+    status: 'pass',
+    message: `${where}: sessions shared (${f.sessionStore}), filestore shared (${f.filestore.how})`,
+  };
 }

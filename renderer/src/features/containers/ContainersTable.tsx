@@ -6,7 +6,17 @@ export function ContainersTable({ containers }: { containers: ContainerSummary[]
   return (
     <table className="data" aria-label="Containers">
       <thead>
-        <tr><th scope="col">Name</th><th scope="col">Image</th><th scope="col">State</th><th scope="col" className="num">CPU</th><th scope="col" className="num">Memory</th></tr>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Image</th>
+          <th scope="col">State</th>
+          <th scope="col" className="num">
+            CPU
+          </th>
+          <th scope="col" className="num">
+            Memory
+          </th>
+        </tr>
       </thead>
       <tbody>
         {containers.map((c) => {
@@ -18,7 +28,9 @@ export function ContainersTable({ containers }: { containers: ContainerSummary[]
                 {c.name}
               </th>
               <td className="mono">{c.image}</td>
-              <td><span className={`state state-${c.state}`}>{c.state}</span> <span className="muted">{c.status}</span></td>
+              <td>
+                <span className={`state state-${c.state}`}>{c.state}</span> <span className="muted">{c.status}</span>
+              </td>
               <td className="num">{c.stats ? `${c.stats.cpuPercent.toFixed(1)} %` : '—'}</td>
               <td className="num">{c.stats ? formatMiB(c.stats.memoryBytes) : '—'}</td>
             </tr>

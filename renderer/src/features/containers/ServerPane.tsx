@@ -26,7 +26,8 @@ export function ServerPane({ server, clientName }: { server: Server; clientName:
     return () => clearInterval(t);
   }, [connected, server.id, refresh]);
 
-  const where = server.kind === 'local' ? `Docker socket ${server.dockerSocket}` : `${server.user}@${server.host}:${server.port}`;
+  const where =
+    server.kind === 'local' ? `Docker socket ${server.dockerSocket}` : `${server.user}@${server.host}:${server.port}`;
   return (
     <section className="pane" aria-labelledby="server-title">
       <header className="pane-head">
@@ -37,8 +38,14 @@ export function ServerPane({ server, clientName }: { server: Server; clientName:
         </div>
         <div className="pane-actions">
           <StatusBadge status={status} />
-          {connected && server.kind !== 'local' ? <button type="button" className="btn" onClick={() => void openTerminal(server.id, { kind: 'server' })}>Terminal</button> : null}
-          <button type="button" className="btn" onClick={() => void connect(server.id)}>Reconnect</button>
+          {connected && server.kind !== 'local' ? (
+            <button type="button" className="btn" onClick={() => void openTerminal(server.id, { kind: 'server' })}>
+              Terminal
+            </button>
+          ) : null}
+          <button type="button" className="btn" onClick={() => void connect(server.id)}>
+            Reconnect
+          </button>
         </div>
       </header>
       {status?.kind === 'error' ? (
@@ -56,7 +63,15 @@ export function ServerPane({ server, clientName }: { server: Server; clientName:
       {connected ? <EnvironmentsSection server={server.name} /> : null}
       {connected ? (
         <>
-          <h3>Containers {entry ? <span className="muted">({entry.list.length}, total {formatMiB(entry.list.reduce((n, c) => n + (c.stats?.memoryBytes ?? 0), 0))})</span> : null}</h3>
+          <h3>
+            Containers{' '}
+            {entry ? (
+              <span className="muted">
+                ({entry.list.length}, total {formatMiB(entry.list.reduce((n, c) => n + (c.stats?.memoryBytes ?? 0), 0))}
+                )
+              </span>
+            ) : null}
+          </h3>
           {entry ? <ContainersTable containers={entry.list} /> : <p className="muted">Loading containers…</p>}
         </>
       ) : null}

@@ -33,39 +33,98 @@ export function DeployWizard({ server, env, onClose }: { server: string; env: st
   return (
     <div className="dialog-backdrop">
       <div className="dialog dialog-wide" role="dialog" aria-modal="true" aria-labelledby="wizard-title">
-        <h2 id="wizard-title">Deploy {server}/{env}</h2>
+        <h2 id="wizard-title">
+          Deploy {server}/{env}
+        </h2>
         {view ? (
           <DeployProgress view={view} onRetry={() => void start(server, env, 'deploy', ref || undefined)} />
         ) : (
           <>
             <label className="field">
               <span>Git ref (branch, tag or commit; empty: the environment&apos;s own)</span>
-              <input value={ref} onChange={(e) => setRef(e.target.value)} placeholder="e.g. v2.3.1" spellCheck={false} />
+              <input
+                value={ref}
+                onChange={(e) => setRef(e.target.value)}
+                placeholder="e.g. v2.3.1"
+                spellCheck={false}
+              />
             </label>
             <h3>Pre-flight</h3>
             {preflight?.running ? <p className="muted">Checking the server…</p> : null}
-            {preflight?.error ? <div className="callout callout-bad" role="alert"><strong>{preflight.error.message}</strong>{preflight.error.fix ? <p>{preflight.error.fix}</p> : null}</div> : null}
+            {preflight?.error ? (
+              <div className="callout callout-bad" role="alert">
+                <strong>{preflight.error.message}</strong>
+                {preflight.error.fix ? <p>{preflight.error.fix}</p> : null}
+              </div>
+            ) : null}
             {preflight?.checks ? <PreflightList checks={preflight.checks} /> : null}
             {schemaChanging ? (
               <fieldset className="update-mode" data-testid="update-mode">
                 <legend>This deploy changes the database: how should the module update run?</legend>
-                <label><input type="radio" name="update-mode" checked={updateMode === 'online'} onChange={() => setUpdateMode('online')} /> <strong>Online</strong> — the live pool keeps serving during the update; writes to the changed models may hit the old code on the new schema for its duration.</label>
-                <label><input type="radio" name="update-mode" checked={updateMode === 'cutover'} onChange={() => setUpdateMode('cutover')} /> <strong>Short cutover</strong> — visitors get a maintenance page (503 + Retry-After) for exactly the update; its length is measured and reported.</label>
-                <p className="hint">Either way: a database backup first, and the update rehearsed on a copy before it runs for real.</p>
+                <label>
+                  <input
+                    type="radio"
+                    name="update-mode"
+                    checked={updateMode === 'online'}
+                    onChange={() => setUpdateMode('online')}
+                  />{' '}
+                  <strong>Online</strong> — the live pool keeps serving during the update; writes to the changed models
+                  may hit the old code on the new schema for its duration.
+                </label>
+                <label>
+                  <input
+                    type="radio"
+                    name="update-mode"
+                    checked={updateMode === 'cutover'}
+                    onChange={() => setUpdateMode('cutover')}
+                  />{' '}
+                  <strong>Short cutover</strong> — visitors get a maintenance page (503 + Retry-After) for exactly the
+                  update; its length is measured and reported.
+                </label>
+                <p className="hint">
+                  Either way: a database backup first, and the update rehearsed on a copy before it runs for real.
+                </p>
               </fieldset>
             ) : null}
-            {failed ? <p className="error-text" role="alert">A check failed: fix it, then run pre-flight again.</p> : null}
-            {warned ? (
-              <label className="field-inline"><input type="checkbox" checked={acceptWarnings} onChange={(e) => setAcceptWarnings(e.target.checked)} /> I have read the warnings and want to deploy anyway</label>
+            {failed ? (
+              <p className="error-text" role="alert">
+                A check failed: fix it, then run pre-flight again.
+              </p>
             ) : null}
-            {startError ? <div className="callout callout-bad" role="alert"><strong>{startError.message}</strong>{startError.fix ? <p>{startError.fix}</p> : null}</div> : null}
+            {warned ? (
+              <label className="field-inline">
+                <input type="checkbox" checked={acceptWarnings} onChange={(e) => setAcceptWarnings(e.target.checked)} />{' '}
+                I have read the warnings and want to deploy anyway
+              </label>
+            ) : null}
+            {startError ? (
+              <div className="callout callout-bad" role="alert">
+                <strong>{startError.message}</strong>
+                {startError.fix ? <p>{startError.fix}</p> : null}
+              </div>
+            ) : null}
             <div className="dialog-actions">
-              <button type="button" className="btn" onClick={() => void runPreflight(server, env)}>Run pre-flight again</button>
-              <button type="button" className="btn btn-primary" disabled={!canStart} onClick={() => void start(server, env, 'deploy', ref.trim() || undefined, schemaChanging ? updateMode : undefined)}>Start deploy</button>
+              <button type="button" className="btn" onClick={() => void runPreflight(server, env)}>
+                Run pre-flight again
+              </button>
+              <button
+                type="button"
+                className="btn btn-primary"
+                disabled={!canStart}
+                onClick={() =>
+                  void start(server, env, 'deploy', ref.trim() || undefined, schemaChanging ? updateMode : undefined)
+                }
+              >
+                Start deploy
+              </button>
             </div>
           </>
         )}
-        <div className="dialog-actions"><button type="button" className="btn" onClick={onClose}>Close</button></div>
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Close
+          </button>
+        </div>
       </div>
     </div>
   );

@@ -10,19 +10,41 @@ export function FailureCard({ step, reason, onRetry }: { step: StepId; reason: F
         <>
           <p>This command exited {reason.exitCode ?? 'on a signal'}:</p>
           <pre className="code">{reason.argv.join(' ')}</pre>
-          {reason.stderr ? <pre className="code output" data-testid="failure-output">{reason.stderr.split('\n').slice(-30).join('\n')}</pre> : null}
+          {reason.stderr ? (
+            <pre className="code output" data-testid="failure-output">
+              {reason.stderr.split('\n').slice(-30).join('\n')}
+            </pre>
+          ) : null}
         </>
       ) : null}
       {reason.kind === 'timeout' ? (
         <>
           <p>No answer in {Math.round(reason.waitedMs / 1000)} s. Last probe of each worker:</p>
-          <ul>{reason.lastProbes.map((p) => <li key={p.worker}><code>{p.worker}</code>: {p.detail}</li>)}</ul>
+          <ul>
+            {reason.lastProbes.map((p) => (
+              <li key={p.worker}>
+                <code>{p.worker}</code>: {p.detail}
+              </li>
+            ))}
+          </ul>
         </>
       ) : null}
       {reason.kind === 'refused' ? <p>{reason.why}</p> : null}
       {reason.kind === 'error' ? <p>{reason.message}</p> : null}
-      <p className="hint">The live pool was not touched{step === 'flipping' || step === 'draining' || step === 'live' ? ' before the flip; check the environment view for what serves now' : ''}.</p>
-      {onRetry ? <div className="dialog-actions"><button type="button" className="btn" onClick={onRetry}>Retry</button></div> : null}
+      <p className="hint">
+        The live pool was not touched
+        {step === 'flipping' || step === 'draining' || step === 'live'
+          ? ' before the flip; check the environment view for what serves now'
+          : ''}
+        .
+      </p>
+      {onRetry ? (
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={onRetry}>
+            Retry
+          </button>
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -1,6 +1,13 @@
 // What the wizard shows about one running deploy, folded from its stream events. Pure: the store
 // feeds events in, components read the result; tested without a browser.
-import type { DeployProgress, DeployStreamEvent, DeploySummaryResult, FailureReason, ProbeResult, StepId } from '../../../../shared/deploy';
+import type {
+  DeployProgress,
+  DeployStreamEvent,
+  DeploySummaryResult,
+  FailureReason,
+  ProbeResult,
+  StepId,
+} from '../../../../shared/deploy';
 import { DEPLOY_STEPS } from '../../../../shared/deploy';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed';
@@ -31,22 +38,56 @@ export interface DeployView {
 
 export const LOG_LIMIT = 2000;
 
-export function newDeployView(stream: string, server: string, env: string, kind: 'deploy' | 'rollback', now: number): DeployView {
-  const steps = Object.fromEntries(DEPLOY_STEPS.map((s) => [s, { state: 'pending' as StepState }])) as DeployView['steps'];
-  return { stream, server, env, kind, startedAt: now, steps, log: [], probes: {}, drain: null, notices: [], failure: null, counters: null, flipMs: null, plan: null, migration: null, awaitingFlip: false, result: null, error: null };
+export function newDeployView(
+  stream: string,
+  server: string,
+  env: string,
+  kind: 'deploy' | 'rollback',
+  now: number,
+): DeployView {
+  const steps = Object.fromEntries(
+    DEPLOY_STEPS.map((s) => [s, { state: 'pending' as StepState }]),
+  ) as DeployView['steps'];
+  return {
+    stream,
+    server,
+    env,
+    kind,
+    startedAt: now,
+    steps,
+    log: [],
+    probes: {},
+    drain: null,
+    notices: [],
+    failure: null,
+    counters: null,
+    flipMs: null,
+    plan: null,
+    migration: null,
+    awaitingFlip: false,
+    result: null,
+    error: null,
+  };
 }
 
 function progress(v: DeployView, p: DeployProgress): DeployView {
   switch (p.kind) {
     case 'step':
-      return { ...v, awaitingFlip: false, steps: { ...v.steps, [p.step]: { state: p.state, ...(p.ms !== undefined ? { ms: p.ms } : {}) } } };
+      return {
+        ...v,
+        awaitingFlip: false,
+        steps: { ...v.steps, [p.step]: { state: p.state, ...(p.ms !== undefined ? { ms: p.ms } : {}) } },
+      };
     case 'log': {
       const log = [...v.log, { step: p.step, line: p.line }];
       return { ...v, log: log.length > LOG_LIMIT ? log.slice(-LOG_LIMIT) : log };
     }
     case 'probe': {
       const prev = v.probes[p.result.worker];
-      return { ...v, probes: { ...v.probes, [p.result.worker]: { attempts: (prev?.attempts ?? 0) + 1, last: p.result } } };
+      return {
+        ...v,
+        probes: { ...v.probes, [p.result.worker]: { attempts: (prev?.attempts ?? 0) + 1, last: p.result } },
+      };
     }
     case 'drain':
       return { ...v, drain: { sessions: p.sessions, deadline: p.deadline } };
@@ -61,7 +102,16 @@ function progress(v: DeployView, p: DeployProgress): DeployView {
     case 'plan':
       return { ...v, plan: p.steps };
     case 'migration':
-      return { ...v, migration: { changes: p.changes, ...(p.backup ? { backup: p.backup } : {}), ...(p.mode ? { mode: p.mode } : {}), ...(p.updateMs !== undefined ? { updateMs: p.updateMs } : {}), ...(p.cutoverMs !== undefined ? { cutoverMs: p.cutoverMs } : {}) } };
+      return {
+        ...v,
+        migration: {
+          changes: p.changes,
+          ...(p.backup ? { backup: p.backup } : {}),
+          ...(p.mode ? { mode: p.mode } : {}),
+          ...(p.updateMs !== undefined ? { updateMs: p.updateMs } : {}),
+          ...(p.cutoverMs !== undefined ? { cutoverMs: p.cutoverMs } : {}),
+        },
+      };
   }
 }
 

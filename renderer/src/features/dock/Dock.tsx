@@ -17,7 +17,15 @@ export function Dock({ auditVersion }: { auditVersion: number }) {
 
   const tab = (id: string, label: string, extra?: ReactNode) => (
     <span className={`dock-tab${active === id ? ' dock-tab-active' : ''}`} key={id}>
-      <button type="button" role="tab" aria-selected={active === id} aria-controls="dock-panel" onClick={() => setActive(id)}>{label}</button>
+      <button
+        type="button"
+        role="tab"
+        aria-selected={active === id}
+        aria-controls="dock-panel"
+        onClick={() => setActive(id)}
+      >
+        {label}
+      </button>
       {extra}
     </span>
   );
@@ -26,14 +34,36 @@ export function Dock({ auditVersion }: { auditVersion: number }) {
     <section className="dock" aria-label="Dock">
       <DockResizer />
       <div className="dock-tabs" role="tablist" aria-label="Terminal, logs and audit">
-        {terminals.map((t) => tab(`term:${t.stream}`, `${t.ended ? '◌' : '▸'} ${t.title}`,
-          <button type="button" className="dock-tab-close" aria-label={`Close terminal ${t.title}`} onClick={() => void closeTerminal(t.stream)}>×</button>))}
+        {terminals.map((t) =>
+          tab(
+            `term:${t.stream}`,
+            `${t.ended ? '◌' : '▸'} ${t.title}`,
+            <button
+              type="button"
+              className="dock-tab-close"
+              aria-label={`Close terminal ${t.title}`}
+              onClick={() => void closeTerminal(t.stream)}
+            >
+              ×
+            </button>,
+          ),
+        )}
         {tab('logs', logs ? `Logs (${logs.label})` : 'Logs')}
         {tab('audit', 'Audit history')}
       </div>
-      {error ? <div className="callout callout-bad dock-error" role="alert"><strong>{error.message}</strong>{error.fix ? <p>{error.fix}</p> : null}<button type="button" className="btn btn-small" onClick={clearError}>Dismiss</button></div> : null}
+      {error ? (
+        <div className="callout callout-bad dock-error" role="alert">
+          <strong>{error.message}</strong>
+          {error.fix ? <p>{error.fix}</p> : null}
+          <button type="button" className="btn btn-small" onClick={clearError}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
       <div id="dock-panel" role="tabpanel" className="dock-panel">
-        {terminals.map((t) => <TerminalView key={t.stream} tab={t} visible={active === `term:${t.stream}`} />)}
+        {terminals.map((t) => (
+          <TerminalView key={t.stream} tab={t} visible={active === `term:${t.stream}`} />
+        ))}
         <LogView visible={active === 'logs'} />
         {active === 'audit' ? <AuditView version={auditVersion} /> : null}
       </div>
@@ -47,12 +77,18 @@ const setHeight = (px: number) => {
   document.documentElement.style.setProperty('--dock-height', `${h}px`);
   return h;
 };
-const currentHeight = () => parseInt(getComputedStyle(document.documentElement).getPropertyValue('--dock-height'), 10) || 280;
+const currentHeight = () =>
+  parseInt(getComputedStyle(document.documentElement).getPropertyValue('--dock-height'), 10) || 280;
 
 /** Drag (or arrow keys) to resize the dock, as in an IDE. */
 function DockResizer() {
   return (
-    <button type="button" className="dock-resize" role="separator" aria-orientation="horizontal" aria-label="Resize the dock (arrow keys)"
+    <button
+      type="button"
+      className="dock-resize"
+      role="separator"
+      aria-orientation="horizontal"
+      aria-label="Resize the dock (arrow keys)"
       onKeyDown={(e) => {
         if (e.key === 'ArrowUp') setHeight(currentHeight() + 40);
         if (e.key === 'ArrowDown') setHeight(currentHeight() - 40);
@@ -67,6 +103,7 @@ function DockResizer() {
         };
         window.addEventListener('pointermove', move);
         window.addEventListener('pointerup', up);
-      }} />
+      }}
+    />
   );
 }

@@ -68,61 +68,170 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
       <header className="env-head">
         <div>
           <h3 id={`env-${env.name}`}>{env.name}</h3>
-          <p className="muted">{env.strategy} · {env.replicas} worker(s) per pool · {env.publicBind ?? env.domains.join(', ')}</p>
+          <p className="muted">
+            {env.strategy} · {env.replicas} worker(s) per pool · {env.publicBind ?? env.domains.join(', ')}
+          </p>
         </div>
         <div className="pane-actions">
-          {status ? <span className={`pool-chip pool-${status.live ?? 'none'}`} data-testid="live-pool">{status.live ? `${status.live} live` : 'not deployed'}</span> : null}
+          {status ? (
+            <span className={`pool-chip pool-${status.live ?? 'none'}`} data-testid="live-pool">
+              {status.live ? `${status.live} live` : 'not deployed'}
+            </span>
+          ) : null}
           {kept ? (
-            <button type="button" className="btn btn-danger" onClick={() => setDialog('rollback')} data-testid="emergency-rollback">
+            <button
+              type="button"
+              className="btn btn-danger"
+              onClick={() => setDialog('rollback')}
+              data-testid="emergency-rollback"
+            >
               Roll back to {kept.pool} ({countdown(kept.until, now)})
             </button>
           ) : null}
-          {status?.live ? <button type="button" className="btn" onClick={() => void followLogs(env.server, env.name, { pool: status.live! })}>Logs</button> : null}
-          {status?.live ? <button type="button" className="btn" onClick={() => setDialog('resources')}>Resources…</button> : null}
-          {status?.live ? <button type="button" className="btn" onClick={() => setDialog('restore')}>Backups…</button> : null}
-          <button type="button" className="btn btn-primary" onClick={() => setDialog('deploy')}>{running ? 'Show deploy' : 'Deploy…'}</button>
+          {status?.live ? (
+            <button
+              type="button"
+              className="btn"
+              onClick={() => void followLogs(env.server, env.name, { pool: status.live! })}
+            >
+              Logs
+            </button>
+          ) : null}
+          {status?.live ? (
+            <button type="button" className="btn" onClick={() => setDialog('resources')}>
+              Resources…
+            </button>
+          ) : null}
+          {status?.live ? (
+            <button type="button" className="btn" onClick={() => setDialog('restore')}>
+              Backups…
+            </button>
+          ) : null}
+          <button type="button" className="btn btn-primary" onClick={() => setDialog('deploy')}>
+            {running ? 'Show deploy' : 'Deploy…'}
+          </button>
         </div>
       </header>
-      {error ? <div className="callout callout-bad" role="alert"><strong>{error.message}</strong>{error.fix ? <p>{error.fix}</p> : null}</div> : null}
-      {status?.lock ? <p className="callout">Locked by {status.lock.holder} since {new Date(status.lock.since).toLocaleTimeString()}</p> : null}
+      {error ? (
+        <div className="callout callout-bad" role="alert">
+          <strong>{error.message}</strong>
+          {error.fix ? <p>{error.fix}</p> : null}
+        </div>
+      ) : null}
+      {status?.lock ? (
+        <p className="callout">
+          Locked by {status.lock.holder} since {new Date(status.lock.since).toLocaleTimeString()}
+        </p>
+      ) : null}
       {status ? (
         <table className="data" aria-label={`Workers of ${env.name}`}>
-          <thead><tr><th>Worker</th><th>Pool</th><th>State</th><th>Up</th><th className="num">Memory</th><th className="num">CPU</th><th>Image</th><th><span className="visually-hidden">Actions</span></th></tr></thead>
+          <thead>
+            <tr>
+              <th>Worker</th>
+              <th>Pool</th>
+              <th>State</th>
+              <th>Up</th>
+              <th className="num">Memory</th>
+              <th className="num">CPU</th>
+              <th>Image</th>
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
           <tbody>
             {status.workers.map((w) => {
               const c = containers?.find((x) => x.name === w.name);
               return (
-              <tr key={w.name} className={w.pool === status.live ? 'row-live' : ''}>
-                <td><code>{w.name}</code></td>
-                <td><span className={`pool-chip pool-${w.pool}`}>{w.pool}{w.pool === status.live ? ' (live)' : kept?.pool === w.pool ? ' (kept)' : ''}</span></td>
-                <td>{w.ready ? 'ready' : 'not ready'}</td>
-                <td className="muted">{c ? c.status.replace(/^Up /, '') : '—'}</td>
-                <td className="num">{c?.stats ? `${formatMiB(c.stats.memoryBytes)}${c.stats.memoryLimitBytes && c.stats.memoryLimitBytes < 2 ** 50 ? ` / ${formatMiB(c.stats.memoryLimitBytes)}` : ''}` : '—'}</td>
-                <td className="num">{c?.stats ? `${c.stats.cpuPercent.toFixed(1)} %` : '—'}</td>
-                <td className="muted">{w.image}</td>
-                <td className="row-actions">
-                  <button type="button" className="btn btn-small" aria-label={`Logs of ${w.name}`} onClick={() => void followLogs(env.server, env.name, { worker: w.name })}>Logs</button>
-                  {serverId ? <button type="button" className="btn btn-small" aria-label={`Shell in ${w.name}`} onClick={() => void openTerminal(serverId, { kind: 'container', container: w.name })}>Shell</button> : null}
-                </td>
-              </tr>
+                <tr key={w.name} className={w.pool === status.live ? 'row-live' : ''}>
+                  <td>
+                    <code>{w.name}</code>
+                  </td>
+                  <td>
+                    <span className={`pool-chip pool-${w.pool}`}>
+                      {w.pool}
+                      {w.pool === status.live ? ' (live)' : kept?.pool === w.pool ? ' (kept)' : ''}
+                    </span>
+                  </td>
+                  <td>{w.ready ? 'ready' : 'not ready'}</td>
+                  <td className="muted">{c ? c.status.replace(/^Up /, '') : '—'}</td>
+                  <td className="num">
+                    {c?.stats
+                      ? `${formatMiB(c.stats.memoryBytes)}${c.stats.memoryLimitBytes && c.stats.memoryLimitBytes < 2 ** 50 ? ` / ${formatMiB(c.stats.memoryLimitBytes)}` : ''}`
+                      : '—'}
+                  </td>
+                  <td className="num">{c?.stats ? `${c.stats.cpuPercent.toFixed(1)} %` : '—'}</td>
+                  <td className="muted">{w.image}</td>
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      aria-label={`Logs of ${w.name}`}
+                      onClick={() => void followLogs(env.server, env.name, { worker: w.name })}
+                    >
+                      Logs
+                    </button>
+                    {serverId ? (
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        aria-label={`Shell in ${w.name}`}
+                        onClick={() => void openTerminal(serverId, { kind: 'container', container: w.name })}
+                      >
+                        Shell
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
               );
             })}
-            {status.workers.length === 0 ? <tr><td colSpan={8} className="muted">No workers yet: the first deploy starts them.</td></tr> : null}
+            {status.workers.length === 0 ? (
+              <tr>
+                <td colSpan={8} className="muted">
+                  No workers yet: the first deploy starts them.
+                </td>
+              </tr>
+            ) : null}
           </tbody>
         </table>
-      ) : <p className="muted">Reading the environment from the server…</p>}
+      ) : (
+        <p className="muted">Reading the environment from the server…</p>
+      )}
       {status?.history && status.history.length > 0 ? (
         <details>
           <summary>Deploy history (kept on the server)</summary>
-          <ul className="history">{status.history.slice(0, 10).map((h) => (
-            <li key={h.deployId}>{new Date(h.at).toLocaleString()} — {h.kind} by {h.by}{h.ref ? ` (${h.ref})` : ''}: <strong>{h.outcome}</strong>{h.failedStep ? ` at ${h.failedStep}` : ''}</li>
-          ))}</ul>
+          <ul className="history">
+            {status.history.slice(0, 10).map((h) => (
+              <li key={h.deployId}>
+                {new Date(h.at).toLocaleString()} — {h.kind} by {h.by}
+                {h.ref ? ` (${h.ref})` : ''}: <strong>{h.outcome}</strong>
+                {h.failedStep ? ` at ${h.failedStep}` : ''}
+              </li>
+            ))}
+          </ul>
         </details>
       ) : null}
       {dialog === 'deploy' ? <DeployWizard server={env.server} env={env.name} onClose={close} /> : null}
-      {dialog === 'resources' && status?.live ? <ResourcesDialog server={env.server} env={env.name} pool={status.live} onClose={() => setDialog(null)} /> : null}
-      {dialog === 'rollback' && kept ? <RollbackDialog server={env.server} env={env.name} keptPool={kept.pool} migrated={kept.migrated} backup={kept.backup} onClose={close} onRestore={() => { close(); setDialog('restore'); }} /> : null}
-      {dialog === 'restore' ? <RestoreDialog server={env.server} env={env.name} onClose={() => setDialog(null)} /> : null}
+      {dialog === 'resources' && status?.live ? (
+        <ResourcesDialog server={env.server} env={env.name} pool={status.live} onClose={() => setDialog(null)} />
+      ) : null}
+      {dialog === 'rollback' && kept ? (
+        <RollbackDialog
+          server={env.server}
+          env={env.name}
+          keptPool={kept.pool}
+          migrated={kept.migrated}
+          backup={kept.backup}
+          onClose={close}
+          onRestore={() => {
+            close();
+            setDialog('restore');
+          }}
+        />
+      ) : null}
+      {dialog === 'restore' ? (
+        <RestoreDialog server={env.server} env={env.name} onClose={() => setDialog(null)} />
+      ) : null}
     </article>
   );
 }

@@ -12,9 +12,20 @@ export function EnvironmentsSection({ server }: { server: string }) {
   return (
     <section aria-labelledby="envs-title">
       <h3 id="envs-title">Environments</h3>
-      {error ? <div className="callout callout-bad" role="alert"><strong>{error.message}</strong></div> : null}
-      {list && list.length === 0 ? <p className="muted">No environment on this server yet. Describe one in a YAML file and run <code>flipdeck env apply FILE.yml</code>.</p> : null}
-      {list?.map((e) => <EnvironmentCard key={e.name} env={e} />)}
+      {error ? (
+        <div className="callout callout-bad" role="alert">
+          <strong>{error.message}</strong>
+        </div>
+      ) : null}
+      {list && list.length === 0 ? (
+        <p className="muted">
+          No environment on this server yet. Describe one in a YAML file and run{' '}
+          <code>flipdeck env apply FILE.yml</code>.
+        </p>
+      ) : null}
+      {list?.map((e) => (
+        <EnvironmentCard key={e.name} env={e} />
+      ))}
     </section>
   );
 }

@@ -16,12 +16,25 @@ export function FleetSidebar({ onAdd }: { onAdd(): void }) {
     <nav className="sidebar" aria-label="Fleet">
       <div className="sidebar-head">
         <h1 className="brand">Flipdeck</h1>
-        <button type="button" className="btn btn-primary" onClick={onAdd}>Add server</button>
+        <button type="button" className="btn btn-primary" onClick={onAdd}>
+          Add server
+        </button>
       </div>
-      <button type="button" className={`server-row fleet-link${selected === null ? ' selected' : ''}`} onClick={() => select(null)}>Fleet overview</button>
+      <button
+        type="button"
+        className={`server-row fleet-link${selected === null ? ' selected' : ''}`}
+        onClick={() => select(null)}
+      >
+        Fleet overview
+      </button>
       <label className="search">
         <span className="visually-hidden">Search servers</span>
-        <input type="search" placeholder="Search clients, servers, tags" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input
+          type="search"
+          placeholder="Search clients, servers, tags"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
       </label>
       <ul className="fleet" role="tree" aria-label="Clients and servers">
         {groups.map(({ client, servers }) => (
@@ -30,7 +43,11 @@ export function FleetSidebar({ onAdd }: { onAdd(): void }) {
             <ul role="group">
               {servers.map((s) => (
                 <li key={s.id} role="treeitem" aria-selected={selected === s.id}>
-                  <button type="button" className={`server-row${selected === s.id ? ' selected' : ''}`} onClick={() => select(s.id)}>
+                  <button
+                    type="button"
+                    className={`server-row${selected === s.id ? ' selected' : ''}`}
+                    onClick={() => select(s.id)}
+                  >
                     <span className="server-name">{s.name}</span>
                     <StatusBadge status={status[s.id] ?? statusFromHealth(health[s.id])} />
                   </button>

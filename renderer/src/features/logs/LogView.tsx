@@ -22,7 +22,12 @@ export function LogView({ visible }: { visible: boolean }) {
 
   useEffect(() => {
     if (!host.current || !stream) return;
-    const x = createXterm(host.current, { disableStdin: true, scrollback: logBuffer.current.capacity, cursorStyle: 'bar', cursorInactiveStyle: 'none' });
+    const x = createXterm(host.current, {
+      disableStdin: true,
+      scrollback: logBuffer.current.capacity,
+      cursorStyle: 'bar',
+      cursorInactiveStyle: 'none',
+    });
     xterm.current = x;
     setSearch(x.search);
     setPaused(false);
@@ -57,20 +62,39 @@ export function LogView({ visible }: { visible: boolean }) {
     if (redraw) xterm.current?.term.write(redraw);
   };
 
-  if (!session) return visible ? <p className="muted dock-empty">No logs followed yet. Choose “Logs” on an environment to follow its live pool.</p> : null;
+  if (!session)
+    return visible ? (
+      <p className="muted dock-empty">No logs followed yet. Choose “Logs” on an environment to follow its live pool.</p>
+    ) : null;
   return (
     <div className="term-pane" hidden={!visible} data-testid="log-pane">
       <div className="term-toolbar">
         <strong>{session.label}</strong>
-        <button type="button" className="btn btn-small" onClick={togglePause} aria-pressed={paused}>{paused ? `Resume (${logBuffer.current.heldBack} new)` : 'Pause'}</button>
+        <button type="button" className="btn btn-small" onClick={togglePause} aria-pressed={paused}>
+          {paused ? `Resume (${logBuffer.current.heldBack} new)` : 'Pause'}
+        </button>
         <span role="group" aria-label="Filter by level" className="level-filter">
           {LOG_LEVELS.map((l) => (
-            <label key={l}><input type="checkbox" checked={levels.includes(l)} onChange={() => toggleLevel(l)} />{l.toLowerCase()}</label>
+            <label key={l}>
+              <input type="checkbox" checked={levels.includes(l)} onChange={() => toggleLevel(l)} />
+              {l.toLowerCase()}
+            </label>
           ))}
         </span>
         <SearchBox search={search} label="Search in logs" />
-        <span className="muted" data-testid="log-count">{logBuffer.current.received} lines{logBuffer.current.dropped ? `, ${logBuffer.current.dropped} dropped` : ''}</span>
-        {session.ended ? <span className="status status-warn" role="status"><span className="dot" aria-hidden="true" />{session.ended}</span> : <button type="button" className="btn btn-small" onClick={() => void stop()}>Stop</button>}
+        <span className="muted" data-testid="log-count">
+          {logBuffer.current.received} lines{logBuffer.current.dropped ? `, ${logBuffer.current.dropped} dropped` : ''}
+        </span>
+        {session.ended ? (
+          <span className="status status-warn" role="status">
+            <span className="dot" aria-hidden="true" />
+            {session.ended}
+          </span>
+        ) : (
+          <button type="button" className="btn btn-small" onClick={() => void stop()}>
+            Stop
+          </button>
+        )}
       </div>
       <div className="term-host" ref={host} />
     </div>

@@ -23,8 +23,18 @@ describe('the log pane buffer', () => {
     expect(text).not.toContain('line 149\r');
     expect(b.takePending()).toBe('');
     b.push(Array.from({ length: 5 }, (_, i) => ({ worker: 'w-blue-1', text: `more ${i}` })));
-    expect(strip(b.takePending(3)).split('\r\n').filter(Boolean).map((l) => l.split(' │ ')[1])).toEqual(['more 0', 'more 1', 'more 2']);
-    expect(strip(b.takePending(3)).split('\r\n').filter(Boolean).map((l) => l.split(' │ ')[1])).toEqual(['more 3', 'more 4']);
+    expect(
+      strip(b.takePending(3))
+        .split('\r\n')
+        .filter(Boolean)
+        .map((l) => l.split(' │ ')[1]),
+    ).toEqual(['more 0', 'more 1', 'more 2']);
+    expect(
+      strip(b.takePending(3))
+        .split('\r\n')
+        .filter(Boolean)
+        .map((l) => l.split(' │ ')[1]),
+    ).toEqual(['more 3', 'more 4']);
     expect(b.size).toBe(100);
     expect(b.lines()[0]!.text).toBe('line 155');
   });
@@ -32,7 +42,10 @@ describe('the log pane buffer', () => {
   it('holds lines back while paused and shows them on resume', () => {
     const b = new LogBuffer();
     b.setPaused(true);
-    b.push([{ worker: 'w', text: 'a' }, { worker: 'w', text: 'b' }]);
+    b.push([
+      { worker: 'w', text: 'a' },
+      { worker: 'w', text: 'b' },
+    ]);
     expect(b.takePending()).toBe('');
     expect(b.heldBack).toBe(2);
     b.setPaused(false);
@@ -42,7 +55,11 @@ describe('the log pane buffer', () => {
 
   it('filters by level, redrawing what it kept; tracebacks go with errors', () => {
     const b = new LogBuffer();
-    b.push([{ worker: 'w', text: odoo('INFO', 'fine') }, { worker: 'w', text: odoo('ERROR', 'bad') }, { worker: 'w', text: 'Traceback (most recent call last):' }]);
+    b.push([
+      { worker: 'w', text: odoo('INFO', 'fine') },
+      { worker: 'w', text: odoo('ERROR', 'bad') },
+      { worker: 'w', text: 'Traceback (most recent call last):' },
+    ]);
     b.takePending();
     const redraw = strip(b.setLevels(['ERROR']));
     expect(redraw).toContain('bad');

@@ -8,9 +8,17 @@ export interface StoredLine extends LogLine {
 }
 
 const RESET = '\x1b[0m';
-const LEVEL_COLOUR: Partial<Record<LogLevel, string>> = { WARNING: '\x1b[33m', ERROR: '\x1b[31m', CRITICAL: '\x1b[1;31m', DEBUG: '\x1b[2m' };
+const LEVEL_COLOUR: Partial<Record<LogLevel, string>> = {
+  WARNING: '\x1b[33m',
+  ERROR: '\x1b[31m',
+  CRITICAL: '\x1b[1;31m',
+  DEBUG: '\x1b[2m',
+};
 // Blue and green mean the pools; workers of one pool differ by brightness.
-const POOL_COLOURS: Record<string, string[]> = { blue: ['\x1b[34m', '\x1b[94m', '\x1b[36m'], green: ['\x1b[32m', '\x1b[92m', '\x1b[36m'] };
+const POOL_COLOURS: Record<string, string[]> = {
+  blue: ['\x1b[34m', '\x1b[94m', '\x1b[36m'],
+  green: ['\x1b[32m', '\x1b[92m', '\x1b[36m'],
+};
 
 export function workerColour(worker: string): string {
   const m = /-(blue|green)-(\d+)$/.exec(worker);
@@ -82,7 +90,9 @@ export class LogBuffer {
   /** A new filter re-renders: returns everything kept that passes it, for the view to redraw. */
   setLevels(levels: LogLevel[] | null): string {
     this.levels = levels && levels.length > 0 ? new Set(levels) : null;
-    this.pending = this.lines().filter((l) => this.passes(l)).map((l) => formatLine(l, this.labelWidth));
+    this.pending = this.lines()
+      .filter((l) => this.passes(l))
+      .map((l) => formatLine(l, this.labelWidth));
     return this.takePending();
   }
 

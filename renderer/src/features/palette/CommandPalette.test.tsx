@@ -14,10 +14,37 @@ import { CommandPalette } from './CommandPalette';
 
 const inventory = {
   clients: [{ id: 'c1', name: 'Acme', tags: [] }],
-  servers: [{ id: 's1', clientId: 'c1', name: 'prod-1', kind: 'ssh', host: '10.0.0.1', port: 22, user: 'odoo', tags: [], dockerSocket: '/var/run/docker.sock', useAgent: false }],
+  servers: [
+    {
+      id: 's1',
+      clientId: 'c1',
+      name: 'prod-1',
+      kind: 'ssh',
+      host: '10.0.0.1',
+      port: 22,
+      user: 'odoo',
+      tags: [],
+      dockerSocket: '/var/run/docker.sock',
+      useAgent: false,
+    },
+  ],
 } as unknown as Inventory;
-const shop = { server: 'prod-1', name: 'shop', strategy: 'blue-green', replicas: 2, publicBind: null, domains: [], source: null, image: null } as never;
-const live = (workers: number): EnvironmentStatus => ({ live: 'blue', workers: Array.from({ length: workers }, (_, i) => ({ name: `w${i}` })) as never, kept: null, lock: null });
+const shop = {
+  server: 'prod-1',
+  name: 'shop',
+  strategy: 'blue-green',
+  replicas: 2,
+  publicBind: null,
+  domains: [],
+  source: null,
+  image: null,
+} as never;
+const live = (workers: number): EnvironmentStatus => ({
+  live: 'blue',
+  workers: Array.from({ length: workers }, (_, i) => ({ name: `w${i}` })) as never,
+  kept: null,
+  lock: null,
+});
 
 let host: ReturnType<typeof installFakeHost>;
 let status = live(1);
@@ -51,7 +78,12 @@ describe('CommandPalette', () => {
     const before = counter.renders;
     // Each batch is its own IPC message, so each is delivered (and rendered) on its own.
     for (let i = 0; i < 200; i++) {
-      act(() => host.emit('logs.event', { stream: 'logs-1', event: { kind: 'lines', lines: [{ worker: 'w0', text: `line ${i}` }] } }));
+      act(() =>
+        host.emit('logs.event', {
+          stream: 'logs-1',
+          event: { kind: 'lines', lines: [{ worker: 'w0', text: `line ${i}` }] },
+        }),
+      );
     }
     expect(useDock.getState().logs?.tick).toBe(200); // the burst did reach the dock
     expect(counter.renders).toBe(before);

@@ -30,8 +30,10 @@ export function CommandPalette({ onAddServer, onImport }: { onAddServer(): void;
   const run = (a: CommandAction) => {
     close();
     switch (a.kind) {
-      case 'select-server': return select(a.serverId);
-      case 'terminal': return void openTerminal(a.serverId, { kind: 'server' });
+      case 'select-server':
+        return select(a.serverId);
+      case 'terminal':
+        return void openTerminal(a.serverId, { kind: 'server' });
       case 'deploy':
       case 'rollback':
       case 'restore':
@@ -42,18 +44,29 @@ export function CommandPalette({ onAddServer, onImport }: { onAddServer(): void;
         select(a.serverId);
         return void followLogs(a.server, a.env, live ? { pool: live } : {});
       }
-      case 'audit': return setActive('audit');
-      case 'add-server': return onAddServer();
-      case 'import-ssh-config': return onImport();
-      case 'theme': return setTheme(a.theme);
+      case 'audit':
+        return setActive('audit');
+      case 'add-server':
+        return onAddServer();
+      case 'import-ssh-config':
+        return onImport();
+      case 'theme':
+        return setTheme(a.theme);
     }
   };
 
   return (
     <div className="dialog-backdrop palette-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
       <div role="dialog" aria-modal="true" aria-label="Command palette" className="dialog palette">
-        <input autoFocus role="combobox" aria-expanded="true" aria-controls="palette-list" aria-label="Type a command, a server or an environment"
-          aria-activedescendant={shown[index] ? `cmd-${index}` : undefined} placeholder="Type a command, a server or an environment" value={query}
+        <input
+          autoFocus
+          role="combobox"
+          aria-expanded="true"
+          aria-controls="palette-list"
+          aria-label="Type a command, a server or an environment"
+          aria-activedescendant={shown[index] ? `cmd-${index}` : undefined}
+          placeholder="Type a command, a server or an environment"
+          value={query}
           onChange={(e) => {
             setQuery(e.target.value);
             setIndex(0);
@@ -63,14 +76,28 @@ export function CommandPalette({ onAddServer, onImport }: { onAddServer(): void;
             if (e.key === 'ArrowDown') setIndex((i) => Math.min(shown.length - 1, i + 1));
             if (e.key === 'ArrowUp') setIndex((i) => Math.max(0, i - 1));
             if (e.key === 'Enter' && shown[index]) run(shown[index].action);
-          }} />
+          }}
+        />
         <ul id="palette-list" role="listbox" aria-label="Commands" className="palette-list">
           {shown.map((c, i) => (
-            <li key={c.id} id={`cmd-${i}`} role="option" aria-selected={i === index} className={i === index ? 'palette-active' : ''} onMouseEnter={() => setIndex(i)} onClick={() => run(c.action)}>
-              <span>{c.label}</span><span className="muted">{c.shortcut ?? c.group}</span>
+            <li
+              key={c.id}
+              id={`cmd-${i}`}
+              role="option"
+              aria-selected={i === index}
+              className={i === index ? 'palette-active' : ''}
+              onMouseEnter={() => setIndex(i)}
+              onClick={() => run(c.action)}
+            >
+              <span>{c.label}</span>
+              <span className="muted">{c.shortcut ?? c.group}</span>
             </li>
           ))}
-          {shown.length === 0 ? <li className="muted" role="option" aria-selected="false" aria-disabled="true">No command matches “{query}”.</li> : null}
+          {shown.length === 0 ? (
+            <li className="muted" role="option" aria-selected="false" aria-disabled="true">
+              No command matches “{query}”.
+            </li>
+          ) : null}
         </ul>
         <p className="hint">Ctrl+K opens this · Ctrl+Shift+A audit history · Ctrl+Shift+L logs · Esc closes</p>
       </div>

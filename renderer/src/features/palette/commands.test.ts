@@ -5,11 +5,46 @@ import { buildCommands, filterCommands, paletteStatusSelector } from './commands
 const inv = {
   clients: [{ id: 'c1', name: 'Acme', tags: [] }],
   servers: [
-    { id: 's1', clientId: 'c1', name: 'prod-1', kind: 'ssh', host: '10.0.0.1', port: 22, user: 'odoo', tags: ['eu'], dockerSocket: '/var/run/docker.sock', useAgent: false },
-    { id: 's2', clientId: 'c1', name: 'laptop', kind: 'local', host: 'localhost', port: 22, user: 'me', tags: [], dockerSocket: '/var/run/docker.sock', useAgent: false },
+    {
+      id: 's1',
+      clientId: 'c1',
+      name: 'prod-1',
+      kind: 'ssh',
+      host: '10.0.0.1',
+      port: 22,
+      user: 'odoo',
+      tags: ['eu'],
+      dockerSocket: '/var/run/docker.sock',
+      useAgent: false,
+    },
+    {
+      id: 's2',
+      clientId: 'c1',
+      name: 'laptop',
+      kind: 'local',
+      host: 'localhost',
+      port: 22,
+      user: 'me',
+      tags: [],
+      dockerSocket: '/var/run/docker.sock',
+      useAgent: false,
+    },
   ],
 } as unknown as Inventory;
-const envs = { 'prod-1': [{ server: 'prod-1', name: 'shop', strategy: 'blue-green', replicas: 2, publicBind: null, domains: [], source: null, image: null }] } as never;
+const envs = {
+  'prod-1': [
+    {
+      server: 'prod-1',
+      name: 'shop',
+      strategy: 'blue-green',
+      replicas: 2,
+      publicBind: null,
+      domains: [],
+      source: null,
+      image: null,
+    },
+  ],
+} as never;
 const later = new Date(Date.now() + 60_000).toISOString();
 
 describe('command palette', () => {
@@ -18,7 +53,9 @@ describe('command palette', () => {
     expect(none.map((c) => c.id)).toContain('deploy:prod-1/shop');
     expect(none.map((c) => c.id)).not.toContain('rollback:prod-1/shop');
     expect(none.map((c) => c.id)).not.toContain('terminal:s2');
-    const kept = buildCommands(inv, envs, { 'prod-1/shop': { live: 'green', workers: [], kept: { pool: 'blue', until: later }, lock: null } });
+    const kept = buildCommands(inv, envs, {
+      'prod-1/shop': { live: 'green', workers: [], kept: { pool: 'blue', until: later }, lock: null },
+    });
     expect(kept.find((c) => c.id === 'rollback:prod-1/shop')?.label).toBe('Roll back prod-1/shop to blue…');
     // Backups need a live database; none before the first deploy.
     expect(none.map((c) => c.id)).not.toContain('restore:prod-1/shop');
@@ -39,11 +76,18 @@ describe('command palette', () => {
     const first = { 'prod-1/shop': { live: 'blue' as const, workers: [], kept: null, lock: null } };
     expect(select(first)).toBe(first);
     // A refresh that changes only the workers or the lock: the same record, so no re-render.
-    expect(select({ 'prod-1/shop': { ...first['prod-1/shop'], workers: [{}] as never, lock: { holder: 'x', since: 'y' } } })).toBe(first);
+    expect(
+      select({ 'prod-1/shop': { ...first['prod-1/shop'], workers: [{}] as never, lock: { holder: 'x', since: 'y' } } }),
+    ).toBe(first);
     const kept = { 'prod-1/shop': { ...first['prod-1/shop'], kept: { pool: 'green' as const, until: later } } };
     expect(select(kept)).toBe(kept);
     // The kept window closed: a new record even though the status object reads the same.
-    const closed = { 'prod-1/shop': { ...kept['prod-1/shop'], kept: { pool: 'green' as const, until: new Date(Date.now() - 1).toISOString() } } };
+    const closed = {
+      'prod-1/shop': {
+        ...kept['prod-1/shop'],
+        kept: { pool: 'green' as const, until: new Date(Date.now() - 1).toISOString() },
+      },
+    };
     expect(select(closed)).toBe(closed);
   });
 });

@@ -2,7 +2,15 @@ import { useState, type FormEvent } from 'react';
 import { useFleet, type NewServerForm } from '../../stores/fleet';
 import { fieldErrors, wireErrorOf } from '../../errors';
 
-const EMPTY: NewServerForm = { clientName: '', name: '', host: '', port: '22', user: '', identityFile: '', dockerSocket: '/var/run/docker.sock' };
+const EMPTY: NewServerForm = {
+  clientName: '',
+  name: '',
+  host: '',
+  port: '22',
+  user: '',
+  identityFile: '',
+  dockerSocket: '/var/run/docker.sock',
+};
 
 const FIELDS: { key: keyof NewServerForm; label: string; wire: string; hint?: string; type?: string }[] = [
   { key: 'clientName', label: 'Client', wire: 'clientName', hint: 'Servers are grouped by client' },
@@ -40,9 +48,19 @@ export function AddServerDialog({ onClose }: { onClose(): void }) {
 
   return (
     <div className="dialog-backdrop">
-      <form className="dialog" role="dialog" aria-modal="true" aria-labelledby="add-server-title" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <form
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="add-server-title"
+        onSubmit={(e) => void submit(e)}
+        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+      >
         <h2 id="add-server-title">Add a server</h2>
-        <p className="muted">Flipdeck reaches the server over SSH and talks to its Docker Engine through that connection. Nothing is installed on the server.</p>
+        <p className="muted">
+          Flipdeck reaches the server over SSH and talks to its Docker Engine through that connection. Nothing is
+          installed on the server.
+        </p>
         <div className="form-grid">
           {FIELDS.map((f) => {
             const id = `add-${f.key}`;
@@ -50,17 +68,40 @@ export function AddServerDialog({ onClose }: { onClose(): void }) {
             return (
               <div key={f.key} className="field">
                 <label htmlFor={id}>{f.label}</label>
-                <input id={id} type={f.type ?? 'text'} value={form[f.key]} aria-invalid={!!error} aria-describedby={error ? `${id}-err` : f.hint ? `${id}-hint` : undefined}
-                  onChange={(e) => setForm({ ...form, [f.key]: e.target.value })} autoFocus={f.key === 'clientName'} />
-                {error ? <span id={`${id}-err`} className="field-error" role="alert">{error}</span> : f.hint ? <span id={`${id}-hint`} className="hint">{f.hint}</span> : null}
+                <input
+                  id={id}
+                  type={f.type ?? 'text'}
+                  value={form[f.key]}
+                  aria-invalid={!!error}
+                  aria-describedby={error ? `${id}-err` : f.hint ? `${id}-hint` : undefined}
+                  onChange={(e) => setForm({ ...form, [f.key]: e.target.value })}
+                  autoFocus={f.key === 'clientName'}
+                />
+                {error ? (
+                  <span id={`${id}-err`} className="field-error" role="alert">
+                    {error}
+                  </span>
+                ) : f.hint ? (
+                  <span id={`${id}-hint`} className="hint">
+                    {f.hint}
+                  </span>
+                ) : null}
               </div>
             );
           })}
         </div>
-        {general ? <p className="error-text" role="alert">{general}</p> : null}
+        {general ? (
+          <p className="error-text" role="alert">
+            {general}
+          </p>
+        ) : null}
         <div className="dialog-actions">
-          <button type="button" className="btn" onClick={onClose}>Cancel</button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>{busy ? 'Adding…' : 'Add server'}</button>
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {busy ? 'Adding…' : 'Add server'}
+          </button>
         </div>
       </form>
     </div>

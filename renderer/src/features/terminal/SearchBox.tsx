@@ -12,10 +12,21 @@ export function SearchBox({ search, label }: { search: SearchAddon | null; label
   };
   return (
     <span className="term-search">
-      <input aria-label={label} placeholder="Search" value={q} onChange={(e) => setQ(e.target.value)} aria-invalid={missing} onKeyDown={(e) => {
-        if (e.key === 'Enter') find(e.shiftKey);
-      }} />
-      {missing ? <span className="hint" role="status">not found</span> : null}
+      <input
+        aria-label={label}
+        placeholder="Search"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+        aria-invalid={missing}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') find(e.shiftKey);
+        }}
+      />
+      {missing ? (
+        <span className="hint" role="status">
+          not found
+        </span>
+      ) : null}
     </span>
   );
 }

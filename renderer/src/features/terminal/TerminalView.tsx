@@ -13,7 +13,9 @@ export function TerminalView({ tab, visible }: { tab: TerminalTab; visible: bool
 
   useEffect(() => {
     if (!host.current) return;
-    const x = createXterm(host.current, { cursorBlink: true, scrollback: 5000 }, (cols, rows) => resizeTerminal(tab.stream, cols, rows));
+    const x = createXterm(host.current, { cursorBlink: true, scrollback: 5000 }, (cols, rows) =>
+      resizeTerminal(tab.stream, cols, rows),
+    );
     fitRef.current = x.fit;
     setSearch(x.search);
     x.term.attachCustomKeyEventHandler((e) => {
@@ -23,7 +25,10 @@ export function TerminalView({ tab, visible }: { tab: TerminalTab; visible: bool
         return false;
       }
       if (e.code === 'KeyV') {
-        void navigator.clipboard?.readText().then((t) => x.term.paste(t), () => undefined);
+        void navigator.clipboard?.readText().then(
+          (t) => x.term.paste(t),
+          () => undefined,
+        );
         return false;
       }
       return true;
@@ -47,7 +52,12 @@ export function TerminalView({ tab, visible }: { tab: TerminalTab; visible: bool
     <div className="term-pane" hidden={!visible} data-testid={`terminal-${tab.title}`}>
       <div className="term-toolbar">
         <SearchBox search={search} label={`Search in ${tab.title}`} />
-        {tab.ended ? <span className="status status-warn" role="status"><span className="dot" aria-hidden="true" />ended: {tab.ended}</span> : null}
+        {tab.ended ? (
+          <span className="status status-warn" role="status">
+            <span className="dot" aria-hidden="true" />
+            ended: {tab.ended}
+          </span>
+        ) : null}
       </div>
       <div className="term-host" ref={host} />
     </div>

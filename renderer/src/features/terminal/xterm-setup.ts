@@ -15,12 +15,20 @@ export interface XtermHandle {
   dispose(): void;
 }
 
-export function createXterm(host: HTMLElement, options: ITerminalOptions, onFit?: (cols: number, rows: number) => void): XtermHandle {
+export function createXterm(
+  host: HTMLElement,
+  options: ITerminalOptions,
+  onFit?: (cols: number, rows: number) => void,
+): XtermHandle {
   const term = new Terminal({
     fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace',
     fontSize: 12.5,
     allowProposedApi: true,
-    theme: { background: token('--term-bg', '#111418'), foreground: token('--term-fg', '#e7eaee'), selectionBackground: '#5b9bff66' },
+    theme: {
+      background: token('--term-bg', '#111418'),
+      foreground: token('--term-fg', '#e7eaee'),
+      selectionBackground: '#5b9bff66',
+    },
     ...options,
   });
   const fitAddon = new FitAddon();
