@@ -3,6 +3,7 @@
 // it can be tested with a fake socket and jsdom.
 import type { CallResult, Transport } from '../../shared/api';
 import type { WireError } from '../../shared/errors';
+import { backoffMs } from '../../shared/retry';
 
 export type ConnectionState =
   /** The first connection is being opened; calls wait for it. */
@@ -91,7 +92,7 @@ export function createBridge(o: BridgeOptions): Bridge {
   let state: ConnectionState = o.url ? { kind: 'connecting' } : { kind: 'refused', reason: 'no_token' };
   let socket: SocketLike | null = null; // open, or null
   let attempt: Promise<void> | null = null; // a connection attempt under way (settles once it opened or we know why not)
-  let delay = firstMs;
+  let backoffStep = 0; // failures since the last stable connection: the backoff's attempt number
   let failures = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let suspended = false;
@@ -183,7 +184,7 @@ export function createBridge(o: BridgeOptions): Bridge {
         message: 'The connection to the Flipdeck host dropped before it answered; the action may still have run there.',
         fix: 'Once reconnected, check the result before trying again.',
       });
-      if (Date.now() - openedAt >= STABLE_MS) delay = firstMs;
+      if (Date.now() - openedAt >= STABLE_MS) backoffStep = 0;
       void retry(true);
     };
   };
@@ -197,8 +198,8 @@ export function createBridge(o: BridgeOptions): Bridge {
       if (verdict === 'refused') return setState({ kind: 'refused', reason: 'token_refused' });
     }
     failures++;
-    const wait = delay;
-    delay = Math.min(delay * 2, maxMs);
+    backoffStep++;
+    const wait = backoffMs({ baseMs: firstMs, maxMs }, backoffStep);
     setState({ kind: 'reconnecting', attempt: failures, retryInMs: wait });
     timer = setTimeout(connect, wait);
   };
