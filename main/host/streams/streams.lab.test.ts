@@ -46,7 +46,9 @@ async function serverId(name: string): Promise<string> {
 
 /** A container labelled as a web worker of ENV that writes Odoo-style log lines, then sleeps. */
 async function fakeWorker(name: string, pool: string, lines: number) {
-  const script = `i=0; while [ $i -lt ${lines} ]; do echo "2026-11-25 12:00:00,000 1 $( [ $((i % 10)) -eq 0 ] && echo ERROR || echo INFO ) ${ENV} odoo.test: line $i of ${name}"; i=$((i+1)); done; exec sleep 600`;
+  // One awk process prints every line: a shell loop forks per line and, on a busy machine, takes
+  // longer to print than the test waits (the log-follow timeout seen under load was this, not the follow).
+  const script = `awk 'BEGIN { for (i = 0; i < ${lines}; i++) printf "2026-11-25 12:00:00,000 1 %s ${ENV} odoo.test: line %d of ${name}\\n", (i % 10 == 0 ? "ERROR" : "INFO"), i }'; exec sleep 600`;
   const c = await labDocker.createContainer({
     name,
     Image: L.images.base,
