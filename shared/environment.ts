@@ -110,6 +110,15 @@ export const environmentSchema = z
     replicas: z.number().int().min(1).max(32).default(2),
     http_port: z.number().int().min(1).max(65535).default(8069),
     gevent_port: z.number().int().min(1).max(65535).default(8072),
+    // Odoo's server mode, passed to every web worker as --workers (the project's odoo.conf does not
+    // decide it): 0 is the stock image's threaded server (HTTP and the bus on http_port); N > 0 is
+    // prefork, N HTTP workers plus a gevent process serving the bus on gevent_port.
+    workers: z
+      .number({ error: 'workers must be a whole number from 0 (threaded, the stock image) to 32' })
+      .int('workers must be a whole number from 0 (threaded, the stock image) to 32')
+      .min(0, 'workers must be from 0 (threaded, the stock image) to 32')
+      .max(32, 'workers must be from 0 (threaded, the stock image) to 32 per container')
+      .default(0),
     health_path: z
       .string()
       .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be a URL path')

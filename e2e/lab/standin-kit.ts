@@ -72,17 +72,20 @@ export class StandinKit {
     name: string,
     args: string[],
     opts: { addons?: string[]; env?: string[]; volume?: string } = {},
-  ): Promise<{ container: Docker.Container; url: string }> {
+  ): Promise<{ container: Docker.Container; url: string; geventUrl: string }> {
     const c = await this.docker.createContainer({
       name: `${this.label}-${name}`,
       Image: this.lab.images.odoo,
       Cmd: ['odoo', ...args],
       Env: ['HOST=db', 'PASSWORD=pw', ...(opts.env ?? [])],
       Labels: { 'io.flipdeck.test': this.label },
-      ExposedPorts: { '8069/tcp': {} },
+      ExposedPorts: { '8069/tcp': {}, '8072/tcp': {} },
       HostConfig: {
         NetworkMode: this.network,
-        PortBindings: { '8069/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        PortBindings: {
+          '8069/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+          '8072/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+        },
         Binds: [
           ...(opts.addons ?? []).map((dir, i) => `${dir}:/mnt/addons${i}:ro`),
           ...(opts.volume ? [`${opts.volume}:/var/lib/odoo`] : []),
@@ -92,7 +95,8 @@ export class StandinKit {
     await c.start();
     const info = await c.inspect();
     const port = info.NetworkSettings.Ports['8069/tcp']?.[0]?.HostPort;
-    return { container: c, url: `http://127.0.0.1:${port}` };
+    const gevent = info.NetworkSettings.Ports['8072/tcp']?.[0]?.HostPort;
+    return { container: c, url: `http://127.0.0.1:${port}`, geventUrl: `http://127.0.0.1:${gevent}` };
   }
 
   addonsPath(n: number): string[] {

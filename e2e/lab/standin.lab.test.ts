@@ -1,4 +1,5 @@
 // The Odoo stand-in behaves like Odoo where deploys care (see odoo-standin/README.md's table).
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabState } from './lab';
 import { ADDONS, StandinKit } from './standin-kit';
@@ -135,5 +136,77 @@ describe('Odoo stand-in', () => {
     await container.kill({ signal: 'SIGTERM' });
     expect((await slow).status).toBe(200);
     expect(((await container.wait()) as { StatusCode: number }).StatusCode).toBe(0);
+  });
+
+  describe('server mode (odoo/service/server.py, addons/bus/websocket.py)', () => {
+    const upgrade = (url: string) =>
+      new Promise<{ opened: boolean; first?: string; error?: string }>((resolve) => {
+        const ws = new WebSocket(url.replace(/^http/, 'ws') + '/websocket');
+        const t = setTimeout(() => (ws.close(), resolve({ opened: false, error: 'timeout' })), 5000);
+        ws.addEventListener(
+          'message',
+          (e) => (clearTimeout(t), ws.close(), resolve({ opened: true, first: String(e.data) })),
+        );
+        ws.addEventListener('error', () => (clearTimeout(t), resolve({ opened: false, error: 'refused or failed' })));
+      });
+    // A raw upgrade request: fetch may not send Upgrade/Connection, and a WebSocket hides the status.
+    const upgradeRequest = (url: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.get(url, {
+          headers: {
+            Connection: 'Upgrade',
+            Upgrade: 'websocket',
+            'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+            'Sec-WebSocket-Version': '13',
+          },
+          timeout: 5000,
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('upgrade', (res, socket) => (socket.destroy(), resolve({ status: res.statusCode ?? 101, body: '' })));
+        req.on('error', reject);
+      });
+    // The gevent port answers nothing when no process listens there: the connection is refused or reset.
+    const listens = (url: string) =>
+      fetch(`${url}/web/health`, { signal: AbortSignal.timeout(3000) }).then(
+        () => true,
+        () => false,
+      );
+
+    it('threaded (workers 0, the stock conf): the bus on the HTTP port, nothing on the gevent port', async () => {
+      const { url, geventUrl, container } = await kit.worker('threaded', [...DB, '--workers', '0'], {
+        env: ['STANDIN_BOOT_SECONDS=0'],
+      });
+      await kit.waitForLog(container, /Registry loaded/, 10_000);
+      expect(await upgrade(url)).toMatchObject({ opened: true });
+      expect(await listens(geventUrl)).toBe(false);
+    });
+
+    it('prefork (workers 2): HTTP workers answer /websocket with 500, the gevent process serves it', async () => {
+      const { url, geventUrl, container } = await kit.worker('prefork', [...DB, '--workers', '2'], {
+        env: ['STANDIN_BOOT_SECONDS=0'],
+      });
+      await kit.waitForLog(container, /Registry loaded/, 10_000);
+      const refused = await upgradeRequest(`${url}/websocket`);
+      expect(refused.status).toBe(500);
+      expect(refused.body).toContain(
+        "Couldn't bind the websocket. Is the connection opened on the evented port (8072)?",
+      );
+      expect(await upgrade(geventUrl)).toMatchObject({ opened: true });
+    });
+
+    it('14/15: /longpolling/poll in place of /websocket, refused by prefork HTTP workers ("bus.Bus unavailable")', async () => {
+      const { url, geventUrl, container } = await kit.worker('longpolling', [...DB, '--workers', '2'], {
+        env: ['STANDIN_BOOT_SECONDS=0', 'STANDIN_ODOO_VERSION=15.0', 'STANDIN_LONGPOLL_SECONDS=0.2'],
+      });
+      await kit.waitForLog(container, /Registry loaded/, 10_000);
+      expect((await get(`${url}/websocket`)).status).toBe(404);
+      const http = await get(`${url}/longpolling/poll`, { method: 'POST', body: '{}' });
+      expect([http.status, http.body]).toEqual([500, expect.stringContaining('bus.Bus unavailable')]);
+      expect((await get(`${geventUrl}/longpolling/poll`, { method: 'POST', body: '{}' })).status).toBe(200);
+    });
   });
 });

@@ -110,9 +110,11 @@ describe('the edge', () => {
 });
 
 describe('websockets through the edge', () => {
-  it('go to the gevent port, stay open through the flip, are cut at the drain timeout (not before), and reconnect to green', async () => {
-    await applyEnv(work, W.name, W.port, sourceDir(L, 'w1'), ['drain_timeout: 4s']);
-    expect((await cli(['deploy', `lab/${W.name}`])).code).toBe(0);
+  // Odoo serves its bus where its server mode puts it (odoo/service/server.py): threaded on the HTTP
+  // port, prefork on the gevent port (its HTTP workers answer /websocket with 500). The edge routes
+  // each pool's bus to its own mode's port, so a mode change between deploys is a hitless reload.
+  let lastFlip = 0;
+  async function acrossChange(run: () => Promise<{ code: number; err: string }>, from: string, to: string) {
     const messages: { worker: string; at: number }[] = [];
     const ws = new WebSocket(`ws://127.0.0.1:${W.port}/websocket`);
     const closed = new Promise<number>((resolve) => ws.addEventListener('close', () => resolve(Date.now())));
@@ -122,20 +124,18 @@ describe('websockets through the edge', () => {
     await new Promise(
       (resolve, reject) => (ws.addEventListener('open', resolve), ws.addEventListener('error', reject)),
     );
-    await applyEnv(work, W.name, W.port, sourceDir(L, 'w2'), ['drain_timeout: 4s']);
-    let flippedAt = 0;
     const load = steadyLoad(`http://127.0.0.1:${W.port}/web/login`, 2, 120_000);
-    const r = await cli(['deploy', `lab/${W.name}`], (l) => {
-      if (/^✓ flipping/.test(l)) flippedAt = Date.now();
-    });
+    lastFlip = 0;
+    const r = await run();
     const hits = await load.stop();
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toMatch(/drain timeout: cut what was left on blue/);
-    const closedAt = await closed;
+    const flippedAt = lastFlip;
     expect(flippedAt).toBeGreaterThan(0);
+    expect(r.err).toMatch(new RegExp(`drain timeout: cut what was left on ${from}`));
+    const closedAt = await closed;
     expect(closedAt - flippedAt).toBeGreaterThanOrEqual(3500);
     expect(messages.some((m) => m.at > flippedAt + 2000)).toBe(true);
-    expect(new Set(messages.map((m) => m.worker.replace(/-\d+$/, '')))).toEqual(new Set(['flipdeck-wstest-blue']));
+    expect(new Set(messages.map((m) => m.worker.replace(/-\d+$/, '')))).toEqual(new Set([`flipdeck-wstest-${from}`]));
     expect(hits.filter((h) => h.status !== 200)).toEqual([]);
     const again = new WebSocket(`ws://127.0.0.1:${W.port}/websocket`);
     const first = await new Promise<string>(
@@ -145,6 +145,32 @@ describe('websockets through the edge', () => {
       ),
     );
     again.close();
-    expect((JSON.parse(first) as { worker: string }).worker).toMatch(/^flipdeck-wstest-green-/);
+    expect((JSON.parse(first) as { worker: string }).worker).toMatch(new RegExp(`^flipdeck-wstest-${to}-`));
+  }
+
+  const deploy = () =>
+    cli(['deploy', `lab/${W.name}`], (l) => {
+      if (/^✓ flipping/.test(l)) lastFlip = Date.now();
+    });
+  const rollback = () =>
+    cli(['rollback', `lab/${W.name}`], (l) => {
+      if (/^✓ flipping/.test(l)) lastFlip = Date.now();
+    });
+
+  it('threaded (the stock mode): on the HTTP port, open through the flip, cut at the drain timeout (not before), reconnect to green', async () => {
+    await applyEnv(work, W.name, W.port, sourceDir(L, 'w1'), ['drain_timeout: 4s']);
+    expect((await cli(['deploy', `lab/${W.name}`])).code).toBe(0);
+    await applyEnv(work, W.name, W.port, sourceDir(L, 'w2'), ['drain_timeout: 4s']);
+    await acrossChange(deploy, 'blue', 'green');
   }, 240_000);
+
+  it('prefork (workers: 2): on the gevent port; switching modes is a hitless edge reload; a rollback back to threaded', async () => {
+    await applyEnv(work, W.name, W.port, sourceDir(L, 'w3'), ['drain_timeout: 4s', 'workers: 2']);
+    // green (threaded) is live; blue comes up in prefork: the edge now routes each pool's bus to its own port.
+    await acrossChange(deploy, 'green', 'blue');
+    // The prefork pool's HTTP workers refuse the bus, as Odoo's do; only the edge's routing reaches its gevent port.
+    const inspect = await labDocker.getContainer(envNames(W.name).worker('blue', 1)).inspect();
+    expect(inspect.Config.Cmd).toEqual(expect.arrayContaining(['--workers', '2']));
+    await acrossChange(rollback, 'blue', 'green');
+  }, 300_000);
 });

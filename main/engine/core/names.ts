@@ -11,6 +11,8 @@ export const LABEL = {
   deploy: 'io.flipdeck.deploy',
   image: 'io.flipdeck.image',
   by: 'io.flipdeck.by',
+  /** A web worker's Odoo `workers` (0: threaded; N: prefork): which port serves its bus. */
+  workers: 'io.flipdeck.workers',
 } as const;
 
 export type Role = 'web' | 'cron' | 'edge' | 'db' | 'lock' | 'oneoff';

@@ -23,6 +23,8 @@ export interface WorkerInfo {
   exitCode: number | null;
   startedAt: string;
   deployId: string;
+  /** Odoo's `workers` it runs with; null for a worker started before Flipdeck passed it (the stock conf: 0). */
+  workers: number | null;
 }
 
 export class PoolOps {
@@ -102,6 +104,7 @@ export class PoolOps {
         exitCode: info.State.Running && !info.State.Restarting && info.RestartCount === 0 ? null : info.State.ExitCode,
         startedAt: info.State.StartedAt,
         deployId: l[LABEL.deploy] ?? '',
+        workers: l[LABEL.workers] !== undefined && /^\d+$/.test(l[LABEL.workers]!) ? Number(l[LABEL.workers]) : null,
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -4,7 +4,7 @@
 import type { DeployProgress, Pool, StepId } from '../../../shared/deploy';
 import { otherPool } from '../../../shared/deploy';
 import type { Environment } from '../../../shared/environment';
-import type { DbConnection, WorkerContext } from '../odoo/container-specs';
+import { busPort, type DbConnection, type WorkerContext } from '../odoo/container-specs';
 import { envNames } from '../core/names';
 import type { EdgeTiming } from '../proxy/haproxy-config';
 import { StateStore } from '../state/state-store';
@@ -169,7 +169,7 @@ export class DeployRun {
         env: e.name,
         replicas: e.replicas,
         httpPort: e.http_port,
-        geventPort: e.gevent_port,
+        busPorts: await this.busPorts(),
         healthPath: e.health_path,
         domains: e.domains,
         timing: this.o.timing.edge,
@@ -185,6 +185,20 @@ export class DeployRun {
     await this.store.update((s) => recordHistory(s, this.history('running')));
     // A first deploy initialises the database, managed or external, only when it holds no Odoo yet.
     if (this.state.live === null && !(await database.holdsOdoo(this.ctx))) await database.initialise(this.ctx);
+  }
+
+  /**
+   * Each pool's bus port: the target's from the environment's server mode, the live pool's from the
+   * mode its workers run (a worker started before Flipdeck passed --workers ran the stock conf: 0).
+   */
+  private async busPorts(): Promise<Record<Pool, number>> {
+    const e = this.o.env;
+    const ports = { http: e.http_port, gevent: e.gevent_port };
+    const target = busPort(e.workers, ports);
+    const live = this.state.live;
+    if (!live || live === this.plan.target) return { blue: target, green: target };
+    const running = (await this.pools.workers(live))[0];
+    return { [this.plan.target]: target, [live]: busPort(running?.workers ?? 0, ports) } as Record<Pool, number>;
   }
 
   /** Starts `slots` workers of the target pool, health-checked by the edge but out of rotation. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvironment } from '../../../shared/environment';
-import { cronSpec, edgeSpec, workerSpec, type WorkerContext } from './container-specs';
+import { busPort, cronSpec, edgeSpec, workerSpec, type WorkerContext } from './container-specs';
 import { cronLoad, parseCronLoad } from './queue-job';
 
 const env = parseEnvironment({
@@ -20,7 +20,7 @@ const ctx: WorkerContext = {
 };
 
 describe('container specs', () => {
-  it('runs web workers with crons off, on the shared data volume, labelled with pool and deploy', () => {
+  it('runs web workers with crons off, in an explicit server mode, on the shared data volume, labelled with pool and deploy', () => {
     const s = workerSpec(ctx, 'green', 2);
     expect(s.name).toBe('flipdeck-shop-green-2');
     expect(s.Cmd).toEqual([
@@ -30,9 +30,16 @@ describe('container specs', () => {
       '--db-filter',
       '^shop$',
       '--proxy-mode',
+      '--workers',
+      '0',
       '--max-cron-threads',
       '0',
     ]);
+    expect(s.Labels?.['io.flipdeck.workers']).toBe('0');
+    const prefork = workerSpec({ ...ctx, env: { ...ctx.env, workers: 4 } }, 'green', 2);
+    expect(prefork.Cmd).toContain('--workers');
+    expect(prefork.Cmd?.[prefork.Cmd.indexOf('--workers') + 1]).toBe('4');
+    expect(prefork.Labels?.['io.flipdeck.workers']).toBe('4');
     expect(s.Env).toEqual(
       expect.arrayContaining([
         'HOST=flipdeck-shop-db',
@@ -113,5 +120,12 @@ describe('container specs', () => {
     const p = edgeSpec({ envName: 'shop', image: 'haproxy:2.6', publicBind: '127.0.0.1:18100' });
     expect(p.HostConfig?.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18100' }] });
     expect(p.HostConfig?.Binds).toEqual(['/run/flipdeck/shop:/run/flipdeck-edge']);
+  });
+});
+
+describe('busPort', () => {
+  it('is the HTTP port for a threaded server and the gevent port in prefork', () => {
+    expect(busPort(0, { http: 8069, gevent: 8072 })).toBe(8069);
+    expect(busPort(3, { http: 8069, gevent: 8072 })).toBe(8072);
   });
 });

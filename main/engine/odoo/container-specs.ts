@@ -89,8 +89,14 @@ function common(ctx: WorkerContext, name: string, role: Role, extraLabels: Recor
  */
 export function workerSpec(ctx: WorkerContext, pool: Pool, index: number): CreateSpec {
   const name = envNames(ctx.env.name).worker(pool, index);
-  const spec = common(ctx, name, 'web', { [LABEL.pool]: pool, [LABEL.worker]: String(index) });
-  spec.Cmd = ['odoo', ...odooArgs(ctx), '--max-cron-threads', '0'];
+  const spec = common(ctx, name, 'web', {
+    [LABEL.pool]: pool,
+    [LABEL.worker]: String(index),
+    [LABEL.workers]: String(ctx.env.workers),
+  });
+  // The server mode is always explicit: the project's odoo.conf must not move the bus to another port
+  // behind the edge's back.
+  spec.Cmd = ['odoo', ...odooArgs(ctx), '--workers', String(ctx.env.workers), '--max-cron-threads', '0'];
   const off = WEB_WORKER_RUNNER_OFF.split('=')[0]!;
   spec.Env = [
     ...(spec.Env ?? []).filter((e) => !e.startsWith(`${off}=`)),
@@ -112,6 +118,9 @@ export function cronSpec(ctx: WorkerContext, pool: Pool, load: string[] | null =
     'odoo',
     ...odooArgs(ctx),
     '--no-http',
+    // Threaded: its crons run in threads; prefork would add a gevent process that serves nothing.
+    '--workers',
+    '0',
     '--max-cron-threads',
     String(cronThreads),
     ...(load ? ['--load', load.join(',')] : []),
@@ -171,4 +180,13 @@ export function managedDbSpec(envName: string, image: string, db: DbConnection):
     },
     NetworkingConfig: { EndpointsConfig: { [names.network]: { Aliases: [names.db] } } },
   };
+}
+
+/**
+ * The port a worker serves Odoo's bus on (`/websocket`, 16+; `/longpolling/`, 14/15): the threaded
+ * server serves it on the HTTP port and listens on nothing else; a prefork server's HTTP workers
+ * refuse it (500) and its gevent process serves it (odoo/service/server.py, addons/bus/websocket.py).
+ */
+export function busPort(workers: number, ports: { http: number; gevent: number }): number {
+  return workers > 0 ? ports.gevent : ports.http;
 }

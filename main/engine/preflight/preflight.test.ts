@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseManifest, parseOdooConf, readSourceFacts } from './source-facts';
+import { serverModeCheck } from './checks/server-mode';
 import { detectOdooVersion, memoryFloorCheck, memoryRoomCheck } from './checks/odoo-version';
 import { dbfilterCheck, manifestDependencyCheck, queueJobCheck } from './checks/odoo-source';
 import { moduleChanges, modulesCheck, moduleStamp } from './checks/modules';
@@ -102,7 +103,7 @@ describe('Odoo version and memory', () => {
   });
 
   it('warns below the floor (an override is still shown), and when workers × limit_memory_hard exceed the container', () => {
-    const base = { versionFrom: 'test', override: false, conf: null };
+    const base = { versionFrom: 'test', override: false, conf: null, workers: 0 };
     expect(memoryFloorCheck({ ...base, version: '18.0', memoryLimit: 2048 * MiB }).status).toBe('pass');
     const low = memoryFloorCheck({ ...base, version: '18.0', memoryLimit: 1024 * MiB });
     expect(low).toMatchObject({
@@ -117,12 +118,23 @@ describe('Odoo version and memory', () => {
       ...base,
       version: '14.0',
       memoryLimit: 2048 * MiB,
-      conf: { workers: 4, limitMemoryHard: 1024 * MiB },
+      workers: 4,
+      conf: { limitMemoryHard: 1024 * MiB },
     });
+    // The gevent process counts too: (4 + 1) × 1024 MiB.
     expect(workers).toMatchObject({
       status: 'warn',
-      message: expect.stringContaining('4 workers × limit_memory_hard 1024 MiB = 4096 MiB'),
+      message: expect.stringContaining('4 workers + the gevent process × limit_memory_hard 1024 MiB = 5120 MiB'),
     });
+    // Threaded (the stock image's mode): odoo.conf's workers no longer decides it, --workers 0 does.
+    expect(
+      memoryFloorCheck({
+        ...base,
+        version: '14.0',
+        memoryLimit: 2048 * MiB,
+        conf: { workers: 4, limitMemoryHard: 1024 * MiB },
+      }).status,
+    ).toBe('pass');
     expect(memoryFloorCheck({ ...base, version: null, memoryLimit: 1024 * MiB }).message).toContain('2048 MiB floor');
   });
 
@@ -337,5 +349,33 @@ describe('sessions and filestore', () => {
         filestore: { shared: true, how: 'attachments in object storage (fs_attachment)' },
       }).status,
     ).toBe('pass');
+  });
+});
+
+describe('server mode', () => {
+  const base = { httpPort: 8069, geventPort: 8072, edgeServerTimeoutMs: 600_000, conf: null };
+  it('says which mode runs and where the bus is', () => {
+    expect(serverModeCheck({ ...base, workers: 0 })).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining(
+        'threaded (workers 0, as the stock image runs): HTTP and the bus (/websocket) on 8069, nothing on 8072',
+      ),
+    });
+    expect(serverModeCheck({ ...base, workers: 3 }).message).toContain(
+      'prefork: 3 HTTP workers and a gevent process serving the bus (/websocket) on 8072',
+    );
+  });
+  it("names an odoo.conf that asks for another mode than the environment's", () => {
+    expect(serverModeCheck({ ...base, workers: 0, conf: { workers: 4 } })).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('odoo.conf says workers = 4'),
+      fix: expect.stringContaining('set workers: 4 in the environment'),
+    });
+  });
+  it('warns when the edge would give up on a request Odoo still lets run', () => {
+    expect(serverModeCheck({ ...base, workers: 0, conf: { limitTimeReal: 900 } })).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('limit_time_real 900 s: the edge waits 600 s'),
+    });
   });
 });

@@ -14,6 +14,8 @@ import { moduleChanges, modulesCheck, moduleStamp } from './checks/modules';
 import { inotifyCheck, publicPortCheck } from './checks/server';
 import { baseImageCheck } from './checks/base-image';
 import { sessionsCheck } from './checks/sessions';
+import { serverModeCheck } from './checks/server-mode';
+import { EDGE_TIMING } from '../proxy/haproxy-config';
 import type { ServerFacts } from './server-facts';
 import type { PreflightTarget } from './target';
 
@@ -61,6 +63,16 @@ async function odooPreflight(
         memoryLimit: e.resources.memory,
         override: e.resources.memory_override,
         conf: src?.conf ?? null,
+        workers: e.workers,
+      }),
+    ),
+    safe('server_mode', () =>
+      serverModeCheck({
+        workers: e.workers,
+        conf: src?.conf ?? null,
+        httpPort: e.http_port,
+        geventPort: e.gevent_port,
+        edgeServerTimeoutMs: EDGE_TIMING.serverTimeoutMs,
       }),
     ),
     safe('memory_room', () =>

@@ -21,6 +21,8 @@ export interface AddonFacts {
 export interface OdooConf {
   workers?: number;
   limitMemoryHard?: number;
+  /** Seconds a request may run before Odoo stops it (threaded: re-executes the server; prefork: kills the worker). */
+  limitTimeReal?: number;
   serverWideModules?: string[];
   dbfilter?: string;
   proxyMode?: boolean;
@@ -71,6 +73,7 @@ export function parseOdooConf(text: string): OdooConf {
     const value = line.slice(eq + 1).trim();
     if (key === 'workers' && /^\d+$/.test(value)) out.workers = Number(value);
     if (key === 'limit_memory_hard' && /^\d+$/.test(value)) out.limitMemoryHard = Number(value);
+    if (key === 'limit_time_real' && /^\d+$/.test(value)) out.limitTimeReal = Number(value);
     if (key === 'server_wide_modules')
       out.serverWideModules = value
         .split(',')

@@ -3,7 +3,9 @@
 // giving each environment its own edge means adding, changing or removing one never touches another.
 // Every worker slot of both pools is declared up front (disabled: the saved server state, or the
 // deploy, puts the live pool in rotation); flips are runtime state changes, never reloads, so the
-// config never depends on which pool is live and does not change from one deploy to the next.
+// config never depends on which pool is live. It changes between deploys only when a pool's server
+// mode changes (its bus moves between the HTTP and the gevent port): a hitless reload then, with the
+// runtime state carried over in the server-state file.
 import type { Pool } from '../../../shared/deploy';
 import { envNames } from '../core/names';
 
@@ -12,7 +14,8 @@ export interface EdgeSpec {
   /** Worker slots per pool. */
   replicas: number;
   httpPort: number;
-  geventPort: number;
+  /** Each pool's bus port (`/websocket`, `/longpolling/`): the HTTP port when it runs threaded, the gevent port in prefork. */
+  busPorts: Record<Pool, number>;
   healthPath: string;
   domains: string[];
   /** Group allowed to use the admin socket: the Docker socket's group, so whoever can run Docker can flip. */
@@ -86,7 +89,8 @@ export function renderEdgeConfig(spec: EdgeSpec): string {
     '  option forwardfor',
     '  http-request set-header X-Forwarded-Proto https if { ssl_fc }',
     '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
-    '  acl is_websocket path /websocket',
+    '  acl is_bus path /websocket',
+    '  acl is_bus path_beg /longpolling/',
     ...(spec.domains.length > 0
       ? [
           // The edge's own name too: queue_job's runner (in the cron runner) sends jobs to it.
@@ -96,7 +100,7 @@ export function renderEdgeConfig(spec: EdgeSpec): string {
       : []),
     // The short cutover of a schema-changing deploy: flipped at runtime, never a reload.
     `  http-request return status 503 content-type "text/html; charset=utf-8" string "<!doctype html><title>Maintenance</title><h1>Back in a moment</h1><p>This site is being updated.</p>" hdr Retry-After ${MAINTENANCE.retryAfterSeconds} if { nbsrv(${MAINTENANCE.backend}) gt 0 }`,
-    `  use_backend ${BACKENDS.websocket} if is_websocket`,
+    `  use_backend ${BACKENDS.websocket} if is_bus`,
     `  default_backend ${BACKENDS.http}`,
     '',
     `backend ${BACKENDS.http}`,
@@ -116,7 +120,7 @@ export function renderEdgeConfig(spec: EdgeSpec): string {
       const s = names.edgeServer(pool, i);
       // Long-lived: health follows the HTTP server of the same worker instead of a second check.
       lines.push(
-        `  server ${s} ${names.worker(pool, i)}:${spec.geventPort} track ${BACKENDS.http}/${s} no-check disabled`,
+        `  server ${s} ${names.worker(pool, i)}:${spec.busPorts[pool]} track ${BACKENDS.http}/${s} no-check disabled`,
       );
     }
   }

@@ -33,7 +33,8 @@ describe('edge config', () => {
     env: 'prod',
     replicas: 2,
     httpPort: 8069,
-    geventPort: 8072,
+    // blue runs threaded (its bus on the HTTP port), green prefork (its bus on the gevent port).
+    busPorts: { blue: 8069, green: 8072 },
     healthPath: '/web/health',
     domains: ['Shop.Example.com'],
     adminGid: 998,
@@ -46,8 +47,12 @@ describe('edge config', () => {
     expect(cfg).toContain('server green-2 flipdeck-prod-green-2:8072 track odoo/green-2 no-check disabled');
   });
 
-  it('routes /websocket to the gevent port and checks health with the domain as Host', () => {
-    expect(cfg).toMatch(/use_backend odoo_ws if is_websocket/);
+  it("routes the bus (/websocket, 14/15's /longpolling/) to each pool's bus port, and checks health with the domain as Host", () => {
+    expect(cfg).toContain('acl is_bus path /websocket\n');
+    expect(cfg).toContain('acl is_bus path_beg /longpolling/\n');
+    expect(cfg).toMatch(/use_backend odoo_ws if is_bus/);
+    expect(cfg).toContain('server blue-1 flipdeck-prod-blue-1:8069 track odoo/blue-1 no-check disabled');
+    expect(cfg).toContain('server green-1 flipdeck-prod-green-1:8072 track odoo/green-1 no-check disabled');
     expect(cfg).toContain('hdr Host Shop.Example.com');
     expect(cfg).toContain('-m str shop.example.com');
     expect(cfg).toContain(
@@ -60,7 +65,7 @@ describe('edge config', () => {
       env: 'x',
       replicas: 1,
       httpPort: 8069,
-      geventPort: 8072,
+      busPorts: { blue: 8069, green: 8069 },
       healthPath: '/web/health',
       domains: [],
     });

@@ -42,7 +42,12 @@ export interface MemoryInputs {
   /** The operator accepted running below the floor (the limit then already includes the pad). */
   override: boolean;
   conf: SourceFacts['conf'];
+  /** The environment's server mode (--workers, which wins over odoo.conf): 0 threaded, N prefork. */
+  workers: number;
 }
+
+/** Odoo's default limit_memory_hard (odoo/tools/config.py): 2560 MiB. */
+export const ODOO_DEFAULT_LIMIT_MEMORY_HARD = 2560 * MiB;
 
 export function memoryFloorCheck(i: MemoryInputs): PreflightCheck {
   const floor = floorFor(i.version);
@@ -59,15 +64,16 @@ export function memoryFloorCheck(i: MemoryInputs): PreflightCheck {
     };
   }
   const limitMiB = Math.round(i.memoryLimit / MiB);
-  // Odoo's own workers each may grow to limit_memory_hard before it recycles them.
-  const conf = i.conf;
-  if (conf?.workers && conf.limitMemoryHard && conf.workers * conf.limitMemoryHard > i.memoryLimit) {
-    const needMiB = Math.ceil((conf.workers * conf.limitMemoryHard) / MiB);
+  // In prefork, each HTTP worker and the gevent process may grow to limit_memory_hard before Odoo
+  // recycles it; the container holds them all.
+  const hard = i.conf?.limitMemoryHard ?? ODOO_DEFAULT_LIMIT_MEMORY_HARD;
+  if (i.workers > 0 && (i.workers + 1) * hard > i.memoryLimit) {
+    const needMiB = Math.ceil(((i.workers + 1) * hard) / MiB);
     return {
       id,
       status: 'warn',
-      message: `odoo.conf runs ${conf.workers} workers × limit_memory_hard ${Math.round(conf.limitMemoryHard / MiB)} MiB = ${needMiB} MiB, above the container's ${limitMiB} MiB: the kernel kills the container before Odoo recycles a worker`,
-      fix: `raise resources.memory to ${needMiB} MiB, or lower workers / limit_memory_hard`,
+      message: `prefork: ${i.workers} workers + the gevent process × limit_memory_hard ${Math.round(hard / MiB)} MiB = ${needMiB} MiB, above the container's ${limitMiB} MiB: the kernel kills the container before Odoo recycles a worker`,
+      fix: `raise resources.memory to ${needMiB} MiB, or lower workers (the environment's) / limit_memory_hard (odoo.conf)`,
     };
   }
   if (limitMiB < floor) {

@@ -1,6 +1,8 @@
-# The stand-in server: start-up as Odoo does it (config, addons, registry), HTTP on the http and
-# gevent ports, a cron thread honouring max_cron_threads, queue_job's runner when it is loaded
-# server-wide, graceful SIGTERM.
+# The stand-in server: start-up as Odoo does it (config, addons, registry), a cron thread honouring
+# max_cron_threads, queue_job's runner when it is loaded server-wide, graceful SIGTERM. The server
+# mode follows `workers` as odoo/service/server.py does: 0 is the ThreadedServer, which serves HTTP
+# and the bus on the HTTP port and listens on nothing else; N > 0 is the PreforkServer, whose HTTP
+# workers cannot serve the bus and whose gevent process serves it on the gevent port.
 import logging
 import os
 import signal
@@ -36,14 +38,20 @@ def setup_logging(level):
 
 
 class QuietHandler(WSGIRequestHandler):
-    evented_port = 8072
+    # Whether this server's requests carry the TCP socket in their environ: the threaded server's
+    # RequestHandler.make_environ and the gevent server's handler do; a prefork HTTP worker's does not.
+    bus_ports = set()
 
     def log_request(self, *args, **kwargs):
         pass
 
     def run_wsgi(self):
-        if self.path.split('?')[0] == '/websocket':
-            return websocket.handle(self, self.server.server_port == QuietHandler.evented_port)
+        path = self.path.split('?')[0]
+        has_socket = self.server.server_port in QuietHandler.bus_ports
+        if path == '/websocket' and odoo.release.major_version >= 16:
+            return websocket.handle(self, has_socket)
+        if path.startswith('/longpolling/') and odoo.release.major_version < 16:
+            return websocket.longpolling(self, has_socket)
         return super().run_wsgi()
 
 
@@ -97,13 +105,21 @@ def run():
     servers = []
     if conf['http_enable']:
         iface = conf['http_interface'] or '0.0.0.0'
-        QuietHandler.evented_port = conf['gevent_port']
-        for port in (conf['http_port'], conf['gevent_port']):
+        prefork = conf['workers'] > 0
+        # Threaded: one server, the bus on the HTTP port. Prefork: the HTTP workers, plus the gevent
+        # process (`odoo gevent`, spawned by PreforkServer.long_polling_spawn) on the gevent port.
+        ports = (conf['http_port'], conf['gevent_port']) if prefork else (conf['http_port'],)
+        QuietHandler.bus_ports = {conf['gevent_port']} if prefork else {conf['http_port']}
+        for port in ports:
             srv = make_server(iface, port, app, threaded=True, request_handler=QuietHandler)
             srv.daemon_threads = True
             threading.Thread(target=srv.serve_forever, daemon=True).start()
             servers.append(srv)
-        _logger.info('HTTP service (werkzeug) running on %s:%s', socket.gethostname(), conf['http_port'])
+        if prefork:
+            _logger.info('HTTP service (werkzeug) running on %s:%s with %d workers', socket.gethostname(), conf['http_port'], conf['workers'])
+            _logger.info('Evented Service (longpolling) running on %s:%s', iface, conf['gevent_port'])
+        else:
+            _logger.info('HTTP service (werkzeug) running on %s:%s', socket.gethostname(), conf['http_port'])
 
     stop = threading.Event()
 
