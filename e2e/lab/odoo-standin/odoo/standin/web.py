@@ -9,6 +9,7 @@ import time
 import uuid
 
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import ClosingIterator
 
 import odoo.http
 import odoo.release
@@ -153,15 +154,20 @@ def make_app(state):
             state.in_flight += 1
         started = time.time()
         request = Request(environ)
+        def done():
+            with state.lock:
+                state.in_flight -= 1
         try:
             response = dispatch(state, request)
         except Exception:
             logging.getLogger('odoo.http').exception('Exception during request handling.')
             response = Response('<h1>Internal Server Error</h1>', status=500, content_type='text/html')
-        finally:
-            with state.lock:
-                state.in_flight -= 1
+        except BaseException:
+            done()
+            raise
         response.headers['X-Flipdeck-Worker'] = HOSTNAME
         _logger.info('%s - - "%s %s" %s - %.3f', request.remote_addr, request.method, request.full_path.rstrip('?'), response.status_code, time.time() - started)
-        return response(environ, start_response)
+        # In flight until the server has written the whole body (it closes the iterable then): a
+        # shutdown that waits for in-flight requests must not cut a response mid-body.
+        return ClosingIterator(response(environ, start_response), [done])
     return app
