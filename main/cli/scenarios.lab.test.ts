@@ -164,13 +164,22 @@ describe('websockets through the edge', () => {
     await acrossChange(deploy, 'blue', 'green');
   }, 240_000);
 
-  it('prefork (workers: 2): on the gevent port; switching modes is a hitless edge reload; a rollback back to threaded', async () => {
+  it('prefork (workers: 2): on the gevent port across a deploy and a rollback; a mode switch is a hitless edge reload', async () => {
+    // green (threaded) is live; blue comes up in prefork: the edge reloads (hitless) to route each
+    // pool's bus to its own port. Websockets held by the old edge process reconnect within drain_timeout.
     await applyEnv(work, W.name, W.port, sourceDir(L, 'w3'), ['drain_timeout: 4s', 'workers: 2']);
-    // green (threaded) is live; blue comes up in prefork: the edge now routes each pool's bus to its own port.
-    await acrossChange(deploy, 'green', 'blue');
-    // The prefork pool's HTTP workers refuse the bus, as Odoo's do; only the edge's routing reaches its gevent port.
+    const load = steadyLoad(`http://127.0.0.1:${W.port}/web/login`, 2, 120_000);
+    const switched = await deploy();
+    const hits = await load.stop();
+    expect(switched.code, switched.err).toBe(0);
+    expect(switched.err).toMatch(/the server mode changes \(workers 0 → 2\)/);
+    expect(switched.err).toMatch(/edge reloaded/);
+    expect(hits.filter((h) => h.status !== 200)).toEqual([]);
     const inspect = await labDocker.getContainer(envNames(W.name).worker('blue', 1)).inspect();
     expect(inspect.Config.Cmd).toEqual(expect.arrayContaining(['--workers', '2']));
-    await acrossChange(rollback, 'blue', 'green');
-  }, 300_000);
+    // Prefork on both pools from here: a deploy and a rollback, no reload, the socket drained like any.
+    await applyEnv(work, W.name, W.port, sourceDir(L, 'w4'), ['drain_timeout: 4s', 'workers: 2']);
+    await acrossChange(deploy, 'blue', 'green');
+    await acrossChange(rollback, 'green', 'blue');
+  }, 360_000);
 });

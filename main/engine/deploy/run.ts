@@ -170,6 +170,7 @@ export class DeployRun {
         replicas: e.replicas,
         httpPort: e.http_port,
         busPorts: await this.busPorts(),
+        hardStopAfterMs: e.drain_timeout,
         healthPath: e.health_path,
         domains: e.domains,
         timing: this.o.timing.edge,
@@ -198,7 +199,13 @@ export class DeployRun {
     const live = this.state.live;
     if (!live || live === this.plan.target) return { blue: target, green: target };
     const running = (await this.pools.workers(live))[0];
-    return { [this.plan.target]: target, [live]: busPort(running?.workers ?? 0, ports) } as Record<Pool, number>;
+    const livePort = busPort(running?.workers ?? 0, ports);
+    if (livePort !== target) {
+      this.notice(
+        `the server mode changes (workers ${running?.workers ?? 0} → ${e.workers}): the edge reloads to send the new pool's bus to port ${target}; websockets open now reconnect within drain_timeout`,
+      );
+    }
+    return { [this.plan.target]: target, [live]: livePort } as Record<Pool, number>;
   }
 
   /** Starts `slots` workers of the target pool, health-checked by the edge but out of rotation. */

@@ -18,6 +18,12 @@ export interface EdgeSpec {
   busPorts: Record<Pool, number>;
   healthPath: string;
   domains: string[];
+  /**
+   * After a reload, the old process keeps its connections (websockets, long requests) and the new
+   * one cannot see them: it is stopped this long after the reload (the environment's drain_timeout),
+   * so nothing it holds outlives what a drain would allow. Unset: HAProxy's default (never).
+   */
+  hardStopAfterMs?: number;
   /** Group allowed to use the admin socket: the Docker socket's group, so whoever can run Docker can flip. */
   adminGid?: number;
   timing?: EdgeTiming;
@@ -56,6 +62,7 @@ export function renderEdgeConfig(spec: EdgeSpec): string {
     `  stats socket ${EDGE_RUN_DIR}/admin.sock mode 660 level admin expose-fd listeners${gid}`,
     `  server-state-file ${EDGE_STATE_FILE}`,
     '  maxconn 4096',
+    ...(spec.hardStopAfterMs !== undefined ? [`  hard-stop-after ${spec.hardStopAfterMs}ms`] : []),
     '',
     'resolvers docker',
     '  nameserver dns 127.0.0.11:53',
