@@ -2,26 +2,131 @@
 // Unknown keys and bad values are refused with the key named, so a typo never deploys a default.
 import { z } from 'zod';
 import { parseBytes, parseDuration } from './units';
-import { describeIssues, displayName, secretName } from './validation';
+import { describeIssues, displayName, port, portProblem, secretName } from './validation';
 import { FlipdeckError } from './errors';
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
+/** What an environment file may hold: bigger ones are refused before they are parsed. */
+export const MAX_ENVIRONMENT_FILE_BYTES = 1024 * 1024;
+export const MAX_ENVIRONMENT_KEYS = 1000;
 
-const bytes = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return parseBytes(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
+const HOUR = 3_600_000;
+/**
+ * Duration ranges. Node clamps a timer above 2³¹−1 ms (24.8 days) to 1 ms, and `new Date()` of a huge
+ * keep window throws after the flip: every duration is bounded well below both.
+ */
+export const DURATION_RANGES = {
+  ready_timeout: { min: 1000, max: 24 * HOUR, text: '1s to 24h' },
+  drain_timeout: { min: 0, max: HOUR, text: '0s to 1h' },
+  keep_window: { min: 0, max: 30 * 24 * HOUR, text: '0s to 720h (30 days)' },
+} as const;
+
+/**
+ * Docker's own limits: the daemon refuses a memory limit under 6 MiB and CPUs under 0.01; above, the
+ * bounds are what any server Flipdeck targets can have (1 TiB of memory, 2 TiB memory+swap, 256 CPUs).
+ */
+export const RESOURCE_RANGES = {
+  memory: { min: 6 * 1024 ** 2, max: 1024 ** 4, text: '6m to 1024g' },
+  memory_swap: { min: 6 * 1024 ** 2, max: 2 * 1024 ** 4, text: '6m to 2048g' },
+  cpus: { min: 0.01, max: 256, text: '0.01 to 256' },
+} as const;
+
+/**
+ * For code that is handed an Environment: the durations it will turn into timers and dates, checked
+ * again (a definition that skipped the schema must not throw after the flip). Null when all are in range.
+ */
+export function durationProblem(e: Pick<Environment, keyof typeof DURATION_RANGES>): string | null {
+  for (const [key, r] of Object.entries(DURATION_RANGES) as [
+    keyof typeof DURATION_RANGES,
+    (typeof DURATION_RANGES)[keyof typeof DURATION_RANGES],
+  ][]) {
+    const ms = e[key];
+    if (!Number.isFinite(ms) || ms < r.min || ms > r.max) return `${key} must be ${r.text}, got ${ms} ms`;
   }
-});
+  return null;
+}
+
+const shown = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(v));
+
+function duration(range: { min: number; max: number; text: string }) {
+  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+    let ms: number;
+    try {
+      ms = parseDuration(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `${(e as Error).message} (allowed: ${range.text})` });
+      return z.NEVER;
+    }
+    if (ms < range.min || ms > range.max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be ${range.text}, got ${shown(v)}${typeof v === 'number' ? ' (seconds)' : ''}: write a value in that range, e.g. 90s, 15m or 2h`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+function bytes(range: { min: number; max: number; text: string }) {
+  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+    let n: number;
+    try {
+      n = parseBytes(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `${(e as Error).message} (allowed: ${range.text})` });
+      return z.NEVER;
+    }
+    if (n < range.min || n > range.max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be ${range.text} (what Docker accepts), got ${shown(v)}: write a size in that range, e.g. 512m or 2g`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+/** Why `cpus` is not a CPU count Docker accepts, or null. */
+export function cpusProblem(cpus: unknown): string | null {
+  const r = RESOURCE_RANGES.cpus;
+  if (typeof cpus !== 'number' || !Number.isFinite(cpus) || cpus < r.min || cpus > r.max)
+    return `must be a number of CPUs from ${r.text} (what Docker accepts), got ${shown(cpus)}: e.g. 1.5`;
+  return null;
+}
+
+/** Why `bytes` is not a memory limit Docker accepts, or null. */
+export function memoryProblem(bytes: number, key: 'memory' | 'memory_swap'): string | null {
+  const r = RESOURCE_RANGES[key];
+  if (!Number.isFinite(bytes) || bytes < r.min || bytes > r.max)
+    return `must be ${r.text} (what Docker accepts), got ${bytes} bytes: write a size in that range, e.g. 512m or 2g`;
+  return null;
+}
+
+/** Keys in a parsed document, nested mappings (env:, resources:, db:) and list items included; stops past `limit`. */
+export function countKeys(value: unknown, limit: number): number {
+  let n = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && n <= limit) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      n++;
+      if (child !== null && typeof child === 'object') stack.push(child);
+    }
+  }
+  return n;
+}
+
+export function tooManyKeys(doc: unknown, where: string): FlipdeckError | null {
+  const n = countKeys(doc, MAX_ENVIRONMENT_KEYS);
+  if (n <= MAX_ENVIRONMENT_KEYS) return null;
+  return new FlipdeckError(
+    'bad_input',
+    `${where} has more than ${MAX_ENVIRONMENT_KEYS.toLocaleString('en')} keys (counting nested ones such as env:); at most ${MAX_ENVIRONMENT_KEYS.toLocaleString('en')} are allowed`,
+    { fix: 'remove unused keys, or split the environment in two' },
+  );
+}
 
 /** Environment and container names become Docker names and labels: keep them boring. */
 export const envName = z
@@ -31,10 +136,10 @@ export const envName = z
 const bind = z
   .string()
   .regex(/^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/, 'must be ADDRESS:PORT, e.g. 127.0.0.1:18100')
-  .refine((s) => {
-    const port = Number(s.split(':')[1]);
-    return port >= 1 && port <= 65535;
-  }, 'port must be 1–65535');
+  .superRefine((s, ctx) => {
+    const problem = portProblem(s.split(':')[1]);
+    if (problem) ctx.addIssue({ code: 'custom', message: `the port ${problem}` });
+  });
 
 const domain = z
   .string()
@@ -59,11 +164,17 @@ const envValue = z.union([
 
 const resources = z
   .object({
-    memory: bytes.optional(),
-    memory_swap: bytes.optional(),
+    memory: bytes(RESOURCE_RANGES.memory).optional(),
+    memory_swap: bytes(RESOURCE_RANGES.memory_swap).optional(),
     /** Run below the Odoo version's memory floor deliberately: the limit is then padded by 256 MiB (as the sliders do). */
     memory_override: z.boolean().default(false),
-    cpus: z.number().positive().max(256).optional(),
+    cpus: z
+      .number()
+      .optional()
+      .superRefine((c, ctx) => {
+        const problem = c === undefined ? null : cpusProblem(c);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
   })
   .strict();
 
@@ -75,7 +186,7 @@ const db = z.union([
         .string()
         .max(253)
         .regex(/^(?!-)[A-Za-z0-9._:-]+$/, 'must be a host name or IP'),
-      port: z.number().int().min(1).max(65535).default(5432),
+      port: port.default(5432),
       user: z
         .string()
         .min(1)
@@ -108,8 +219,8 @@ export const environmentSchema = z
       .regex(/^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]+$/, 'must be a path inside the source')
       .default('Dockerfile'),
     replicas: z.number().int().min(1).max(32).default(2),
-    http_port: z.number().int().min(1).max(65535).default(8069),
-    gevent_port: z.number().int().min(1).max(65535).default(8072),
+    http_port: port.default(8069),
+    gevent_port: port.default(8072),
     // Odoo's server mode, passed to every web worker as --workers (the project's odoo.conf does not
     // decide it): 0 is the stock image's threaded server (HTTP and the bus on http_port); N > 0 is
     // prefork, N HTTP workers plus a gevent process serving the bus on gevent_port.
@@ -125,9 +236,9 @@ export const environmentSchema = z
       .default('/web/health'),
     public_bind: bind.optional(),
     domains: z.array(domain).max(50).default([]),
-    drain_timeout: duration.default(60_000),
-    ready_timeout: duration.default(300_000),
-    keep_window: duration.default(900_000),
+    drain_timeout: duration(DURATION_RANGES.drain_timeout).default(60_000),
+    ready_timeout: duration(DURATION_RANGES.ready_timeout).default(300_000),
+    keep_window: duration(DURATION_RANGES.keep_window).default(900_000),
     strategy: z.enum(['blue-green', 'rolling', 'restart']).default('blue-green'),
     env: z
       .record(
@@ -190,6 +301,8 @@ export type EnvironmentInput = z.input<typeof environmentSchema>;
 export type Environment = z.output<typeof environmentSchema>;
 
 export function parseEnvironment(value: unknown): Environment {
+  const crowded = tooManyKeys(value, 'the environment definition');
+  if (crowded) throw crowded;
   const r = environmentSchema.safeParse(value);
   if (!r.success)
     throw new FlipdeckError('bad_input', `environment definition: ${describeIssues(r.error)}`, {

@@ -40,6 +40,9 @@ const containerName = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'must be a container name (letters, digits, _ . -)');
 const pool = z.enum(['blue', 'green']);
+const MEMORY_MIB = 'must be a whole number of MiB from 64 to 1048576 (1 TiB)';
+const SWAP_MIB = 'must be a whole number of MiB from 64 to 2097152 (2 TiB)';
+const CPUS = 'must be a number of CPUs from 0.01 to 256 (what Docker accepts)';
 const termSize = { cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) };
 const isoDate = z.string().regex(/^\d{4}-\d\d-\d\d(T[\d:.]+Z?)?$/, 'must be a date like 2026-11-25');
 /** An audit filter: every field narrows; kinds are action families (deploy, edge, docker, terminal…). */
@@ -146,9 +149,9 @@ export const requestSchemas = {
   'resources.update': envRef
     .extend({
       pool: z.enum(['blue', 'green']),
-      memoryMiB: z.number().int().min(64).max(1_048_576).optional(),
-      memorySwapMiB: z.number().int().min(64).max(2_097_152).optional(),
-      cpus: z.number().positive().max(256).optional(),
+      memoryMiB: z.number().int().min(64, MEMORY_MIB).max(1_048_576, MEMORY_MIB).optional(),
+      memorySwapMiB: z.number().int().min(64, SWAP_MIB).max(2_097_152, SWAP_MIB).optional(),
+      cpus: z.number().min(0.01, CPUS).max(256, CPUS).optional(),
     })
     .strict(),
   'terminal.open': z

@@ -4,13 +4,41 @@ import { z } from 'zod';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** C0/C1 controls, line/paragraph separators, and the invisible characters that reorder or hide text:
+ *  bidi embeddings/overrides/isolates and marks, zero-width spaces and joiners, the BOM. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/u;
 
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * A client or server name: shown in lists, written in `SERVER/ENV` refs, stored in labels and the audit
+ * log. One spelling per name (Unicode NFC), no `/` (it splits a ref), nothing invisible or reordering.
+ */
 export const displayName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
-  .refine((s) => !CONTROL.test(s), 'must not contain control characters or newlines');
+  .superRefine((s, ctx) => {
+    const bad = UNSAFE_IN_NAME.exec(s);
+    if (bad)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must not contain control, bidi or invisible characters (found ${codePoint(bad[0])} at position ${bad.index + 1}): retype the name`,
+      });
+    else if (s.includes('/'))
+      ctx.addIssue({ code: 'custom', message: 'must not contain "/" (it separates SERVER/ENV): use - or _ instead' });
+    else if (s !== s.normalize('NFC'))
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be in Unicode NFC form (accents composed, e.g. "é" as one character, not "e" + a combining mark): retype the name',
+      });
+  });
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 
 /** DNS name, IPv4 or bracket-less IPv6. Nothing a shell or ssh option parser could misread. */
 export const hostName = z
@@ -18,7 +46,11 @@ export const hostName = z
   .trim()
   .min(1, 'must not be empty')
   .max(253, 'must be at most 253 characters')
-  .regex(/^(?!-)[A-Za-z0-9._:-]+$/, 'must be a host name or IP address (letters, digits, dots, dashes, colons)');
+  .regex(/^(?!-)[A-Za-z0-9._:-]+$/, 'must be a host name or IP address (letters, digits, dots, dashes, colons)')
+  .refine(
+    (s) => !/^(?:0x[0-9a-f]*|\d+)(?:\.(?:0x[0-9a-f]*|\d+))*$/i.test(s) || IPV4.test(s),
+    'reads as an IPv4 address in a non-standard form (hex, octal, fewer than four parts or a number over 255): write four decimal numbers 0–255 like 10.0.0.22, or a host name',
+  );
 
 export const userName = z
   .string()
@@ -26,7 +58,29 @@ export const userName = z
   .max(64, 'must be at most 64 characters')
   .regex(/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/, 'must be a plain user name (letters, digits, _ . -; not starting with - )');
 
-export const port = z.coerce.number().int('must be a whole number').min(1).max(65535, 'must be 1–65535');
+export const PORT_RANGE = '1–65535';
+const PORT_TEXT = /^\d{1,5}$/;
+
+/** Why `value` is not a port, or null: decimal digits only (`0x16`, `1e3`, ` 22` are refused), 1–65535. */
+export function portProblem(value: unknown): string | null {
+  const what = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : String(value);
+  if (typeof value === 'string' && !PORT_TEXT.test(value))
+    return `must be a port number written in decimal digits (1 to 5 of them), ${PORT_RANGE}; got ${what}`;
+  if (typeof value !== 'string' && typeof value !== 'number') return `must be a port number, ${PORT_RANGE}`;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) return `must be a port number in ${PORT_RANGE}; got ${what}`;
+  return null;
+}
+
+/** A TCP port, as a number or as decimal digits (a CLI flag, an ssh config): never hex, octal or exponent. */
+export const port = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const problem = portProblem(v);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
+  return Number(v);
+});
 
 /** A file path (local or remote). Quoted wherever it is used, so only NUL and newlines are refused. */
 export const filePath = z

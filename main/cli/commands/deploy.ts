@@ -1,13 +1,13 @@
 // flipdeck env apply | preflight | deploy | rollback | status | resources | logs | unlock
 // Progress goes to stderr as it happens; --json prints one document on stdout at the end.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { describeFailure, type DeployProgress } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
-import { gitRef } from '../../../shared/environment';
+import { cpusProblem, gitRef, memoryProblem, RESOURCE_RANGES } from '../../../shared/environment';
+import { parseBytes } from '../../../shared/units';
 import type { DeployResult } from '../../engine/deploy/driver';
-import { environmentDocument } from '../../store/environment-yaml';
+import { environmentDocument, readEnvironmentFile } from '../../store/environment-yaml';
 import { Exit, type ExitCode } from '../exit-codes';
 import type { CliContext } from '../context';
 import { UsageError } from './server';
@@ -47,6 +47,28 @@ export function progressLine(p: DeployProgress): string | null {
     case 'flipped':
       return `  edge: new requests go to ${p.to} (the command took ${p.commandMs} ms)`;
   }
+}
+
+/** `--cpus`: decimal digits with an optional fraction (not `0x2`, `1e2` or `Infinity`), within Docker's range. */
+export function cpusFlag(text: string): number {
+  const problem = /^\d{1,3}(\.\d{1,9})?$/.test(text)
+    ? cpusProblem(Number(text))
+    : `must be a decimal number of CPUs from ${RESOURCE_RANGES.cpus.text}, got ${JSON.stringify(text.slice(0, 40))}: e.g. 1.5`;
+  if (problem) throw new UsageError(`--cpus ${problem}`);
+  return Number(text);
+}
+
+/** `--memory` / `--memory-swap`: a size like 2g, within what Docker accepts. */
+export function memoryFlag(flag: string, text: string, key: 'memory' | 'memory_swap'): number {
+  let bytes: number;
+  try {
+    bytes = parseBytes(text);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message} (allowed: ${RESOURCE_RANGES[key].text})`);
+  }
+  const problem = memoryProblem(bytes, key);
+  if (problem) throw new UsageError(`${flag} ${problem}`);
+  return bytes;
 }
 
 function resultJson(r: DeployResult): Record<string, unknown> {
@@ -112,8 +134,10 @@ export function registerDeployCommands(program: Command, run: Run): void {
       run(async (ctx) => {
         let text: string;
         try {
-          text = await readFile(file, 'utf8');
+          text = await readEnvironmentFile(file);
         } catch (err) {
+          if (err instanceof FlipdeckError)
+            throw new UsageError(`${err.message}${err.fix ? `\n  fix: ${err.fix}` : ''}`);
           throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
         }
         let def: Record<string, unknown>;
@@ -244,8 +268,9 @@ export function registerDeployCommands(program: Command, run: Run): void {
           throw new UsageError('--pool must be blue or green');
         if (o.memory === undefined && o.memorySwap === undefined && o.cpus === undefined)
           throw new UsageError('give --memory, --memory-swap and/or --cpus');
-        const cpus = o.cpus === undefined ? undefined : Number(o.cpus);
-        if (cpus !== undefined && !(cpus > 0 && cpus <= 256)) throw new UsageError('--cpus must be a number above 0');
+        const cpus = o.cpus === undefined ? undefined : cpusFlag(o.cpus);
+        if (o.memory !== undefined) memoryFlag('--memory', o.memory, 'memory');
+        if (o.memorySwap !== undefined) memoryFlag('--memory-swap', o.memorySwap, 'memory_swap');
         const pool = o.pool ?? (await environmentStatus(await ctx.services.deployments.target(ref))).live;
         if (!pool) throw new UsageError(`${ref} has no live pool yet; name one with --pool`);
         const changed = await updateResources(ctx.services.deployments, ref, {

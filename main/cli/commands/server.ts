@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Server } from '../../../shared/model';
 import { Exit, type ExitCode } from '../exit-codes';
 import type { CliContext } from '../context';
+import { displayName, portProblem } from '../../../shared/validation';
 
 export interface ServerAddOptions {
   host: string;
@@ -21,12 +22,19 @@ export interface ServerAddOptions {
 
 /** `USER@HOST:PORT` (port optional), as ProxyJump writes it. */
 export function parseJump(spec: string): { user: string; host: string; port: number } {
-  const m = /^([^@\s]+)@([^:\s]+)(?::(\d+))?$/.exec(spec);
+  const m = /^([^@\s]+)@([^:\s]+)(?::([^:\s]*))?$/.exec(spec);
   if (!m) throw new UsageError(`--jump must look like USER@HOST:PORT, got ${JSON.stringify(spec).slice(0, 80)}`);
-  return { user: m[1]!, host: m[2]!, port: m[3] ? Number(m[3]) : 22 };
+  return { user: m[1]!, host: m[2]!, port: m[3] === undefined ? 22 : portFlag('--jump port', m[3]) };
 }
 
 export class UsageError extends Error {}
+
+/** A port flag: decimal digits only (`0x16` is not 22), 1–65535. */
+export function portFlag(flag: string, text: string): number {
+  const problem = portProblem(text);
+  if (problem) throw new UsageError(`${flag} ${problem}`);
+  return Number(text);
+}
 
 async function findOrCreateClient(ctx: CliContext, name: string): Promise<string> {
   const inv = await ctx.call('inventory.get', {});
@@ -36,18 +44,22 @@ async function findOrCreateClient(ctx: CliContext, name: string): Promise<string
 
 export async function serverAdd(ctx: CliContext, name: string, o: ServerAddOptions): Promise<ExitCode> {
   if (o.hostKey && o.acceptNewHostKey) throw new UsageError('use either --host-key or --accept-new-host-key, not both');
+  const named = displayName.safeParse(name);
+  if (!named.success) throw new UsageError(`server name ${named.error.issues.map((i) => i.message).join('; ')}`);
+  const port = o.port === undefined ? 22 : portFlag('--port', o.port);
+  const jump = o.jump ? parseJump(o.jump) : undefined;
   const clientId = await findOrCreateClient(ctx, o.client ?? 'Default');
   const server = await ctx.call('servers.add', {
     clientId,
     name,
     kind: 'ssh',
     host: o.host,
-    port: o.port === undefined ? 22 : Number(o.port),
+    port,
     user: o.user,
     ...(o.identity ? { identityFile: o.identity } : {}),
     ...(o.passphraseSecret ? { passphraseSecret: o.passphraseSecret } : {}),
     useAgent: Boolean(o.agent),
-    ...(o.jump ? { jump: parseJump(o.jump) } : {}),
+    ...(jump ? { jump } : {}),
     ...(o.dockerSocket ? { dockerSocket: o.dockerSocket } : {}),
     ...(o.hostKey ? { hostKey: o.hostKey } : {}),
     tags: o.tag ?? [],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { strategyFor } from './deploy';
+import { Deploy, strategyFor } from './deploy';
 
 describe('strategyFor', () => {
   it('runs a rollback as a rollback, whatever the environment strategy and even with nothing live', () => {
@@ -18,5 +18,15 @@ describe('strategyFor', () => {
     expect(strategyFor('deploy', 'blue-green', 'green')).toBe('blue-green');
     expect(strategyFor('deploy', 'rolling', 'blue')).toBe('rolling');
     expect(strategyFor('deploy', 'restart', 'green')).toBe('restart');
+  });
+});
+
+describe('Deploy', () => {
+  it('refuses out-of-range durations before anything runs (a keep window that would throw after the flip)', () => {
+    const env = { name: 'prod', keep_window: 1e16, ready_timeout: 300_000, drain_timeout: 60_000 };
+    expect(() => new Deploy({ env } as never)).toThrow(/environment prod: keep_window must be 0s to 720h/);
+    expect(() => new Deploy({ env: { ...env, keep_window: 0, ready_timeout: 2_160_000_000 } } as never)).toThrow(
+      /ready_timeout must be 1s to 24h/,
+    );
   });
 });

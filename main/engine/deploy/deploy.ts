@@ -2,7 +2,8 @@
 // strategy module (strategies/*.ts) and hands its steps to the driver. driver.ts and machine.ts decide
 // what runs next and what a failure undoes; run.ts holds the steps the strategies share.
 import type { Pool } from '../../../shared/deploy';
-import type { Environment } from '../../../shared/environment';
+import { durationProblem, type Environment } from '../../../shared/environment';
+import { FlipdeckError } from '../../../shared/errors';
 import { drive, type DeployResult } from './driver';
 import { markRunning } from '../state/lock';
 import { DeployRun, type DeployOptions } from './run';
@@ -34,6 +35,12 @@ export class Deploy {
   private readonly current: DeployRun;
 
   constructor(private readonly o: DeployOptions) {
+    // Before anything runs: a keep window or timeout out of range would throw (or fire at once) after the flip.
+    const problem = durationProblem(o.env);
+    if (problem)
+      throw new FlipdeckError('bad_input', `environment ${o.env.name}: ${problem}`, {
+        fix: 'correct it in the environment file and apply it again',
+      });
     this.current = new DeployRun(o);
   }
 

@@ -3,6 +3,7 @@
 import type { Pool, PoolResources } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
 import { parseBytes } from '../../../shared/units';
+import { cpusProblem, memoryProblem, RESOURCE_RANGES } from '../../../shared/environment';
 import { memoryFloorMiB } from '../../../shared/odoo-memory';
 import { PoolOps } from '../../engine/deploy/pool-ops';
 import { statsFrom } from '../../remote/docker-client';
@@ -15,6 +16,19 @@ export interface ResourceChange {
   cpus?: number;
 }
 
+/** A size within what Docker accepts, or a bad_input error naming the key and the range. */
+function checkedBytes(text: string, key: 'memory' | 'memory_swap'): number {
+  let bytes: number;
+  try {
+    bytes = parseBytes(text);
+  } catch (err) {
+    throw new FlipdeckError('bad_input', `${key}: ${(err as Error).message} (allowed: ${RESOURCE_RANGES[key].text})`);
+  }
+  const problem = memoryProblem(bytes, key);
+  if (problem) throw new FlipdeckError('bad_input', `${key} ${problem}`);
+  return bytes;
+}
+
 /** `docker update` on a running pool (no restart), refused below current usage plus a margin. */
 export async function updateResources(
   deployments: Deployments,
@@ -22,10 +36,12 @@ export async function updateResources(
   change: ResourceChange,
   margin = 32 * 1024 ** 2,
 ) {
+  const memory = change.memory !== undefined ? checkedBytes(change.memory, 'memory') : undefined;
+  const askedSwap = change.memorySwap !== undefined ? checkedBytes(change.memorySwap, 'memory_swap') : undefined;
+  const cpuProblem = change.cpus !== undefined ? cpusProblem(change.cpus) : null;
+  if (cpuProblem) throw new FlipdeckError('bad_input', `cpus ${cpuProblem}`);
   const t = await deployments.target(ref);
   const audit = deployments.auditSink(t.server, t.environment.name);
-  const memory = change.memory !== undefined ? parseBytes(change.memory) : undefined;
-  const askedSwap = change.memorySwap !== undefined ? parseBytes(change.memorySwap) : undefined;
   if (memory !== undefined && askedSwap !== undefined && askedSwap < memory)
     throw new FlipdeckError('bad_input', '--memory-swap counts memory plus swap, so it cannot be below --memory');
   const workers = (await new PoolOps(t.link.docker, t.environment.name, audit).workers(change.pool)).filter(
