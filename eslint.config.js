@@ -26,6 +26,23 @@ const MAIN_DEPENDS_ON = {
 
 const TESTS = ['**/*.test.ts', '**/*.test.tsx', '**/*.spec.ts'];
 
+// What headless code (everything in main/ but main/app) may not import.
+const HEADLESS = ['main/engine/**', 'main/remote/**', 'main/store/**', 'main/host/**', 'main/cli/**'];
+const HEADLESS_PATTERNS = [
+  {
+    group: ['electron', '**/main/app/**', '../app/*', '../../app/*'],
+    message: 'Only main/app may import electron: the engine runs headless too.',
+  },
+  { group: ['**/renderer/**'], message: 'main never imports the renderer.' },
+];
+// A child process inherits our environment (FLIPDECK_SECRET_*, the audit key, the key passphrase)
+// unless it is given one: main/ starts children only through runChild, which builds it from an allow-list.
+const CHILD_PROCESS_MODULE = 'main/engine/core/child-process.ts';
+const CHILD_PROCESS_PATTERN = {
+  group: ['child_process', 'node:child_process'],
+  message: `start children with runChild (${CHILD_PROCESS_MODULE}): it gives them the allow-listed environment of shared/child-env.ts.`,
+};
+
 const engineZones = ENGINE_LAYERS.slice(0, -1).map((layer, i) => ({
   target: `./main/engine/${layer}`,
   from: ENGINE_LAYERS.slice(i + 1).map((higher) => `./main/engine/${higher}`),
@@ -138,21 +155,22 @@ export default tseslint.config(
     },
   },
   {
-    files: ['main/engine/**', 'main/remote/**', 'main/store/**', 'main/host/**', 'main/cli/**'],
+    files: HEADLESS,
+    ignores: [...TESTS, CHILD_PROCESS_MODULE],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['electron', '**/main/app/**', '../app/*', '../../app/*'],
-              message: 'Only main/app may import electron: the engine runs headless too.',
-            },
-            { group: ['**/renderer/**'], message: 'main never imports the renderer.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [...HEADLESS_PATTERNS, CHILD_PROCESS_PATTERN] }],
     },
+  },
+  {
+    // The one module that starts children; and tests, which start theirs (a CLI, a server) with
+    // environments they choose.
+    files: [CHILD_PROCESS_MODULE, ...HEADLESS.flatMap((dir) => TESTS.map((t) => `${dir.replace('/**', '')}/${t}`))],
+    rules: { 'no-restricted-imports': ['error', { patterns: HEADLESS_PATTERNS }] },
+  },
+  {
+    files: ['main/app/**'],
+    ignores: TESTS,
+    rules: { 'no-restricted-imports': ['error', { patterns: [CHILD_PROCESS_PATTERN] }] },
   },
   {
     files: ['**/*.ts', '**/*.tsx'],

@@ -48,6 +48,18 @@ describe('lint enforces the import order', { timeout: 60_000 }, () => {
       /no-restricted-paths.*never imports the lab/,
     ],
     [
+      'product code starting a child itself (it would inherit every secret in our environment)',
+      'main/host/probe.ts',
+      "import { execFile } from 'node:child_process';\nexport const x = execFile;\n",
+      /no-restricted-imports.*start children with runChild/,
+    ],
+    [
+      'the app starting a child itself',
+      'main/app/probe.ts',
+      "import { spawn } from 'child_process';\nexport const x = spawn;\n",
+      /no-restricted-imports.*start children with runChild/,
+    ],
+    [
       'a cycle',
       'main/engine/core/command-retry.ts',
       "import { audited } from './server-link';\nexport const x = audited;\n",

@@ -21,6 +21,7 @@ export class CliCallError extends Error {
 export async function openContext(io: { out(t: string): void; err(t: string): void }): Promise<CliContext> {
   const services = await createHostServices({ transport: 'cli' });
   for (const w of services.warnings) io.err(`warning: ${w}`);
+  // Everything the CLI prints (progress, logs, results, errors) passes the redactor.
   return {
     services,
     async call(channel, request) {
@@ -28,8 +29,8 @@ export async function openContext(io: { out(t: string): void; err(t: string): vo
       if (!result.ok) throw new CliCallError(result.error);
       return result.value as never;
     },
-    out: io.out,
-    err: io.err,
+    out: (text) => io.out(services.redact(text)),
+    err: (text) => io.err(services.redact(text)),
   };
 }
 

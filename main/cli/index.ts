@@ -27,12 +27,14 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<ExitCode>
       ctx = await openContext(io);
       code = await fn(ctx);
     } catch (err) {
+      // Through the context once it exists, so the error passes the redactor like any other output.
+      const say = ctx?.err ?? io.err;
       if (err instanceof UsageError) {
-        io.err(`error: ${err.message}`);
+        say(`error: ${err.message}`);
         code = Exit.usage;
       } else {
         const wire = asWire(err);
-        io.err(`error: ${wire.message}${wire.fix ? `\n  fix: ${wire.fix}` : ''}`);
+        say(`error: ${wire.message}${wire.fix ? `\n  fix: ${wire.fix}` : ''}`);
         code = exitCodeFor(wire);
       }
     } finally {

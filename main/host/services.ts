@@ -2,7 +2,7 @@
 // Electron (main/app) and the browser host both call createHostServices; neither knows the other.
 import { EventEmitter } from 'node:events';
 import type { EventName, Events } from '../../shared/ipc-contract';
-import type { Handlers } from './dispatch';
+import type { EmitEvent, Handlers } from './dispatch';
 import { resolveHome } from '../store/home';
 import { InventoryStore } from '../store/inventory';
 import { EnvSecretStore, Redactor, type SecretStore } from '../store/secret-store';
@@ -28,6 +28,8 @@ export interface HostServices {
   environments: EnvironmentStore;
   /** Non-fatal warnings found at start-up (e.g. where the audit key lives), for the host to print. */
   warnings: string[];
+  /** Every known secret, in each of its forms, replaced: for whatever a host prints outside the contract. */
+  redact(text: string): string;
 }
 
 export interface HostServicesOptions {
@@ -46,13 +48,15 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
   const inventory = new InventoryStore(home);
   await inventory.load();
 
+  // Secrets this process holds are redacted from the start; the ones resolved later join when read.
   const redactor = new Redactor();
+  redactor.addFromEnvironment(env);
   const key = await auditKey(secrets, env, home);
   if (key.warning) warnings.push(key.warning);
+  redactor.add(key.key.toString('hex'));
   const audit = new AuditLog({ path: `${home}/audit.log`, key: key.key, redactor });
 
-  const bus = new EventEmitter();
-  const emit = <E extends EventName>(event: E, payload: Events[E]) => bus.emit('event', event, payload);
+  const { emit, onEvent, close: closeBus } = eventBus(redactor);
 
   const pool = new ConnectionPool();
   pool.on('state', (server: string, state: Events['connection.state']['state']) =>
@@ -75,27 +79,64 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
   const streams = new DeployStreams(deployments, emit);
   const terminals = new TerminalStreams({ sessions, inventory, audit, emit });
   const logs = new LogStreams({ deployments, emit });
-  const handlers: Handlers = {
-    ...baseHandlers,
-    ...createEnvironmentHandlers({ deployments, environments, streams, sessions, inventory }),
-    ...createStreamHandlers({ home, inventory, audit, terminals, logs }),
-  };
+  const handlers = redacting(
+    {
+      ...baseHandlers,
+      ...createEnvironmentHandlers({ deployments, environments, streams, sessions, inventory }),
+      ...createStreamHandlers({ home, inventory, audit, terminals, logs }),
+    },
+    redactor,
+  );
 
   return {
     handlers,
     warnings,
     deployments,
     environments,
+    redact: (text) => redactor.redact(text),
+    onEvent,
+    async close() {
+      terminals.closeAll();
+      logs.stopAll();
+      await sessions.closeAll();
+      closeBus();
+    },
+  };
+}
+
+/** The events a host forwards to its window or tab: each (deploy progress, logs, terminal output) redacted first. */
+export function eventBus(redactor: Redactor): {
+  emit: EmitEvent;
+  onEvent: HostServices['onEvent'];
+  close(): void;
+} {
+  const bus = new EventEmitter();
+  return {
+    emit: (event, payload) => bus.emit('event', event, redactor.redactDeep(payload)),
     onEvent(listener) {
       const wrapped = (event: EventName, payload: unknown) => listener(event, payload as never);
       bus.on('event', wrapped);
       return () => bus.off('event', wrapped);
     },
-    async close() {
-      terminals.closeAll();
-      logs.stopAll();
-      await sessions.closeAll();
-      bus.removeAllListeners();
-    },
+    close: () => bus.removeAllListeners(),
   };
+}
+
+/** Each handler's answer and error pass the redactor before any transport carries them. */
+function redacting(handlers: Handlers, redactor: Redactor): Handlers {
+  const wrap =
+    <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return redactor.redactDeep(await handler(...args));
+      } catch (err) {
+        throw redactor.redactError(err);
+      }
+    };
+  return Object.fromEntries(
+    Object.entries(handlers).map(([channel, handler]) => [
+      channel,
+      wrap(handler as (...a: unknown[]) => Promise<unknown>),
+    ]),
+  ) as Handlers;
 }

@@ -35,7 +35,9 @@ export class EnvSecretStore implements SecretStore {
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
   async get(name: string): Promise<string | undefined> {
-    return this.env[envVarFor(checkName(name))];
+    const variable = envVarFor(checkName(name));
+    const value = this.env[variable];
+    return value === undefined ? undefined : checkSecretLength(name, value, variable);
   }
 
   async set(name: string, _value?: string): Promise<void> {
@@ -93,7 +95,7 @@ export class EncryptedFileSecretStore implements SecretStore {
       throw new FlipdeckError('refused', 'the OS keychain is not available, so stored secrets cannot be read', {
         fix: 'unlock your keychain / log in to a desktop session, then retry',
       });
-    return this.crypto.decrypt(Buffer.from(cipher, 'base64'));
+    return checkSecretLength(name, this.crypto.decrypt(Buffer.from(cipher, 'base64')), "Flipdeck's secrets");
   }
 
   async set(name: string, value: string): Promise<void> {
@@ -106,6 +108,7 @@ export class EncryptedFileSecretStore implements SecretStore {
         },
       );
     }
+    checkSecretLength(name, value, "Flipdeck's secrets");
     const data = await this.read();
     data.secrets[checkName(name)] = this.crypto.encrypt(value).toString('base64');
     await writeJsonFileAtomic(this.file, data);
@@ -124,26 +127,145 @@ export class EncryptedFileSecretStore implements SecretStore {
 
 export const REDACTED = '«redacted»';
 
-/** Replaces every known secret value in text. Used by the audit log and every log line. */
+/**
+ * The shortest secret Flipdeck uses. Redaction replaces every occurrence of a secret in every output:
+ * a 1–3 character secret ("a", "pw") would blank ordinary words, so shorter ones are refused where they
+ * are read (secret store, FLIPDECK_SECRET_*, FLIPDECK_KEY_PASSPHRASE), saying which and why.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+/** Refuses a secret too short to redact; `source` says where the operator sets it. */
+export function checkSecretLength(name: string, value: string, source: string, fix?: string): string {
+  const length = [...value].length;
+  if (length < MIN_SECRET_LENGTH)
+    throw new FlipdeckError(
+      'bad_input',
+      `the secret "${name}" is ${length} character(s) long; Flipdeck needs at least ${MIN_SECRET_LENGTH}, so that it can keep it out of every log and output without blanking ordinary text`,
+      { fix: fix ?? `set a value of ${MIN_SECRET_LENGTH} or more characters in ${source}` },
+    );
+  return value;
+}
+
+const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+
+/**
+ * The base64 characters that depend on the secret alone, at each of the three byte alignments it can
+ * have inside a longer base64 text (a Basic auth header, a config blob): what is left of a secret
+ * once encoded with something before or after it.
+ */
+function base64Cores(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    const enc = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+    out.push(enc.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6)));
+  }
+  return out;
+}
+
+/** Every form a secret takes in output: raw, URL-encoded (both kinds, both hex cases), JSON-escaped, base64 and base64url. */
+export function secretForms(secret: string): string[] {
+  const forms = new Set<string>([secret]);
+  const uri = encodeURIComponent(secret);
+  const form = new URLSearchParams([['', secret]]).toString().slice(1);
+  for (const f of [uri, form, encodeURI(secret)]) forms.add(f).add(lowerHex(f));
+  forms.add(JSON.stringify(secret).slice(1, -1));
+  const bytes = Buffer.from(secret, 'utf8');
+  for (const b64 of [bytes.toString('base64'), ...base64Cores(bytes)]) {
+    forms.add(b64);
+    forms.add(b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
+  }
+  // A base64 core is a fragment of the secret's encoding: too short a one could match by chance.
+  return [...forms].filter((f) => f === secret || f.length >= MIN_SECRET_LENGTH);
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Replaces every known secret, in each of its forms, in text. Used by the audit log, deploy progress,
+ * events to the app and the browser, and everything the CLI prints. Redacting twice changes nothing.
+ */
 export class Redactor {
   private readonly values = new Set<string>();
+  private pattern: RegExp | null = null;
 
   add(secret: string | undefined): void {
-    if (secret && secret.length >= 4) this.values.add(secret);
+    if (!secret || this.values.has(secret)) return;
+    // Callers check first, naming the secret; this is the backstop: never add one that cannot be redacted.
+    if ([...secret].length < MIN_SECRET_LENGTH)
+      throw new FlipdeckError(
+        'bad_input',
+        `a secret shorter than ${MIN_SECRET_LENGTH} characters cannot be kept out of output without blanking ordinary text`,
+        { fix: `use secrets of ${MIN_SECRET_LENGTH} or more characters` },
+      );
+    this.values.add(secret);
+    this.pattern = null;
+  }
+
+  get size(): number {
+    return this.values.size;
   }
 
   redact(text: string): string {
-    let out = text;
-    // Longest first, so a secret containing another is replaced whole.
-    for (const v of [...this.values].sort((a, b) => b.length - a.length)) out = out.split(v).join(REDACTED);
-    return out;
+    if (this.values.size === 0 || !text) return text;
+    if (!this.pattern) {
+      const forms = new Set<string>([REDACTED]);
+      for (const v of this.values) for (const f of secretForms(v)) forms.add(f);
+      // Longest first, so a secret containing another is replaced whole; REDACTED matches itself.
+      const sorted = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
+      this.pattern = new RegExp(sorted.join('|'), 'g');
+    }
+    return text.replace(this.pattern, REDACTED);
   }
 
+  /** Strings anywhere in arrays and plain objects; other values (numbers, Dates, Buffers) as they are. */
   redactDeep<T>(value: T): T {
+    if (this.values.size === 0) return value;
     if (typeof value === 'string') return this.redact(value) as T;
     if (Array.isArray(value)) return value.map((v) => this.redactDeep(v)) as T;
-    if (value && typeof value === 'object')
+    if (isPlainObject(value))
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.redactDeep(v)])) as T;
     return value;
+  }
+
+  /** An error with its message, fix and detail redacted, for whatever shows or stores it. */
+  redactError(err: unknown): unknown {
+    if (this.values.size === 0) return err;
+    if (err instanceof FlipdeckError) {
+      const message = this.redact(err.message);
+      const fix = err.fix === undefined ? undefined : this.redact(err.fix);
+      const detail = err.detail === undefined ? undefined : this.redactDeep(err.detail);
+      if (message === err.message && fix === err.fix && JSON.stringify(detail) === JSON.stringify(err.detail))
+        return err;
+      return new FlipdeckError(err.code, message, {
+        ...(fix ? { fix } : {}),
+        ...(detail ? { detail } : {}),
+      });
+    }
+    if (err instanceof Error) {
+      const clean = this.redact(err.message);
+      return clean === err.message ? err : Object.assign(new Error(clean), { name: err.name });
+    }
+    return typeof err === 'string' ? this.redact(err) : err;
+  }
+
+  /**
+   * The secrets this process already holds in its environment, so output is clean before any of them
+   * is used: FLIPDECK_SECRET_*, the key passphrase and the audit key. Too-short ones are left to be
+   * refused, naming them, where they are read.
+   */
+  addFromEnvironment(env: Record<string, string | undefined>): void {
+    for (const [k, v] of Object.entries(env))
+      if (
+        v &&
+        [...v].length >= MIN_SECRET_LENGTH &&
+        (k.startsWith('FLIPDECK_SECRET_') || k === 'FLIPDECK_KEY_PASSPHRASE' || k === 'FLIPDECK_AUDIT_KEY')
+      )
+        this.add(v);
   }
 }

@@ -1,13 +1,14 @@
 // A git source: fetch exactly one ref (shallow) into a scratch directory on this computer, then the
 // build step sends it to the server like a local directory. Git runs as an argument array with the
-// URL and ref after `--` checks, no prompts, and no `ext::` transport; a flaky git host is retried.
-import { execFile } from 'node:child_process';
+// URL and ref after `--` checks, no prompts, no `ext::` transport and a minimal environment; a flaky
+// git host is retried.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FlipdeckError } from '../../../shared/errors';
 import { gitRef, isGitUrl } from '../../../shared/environment';
 import type { AuditSink } from '../core/server-link';
+import { runChild } from '../core/child-process';
 import { DEFAULT_RETRY, runWithRetry, type CommandOutcome, type RetryPolicy } from '../core/command-retry';
 import { sleep } from '../../../shared/retry';
 
@@ -21,29 +22,15 @@ export function checkGitInput(url: string, ref: string): void {
     throw new FlipdeckError('bad_input', `ref ${JSON.stringify(ref.slice(0, 80))} is not a branch, tag or commit`);
 }
 
-function git(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv): Promise<CommandOutcome> {
-  const argv = ['git', '-c', 'protocol.ext.allow=never', ...args];
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(
-      argv[0]!,
-      argv.slice(1),
-      { timeout: timeoutMs, env, maxBuffer: 8 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string; signal?: string }) | null;
-        resolve({
-          argv,
-          exitCode: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-          ...(e?.signal ? { signal: e.signal } : {}),
-          stdout: String(stdout),
-          stderr: String(stderr),
-          durationMs: Date.now() - started,
-          ...(e?.killed ? { timedOut: true } : {}),
-          ...(e && typeof e.code === 'string' ? { errorCode: e.code } : {}),
-        });
-      },
-    );
-  });
+/** Git's own settings for every run: no prompt can hang a deploy, and ssh never asks either. */
+const GIT_SETTINGS = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false' };
+
+function git(args: string[], timeoutMs: number, parent: NodeJS.ProcessEnv): Promise<CommandOutcome> {
+  const set: Record<string, string> = { ...GIT_SETTINGS };
+  // The operator's own GIT_SSH_COMMAND passes the allow-list; without one, ssh runs in batch mode.
+  if (!parent.GIT_SSH_COMMAND && !parent.GIT_SSH) set.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
+  // git over ssh:// may need the agent; SSH_AUTH_SOCK is the one extra variable that allows.
+  return runChild(['git', '-c', 'protocol.ext.allow=never', ...args], { timeoutMs, parent, sshAgent: true, set });
 }
 
 export interface FetchedSource {
@@ -54,7 +41,8 @@ export interface FetchedSource {
 
 /**
  * Fetches `ref` of `url` (depth 1) and checks it out. Transient failures (a host that hung up, a 5xx)
- * are retried with backoff; each attempt is audited. `GIT_SSH_COMMAND` from the environment is honoured.
+ * are retried with backoff; each attempt is audited. Git gets a minimal environment (shared/child-env.ts):
+ * `GIT_SSH_COMMAND` from ours is honoured, Flipdeck's secrets never reach it.
  */
 export async function fetchGitSource(o: {
   url: string;
@@ -68,8 +56,7 @@ export async function fetchGitSource(o: {
   checkGitInput(o.url, o.ref);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'flipdeck-git-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
-  const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env), GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false' };
-  if (!env.GIT_SSH_COMMAND) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
+  const env = o.env ?? process.env;
   const policy = o.policy ?? { ...DEFAULT_RETRY, baseTimeoutMs: 300_000 };
   const step = async (action: string, args: string[], retry: boolean): Promise<CommandOutcome> => {
     const r = await runWithRetry(

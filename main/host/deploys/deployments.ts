@@ -174,6 +174,10 @@ export class Deployments {
       confirmFlip?: () => Promise<void>;
     } = {},
   ): Promise<DeployResult> {
+    // Live progress (step logs, git and build output, notices) passes the redactor before the CLI or the
+    // app shows it: secrets resolved during the deploy join it as they are read.
+    const onProgress = o.onProgress;
+    if (onProgress) o = { ...o, onProgress: (p) => onProgress(this.d.redactor.redactDeep(p)) };
     const t = await this.target(ref);
     if (o.updateMode) t.environment = { ...t.environment, update_mode: o.updateMode };
     let actualKind = kind;

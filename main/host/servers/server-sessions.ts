@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import type { ConnectOutcome, Server } from '../../../shared/model';
 import { FlipdeckError } from '../../../shared/errors';
 import type { InventoryStore } from '../../store/inventory';
-import type { Redactor, SecretStore } from '../../store/secret-store';
+import { checkSecretLength, type Redactor, type SecretStore } from '../../store/secret-store';
 import type { ConnectionPool } from '../../remote/connection-pool';
 import { SshConnection, type SshConnectionOptions } from '../../remote/ssh-connection';
 import { dockerOverSsh, engineInfo, localDocker } from '../../remote/docker-client';
@@ -114,7 +114,12 @@ export class ServerSessions {
         });
       }
     } else if (env.FLIPDECK_KEY_PASSPHRASE) {
-      passphrase = env.FLIPDECK_KEY_PASSPHRASE;
+      passphrase = checkSecretLength(
+        'key passphrase',
+        env.FLIPDECK_KEY_PASSPHRASE,
+        'FLIPDECK_KEY_PASSPHRASE',
+        'give the key a passphrase of 8 or more characters (ssh-keygen -p -f KEY) and set it in FLIPDECK_KEY_PASSPHRASE',
+      );
     }
     if (passphrase) redactor.add(passphrase);
 
