@@ -59,7 +59,7 @@ describe('Electron hardening', () => {
       path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../renderer/index.html'),
       'utf8',
     );
-    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
     expect(meta).toBe(CONTENT_SECURITY_POLICY);
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
     // The one exception is inline styles (xterm.js needs them); never for scripts or evaluation.
