@@ -16,10 +16,18 @@ export interface ReadinessTiming {
   intervalMs: number;
   slowIntervalMs: number;
   fastAttempts: number;
+  /**
+   * The least time one HTTP probe may wait for its answer, whatever the interval: it includes opening
+   * the SSH channel, which on a busy machine took longer than the fast profile's 400 ms interval, so
+   * every probe gave up before it was sent (the "socket hang up for 60 s" of busy-machine runs).
+   * Waiting longer costs nothing: a worker that becomes ready answers the waiting probe at once.
+   */
+  minProbeWaitMs: number;
   timeoutMs: number;
 }
 
 export const SEED_TIMING: ReadinessTiming = {
+  minProbeWaitMs: 5000,
   portCheckMs: 250,
   intervalMs: 5000,
   slowIntervalMs: 15_000,
@@ -27,6 +35,7 @@ export const SEED_TIMING: ReadinessTiming = {
   timeoutMs: 300_000,
 };
 export const FAST_TIMING: ReadinessTiming = {
+  minProbeWaitMs: 5000,
   portCheckMs: 50,
   intervalMs: 400,
   slowIntervalMs: 800,
@@ -76,7 +85,7 @@ async function waitForWorker(
   for (let attempt = 1; !signal.aborted && clock.now() < deadline; attempt++) {
     const interval = probeInterval(t, attempt);
     const started = clock.now();
-    const waitMs = Math.max(1, Math.min(interval, deadline - started));
+    const waitMs = Math.max(1, Math.min(Math.max(interval, t.minProbeWaitMs), deadline - started));
     let answer: HttpProbeAnswer;
     try {
       answer = await w.http(waitMs, signal);

@@ -53,10 +53,18 @@ export function getOver(
         res.on('error', reject);
       },
     );
-    // Our own timer: an SSH channel has no socket timeout to lean on.
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${waitMs} ms`)), waitMs);
+    // Our own timer: an SSH channel has no socket timeout to lean on. When it fires before the
+    // channel is connected, Node reports the destroy as "socket hang up": say what happened instead.
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy(new Error(`no answer within ${waitMs} ms`));
+    }, waitMs);
     req.on('close', () => clearTimeout(timer));
-    req.on('error', (err) => (clearTimeout(timer), reject(err)));
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(timedOut ? Object.assign(new Error(`no answer within ${waitMs} ms`), { code: 'ETIMEDOUT' }) : err);
+    });
     req.end();
   });
 }
