@@ -19,7 +19,7 @@ export class CliCallError extends Error {
 }
 
 export async function openContext(io: { out(t: string): void; err(t: string): void }): Promise<CliContext> {
-  const services = await createHostServices({ transport: 'cli' });
+  const services = await createHostServices({ transport: 'cli', warn: (t) => io.err(`warning: ${t}`) });
   for (const w of services.warnings) io.err(`warning: ${w}`);
   // Everything the CLI prints (progress, logs, results, errors) passes the redactor.
   return {

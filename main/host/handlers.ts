@@ -22,12 +22,18 @@ export interface HandlerDeps {
   sessions: ServerSessions;
   probeLocalDocker: () => Promise<{ socket: string; reachable: boolean }>;
   env: NodeJS.ProcessEnv;
+  /** Something the user should know that does not make the call fail (the CLI prints it on stderr). */
+  warn: (message: string) => void;
 }
 
 export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChannels | StreamChannels> {
   const { inventory, audit, sessions } = d;
 
-  /** Runs a local change and records it, success or failure, in the audit log. */
+  /**
+   * Runs a local change and records it, success or failure, in the audit log. The caller hears the
+   * truth about the change itself: a change that was made is not reported as failed because its
+   * record could not be written (that is a warning), and a failure is not masked by its record's.
+   */
   async function recorded<T>(
     action: string,
     detail: Record<string, unknown>,
@@ -35,21 +41,30 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
     work: () => Promise<T>,
   ): Promise<T> {
     const started = Date.now();
+    let value: T;
     try {
-      const value = await work();
-      await audit.append({ action, server, ok: true, durationMs: Date.now() - started, detail });
-      return value;
+      value = await work();
     } catch (err) {
-      await audit.append({
-        action,
-        server,
-        ok: false,
-        durationMs: Date.now() - started,
-        detail,
-        output: err instanceof Error ? err.message : String(err),
-      });
+      await audit
+        .append({
+          action,
+          server,
+          ok: false,
+          durationMs: Date.now() - started,
+          detail,
+          output: err instanceof Error ? err.message : String(err),
+        })
+        .catch((auditErr: unknown) =>
+          d.warn(`the audit log could not record the failed ${action}: ${messageOf(auditErr)}`),
+        );
       throw err;
     }
+    try {
+      await audit.append({ action, server, ok: true, durationMs: Date.now() - started, detail });
+    } catch (auditErr) {
+      d.warn(`${action} was done, but the audit log could not record it: ${messageOf(auditErr)}`);
+    }
+    return value;
   }
 
   // FLIPDECK_SSH_CONFIG: another default file (a shared team config; the e2e journeys' own).
@@ -116,9 +131,7 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
       const server = inventory.server(id);
       await sessions.disconnect(id);
       return recorded('host-key.trust', { fingerprint, hop }, server.name, () =>
-        hop === 'jump'
-          ? inventory.updateServer(id, { jump: { ...requireJump(server.jump, server.name), hostKey: fingerprint } })
-          : inventory.pinHostKey(id, fingerprint),
+        hop === 'jump' ? inventory.pinJumpHostKey(id, fingerprint) : inventory.pinHostKey(id, fingerprint),
       );
     },
     'servers.disconnect': async ({ id }) => sessions.disconnect(id),
@@ -127,10 +140,7 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
   };
 }
 
-function requireJump<T>(jump: T | undefined, name: string): T {
-  if (!jump) throw new FlipdeckError('bad_input', `${name} has no jump host to trust a key for`);
-  return jump;
-}
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 async function readSshConfig(file: string): Promise<string> {
   try {

@@ -37,6 +37,8 @@ export interface HostServicesOptions {
   transport: 'electron' | 'browser' | 'cli';
   secrets?: SecretStore;
   env?: NodeJS.ProcessEnv;
+  /** Where warnings found while serving calls go (the CLI: stderr); by default the process's warnings. */
+  warn?: (message: string) => void;
 }
 
 export async function createHostServices(opts: HostServicesOptions): Promise<HostServices> {
@@ -72,6 +74,7 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
     sessions,
     probeLocalDocker: () => probeLocalDocker(env),
     env,
+    warn: opts.warn ?? ((message) => process.emitWarning(message)),
   });
 
   const environments = new EnvironmentStore(home);

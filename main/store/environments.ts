@@ -1,10 +1,11 @@
 // Environment definitions (`flipdeck env apply FILE.yml`), kept as the user wrote them (so better
-// defaults in a later Flipdeck apply to them) and re-validated on every read.
+// defaults in a later Flipdeck apply to them) and re-validated on every read. Read from the file each
+// time; each change is a read-modify-write under the home's lock, so parallel applies all stay.
 import path from 'node:path';
 import { z } from 'zod';
 import { FlipdeckError } from '../../shared/errors';
 import { parseEnvironment, type Environment } from '../../shared/environment';
-import { readJsonFile, writeJsonFileAtomic } from './json-file';
+import { readJsonFile, updateJsonFile } from './json-file';
 
 const fileSchema = z
   .object({
@@ -22,6 +23,7 @@ const fileSchema = z
   })
   .strict();
 type EnvFile = z.output<typeof fileSchema>;
+const emptyFile = (): EnvFile => ({ version: 1, environments: [] });
 
 export class EnvironmentStore {
   readonly file: string;
@@ -31,22 +33,24 @@ export class EnvironmentStore {
   }
 
   private read(): Promise<EnvFile> {
-    return readJsonFile(this.file, fileSchema, { fallback: () => ({ version: 1 as const, environments: [] }) });
+    return readJsonFile(this.file, fileSchema, { fallback: emptyFile });
+  }
+
+  private change<T>(decide: (data: EnvFile) => { next: EnvFile; result: T }): Promise<T> {
+    return updateJsonFile(this.file, fileSchema, { fallback: emptyFile }, decide);
   }
 
   /** Validates and stores a definition; returns it parsed, and whether it replaced an earlier one. */
   async apply(definition: Record<string, unknown>): Promise<{ environment: Environment; replaced: boolean }> {
     const environment = parseEnvironment(definition);
-    const data = await this.read();
-    const rest = data.environments.filter((e) => !(e.server === environment.server && e.name === environment.name));
-    await writeJsonFileAtomic(this.file, {
-      ...data,
-      environments: [
-        ...rest,
-        { server: environment.server, name: environment.name, definition, appliedAt: new Date().toISOString() },
-      ],
+    return this.change((data) => {
+      const rest = data.environments.filter((e) => !(e.server === environment.server && e.name === environment.name));
+      const entry = { server: environment.server, name: environment.name, definition, appliedAt: now() };
+      return {
+        next: { ...data, environments: [...rest, entry] },
+        result: { environment, replaced: rest.length !== data.environments.length },
+      };
     });
-    return { environment, replaced: rest.length !== data.environments.length };
   }
 
   async get(server: string, name: string): Promise<Environment> {
@@ -73,14 +77,16 @@ export class EnvironmentStore {
     name: string,
     change: (d: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<Environment> {
-    const data = await this.read();
-    const found = data.environments.find((e) => e.server === server && e.name === name);
-    if (!found) throw new FlipdeckError('not_found', `no environment ${server}/${name}`);
-    const definition = change(structuredClone(found.definition));
-    const environment = parseEnvironment(definition);
-    found.definition = definition;
-    found.appliedAt = new Date().toISOString();
-    await writeJsonFileAtomic(this.file, data);
-    return environment;
+    return this.change((data) => {
+      const found = data.environments.find((e) => e.server === server && e.name === name);
+      if (!found) throw new FlipdeckError('not_found', `no environment ${server}/${name}`);
+      const definition = change(structuredClone(found.definition));
+      const environment = parseEnvironment(definition);
+      found.definition = definition;
+      found.appliedAt = now();
+      return { next: data, result: environment };
+    });
   }
 }
+
+const now = () => new Date().toISOString();

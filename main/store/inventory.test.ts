@@ -8,22 +8,24 @@ import { defaultHome } from './home';
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'flipdeck-inv-'));
 
 describe('inventory', () => {
-  it('reads the file again when another process changed it (the CLI while the app runs)', async () => {
+  it('reads the file again when another process changed it (the CLI while the app runs), on every read', async () => {
     const home = tmp();
     const app = new InventoryStore(home);
     await app.load();
     await app.addClient({ name: 'Acme' });
     const cli = new InventoryStore(home);
     await cli.load();
-    await cli.addClient({ name: 'Globex' });
-    expect(app.get().clients.map((c) => c.name)).toEqual(['Acme']);
-    await app.reloadIfChanged();
+    const globex = await cli.addClient({ name: 'Globex' });
+    // No reload asked for: the next read notices the file was replaced.
     expect(
       app
         .get()
         .clients.map((c) => c.name)
         .sort(),
     ).toEqual(['Acme', 'Globex']);
+    expect(app.client(globex.id).name).toBe('Globex');
+    await cli.removeClient(globex.id);
+    expect(() => app.client(globex.id)).toThrow(/no client/);
   });
 
   it('keeps every change made at once (each one applies to the latest data), and refuses a duplicate among them', async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { FlipdeckError } from '../../shared/errors';
 import { secretName } from '../../shared/validation';
-import { readJsonFile, writeJsonFileAtomic } from './json-file';
+import { readJsonFile, updateJsonFile } from './json-file';
 
 export interface SecretStore {
   readonly kind: string;
@@ -67,6 +67,8 @@ export interface Encryptor {
 }
 
 const fileSchema = z.object({ version: z.literal(1), secrets: z.record(z.string(), z.string()) }).strict();
+type SecretsFile = z.output<typeof fileSchema>;
+const emptySecrets = (): SecretsFile => ({ version: 1, secrets: {} });
 
 export class EncryptedFileSecretStore implements SecretStore {
   readonly kind = 'os-keychain';
@@ -84,7 +86,15 @@ export class EncryptedFileSecretStore implements SecretStore {
   }
 
   private async read() {
-    return readJsonFile(this.file, fileSchema, { fallback: () => ({ version: 1 as const, secrets: {} }) });
+    return readJsonFile(this.file, fileSchema, { fallback: emptySecrets });
+  }
+
+  /** A read-modify-write under the home's lock, shared with the app, the CLI and the browser host. */
+  private async change(next: (data: SecretsFile) => SecretsFile): Promise<void> {
+    await updateJsonFile(this.file, fileSchema, { fallback: emptySecrets }, (data) => ({
+      next: next(data),
+      result: undefined,
+    }));
   }
 
   async get(name: string): Promise<string | undefined> {
@@ -109,15 +119,17 @@ export class EncryptedFileSecretStore implements SecretStore {
       );
     }
     checkSecretLength(name, value, "Flipdeck's secrets");
-    const data = await this.read();
-    data.secrets[checkName(name)] = this.crypto.encrypt(value).toString('base64');
-    await writeJsonFileAtomic(this.file, data);
+    const key = checkName(name);
+    const cipher = this.crypto.encrypt(value).toString('base64');
+    await this.change((data) => ({ ...data, secrets: { ...data.secrets, [key]: cipher } }));
   }
 
   async delete(name: string): Promise<void> {
-    const data = await this.read();
-    delete data.secrets[checkName(name)];
-    await writeJsonFileAtomic(this.file, data);
+    const key = checkName(name);
+    await this.change((data) => ({
+      ...data,
+      secrets: Object.fromEntries(Object.entries(data.secrets).filter(([k]) => k !== key)),
+    }));
   }
 
   async list(): Promise<string[]> {

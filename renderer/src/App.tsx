@@ -11,6 +11,10 @@ import { Dock } from './features/dock/Dock';
 import { CommandPalette } from './features/palette/CommandPalette';
 import { applyTheme, useUi } from './stores/ui';
 import { useDock } from './stores/dock';
+import { useEnvironments } from './stores/environments';
+
+/** How often the app looks for changes the CLI made to local state (a stat in main when nothing changed). */
+const LOCAL_STATE_REFRESH_MS = 5000;
 
 export function App() {
   const load = useFleet((s) => s.load);
@@ -31,6 +35,22 @@ export function App() {
     void load();
   }, [load]);
   useEffect(() => applyTheme(theme), [theme]);
+  useEffect(() => {
+    // The CLI changes the same inventory and environments: show its changes without a restart, when
+    // the window comes back to the front and every few seconds while it is shown.
+    const refresh = () => {
+      if (document.visibilityState !== 'visible') return;
+      void useFleet.getState().refresh();
+      const envs = useEnvironments.getState();
+      for (const server of Object.keys(envs.byServer)) void envs.load(server);
+    };
+    const timer = setInterval(refresh, LOCAL_STATE_REFRESH_MS);
+    window.addEventListener('focus', refresh);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('focus', refresh);
+    };
+  }, []);
   useEffect(() => {
     // Window-wide shortcuts; a focused terminal keeps every other key to itself.
     const onKey = (e: KeyboardEvent) => {

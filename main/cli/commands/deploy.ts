@@ -150,14 +150,23 @@ export function registerDeployCommands(program: Command, run: Run): void {
         if (typeof def.source === 'string' && !isGitUrl(def.source))
           def.source = path.resolve(path.dirname(path.resolve(file)), def.source);
         const { environment, replaced } = await ctx.services.environments.apply(def);
-        const inventory = await ctx.call('inventory.get', {});
-        if (!inventory.servers.some((s) => s.name === environment.server)) {
-          ctx.err(
-            `warning: no server named ${environment.server} yet; add it with \`flipdeck server add ${environment.server} …\``,
-          );
-        }
-        await ctx.services.deployments.auditNote('env.apply', environment.server, environment.name, { file, replaced });
+        // Stored: from here on nothing may turn this into a failure, only into warnings.
         ctx.err(`${replaced ? 'updated' : 'created'} ${environment.server}/${environment.name}`);
+        const warn = (what: string, err: unknown) =>
+          ctx.err(`warning: ${what}: ${err instanceof Error ? err.message : String(err)}`);
+        try {
+          const inventory = await ctx.call('inventory.get', {});
+          if (!inventory.servers.some((s) => s.name === environment.server)) {
+            ctx.err(
+              `warning: no server named ${environment.server} yet; add it with \`flipdeck server add ${environment.server} …\``,
+            );
+          }
+        } catch (err) {
+          warn('could not check the server against the inventory', err);
+        }
+        await ctx.services.deployments
+          .auditNote('env.apply', environment.server, environment.name, { file, replaced })
+          .catch((err: unknown) => warn('the audit log could not record this apply', err));
         return Exit.ok;
       }),
     );

@@ -1,8 +1,9 @@
-// flipdeck server add|list|connect
+// flipdeck server add|list|connect|remove
 import type { Command } from 'commander';
-import type { Server } from '../../../shared/model';
-import { Exit, type ExitCode } from '../exit-codes';
-import type { CliContext } from '../context';
+import type { NewServer, Server } from '../../../shared/model';
+import { newServerSchema, type Request } from '../../../shared/ipc-contract';
+import { Exit, exitCodeFor, type ExitCode } from '../exit-codes';
+import { asWire, CliCallError, type CliContext } from '../context';
 import { displayName, portProblem } from '../../../shared/validation';
 
 export interface ServerAddOptions {
@@ -37,19 +38,36 @@ export function portFlag(flag: string, text: string): number {
 }
 
 async function findOrCreateClient(ctx: CliContext, name: string): Promise<string> {
-  const inv = await ctx.call('inventory.get', {});
-  const existing = inv.clients.find((c) => c.name.toLowerCase() === name.toLowerCase());
-  return existing ? existing.id : (await ctx.call('clients.add', { name, tags: [] })).id;
+  const find = async () =>
+    (await ctx.call('inventory.get', {})).clients.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  const existing = await find();
+  if (existing) return existing.id;
+  try {
+    return (await ctx.call('clients.add', { name, tags: [] })).id;
+  } catch (err) {
+    // Another `server add` running at the same time may have just created it.
+    const created = err instanceof CliCallError && err.wire.code === 'bad_input' ? await find() : undefined;
+    if (created) return created.id;
+    throw err;
+  }
 }
 
+/**
+ * Adds the server, then connects once (and pins the host key when told to). When that connection
+ * fails the server stays added, and the same command run again picks it up and connects again:
+ * adding only after a successful connection would need a second, inventory-less connect path, and
+ * would still leave a half-done state behind a Ctrl-C between the two steps; a repeatable command
+ * has none. Settings that differ from the stored ones are refused rather than silently changed.
+ */
 export async function serverAdd(ctx: CliContext, name: string, o: ServerAddOptions): Promise<ExitCode> {
   if (o.hostKey && o.acceptNewHostKey) throw new UsageError('use either --host-key or --accept-new-host-key, not both');
   const named = displayName.safeParse(name);
   if (!named.success) throw new UsageError(`server name ${named.error.issues.map((i) => i.message).join('; ')}`);
   const port = o.port === undefined ? 22 : portFlag('--port', o.port);
   const jump = o.jump ? parseJump(o.jump) : undefined;
-  const clientId = await findOrCreateClient(ctx, o.client ?? 'Default');
-  const server = await ctx.call('servers.add', {
+  const clientName = o.client ?? 'Default';
+  const clientId = await findOrCreateClient(ctx, clientName);
+  const request: Request<'servers.add'> = {
     clientId,
     name,
     kind: 'ssh',
@@ -63,9 +81,82 @@ export async function serverAdd(ctx: CliContext, name: string, o: ServerAddOptio
     ...(o.dockerSocket ? { dockerSocket: o.dockerSocket } : {}),
     ...(o.hostKey ? { hostKey: o.hostKey } : {}),
     tags: o.tag ?? [],
-  });
-  ctx.err(`added ${server.name} (${server.user}@${server.host}:${server.port})`);
-  return connectAndPin(ctx, server, Boolean(o.acceptNewHostKey));
+  };
+  const server = await addOrReuse(ctx, clientName, request);
+  try {
+    return await connectAndPin(ctx, server, Boolean(o.acceptNewHostKey));
+  } catch (err) {
+    const wire = asWire(err);
+    ctx.err(`error: ${wire.message}${wire.fix ? `\n  fix: ${wire.fix}` : ''}`);
+    ctx.err(
+      `${server.name} stays in the inventory, not yet connected: run this same command again once that is fixed (or \`flipdeck server connect ${server.name}\`); \`flipdeck server remove ${server.name}\` takes it out.`,
+    );
+    return exitCodeFor(wire);
+  }
+}
+
+async function addOrReuse(ctx: CliContext, clientName: string, request: Request<'servers.add'>): Promise<Server> {
+  const add = async () => {
+    const server = await ctx.call('servers.add', request);
+    ctx.err(`added ${server.name} (${server.user}@${server.host}:${server.port})`);
+    return server;
+  };
+  const wanted = newServerSchema.safeParse(request);
+  // Invalid input: `servers.add` refuses it, naming the field.
+  if (!wanted.success) return add();
+  const stored = async () =>
+    (await ctx.call('inventory.get', {})).servers.find(
+      (s) => s.clientId === request.clientId && s.name.toLowerCase() === request.name.toLowerCase(),
+    );
+  const existing = await stored();
+  if (existing) return reuse(ctx, clientName, existing, wanted.data);
+  try {
+    return await add();
+  } catch (err) {
+    // The same command running at the same time may have added it a moment ago.
+    const raced = err instanceof CliCallError && err.wire.code === 'bad_input' ? await stored() : undefined;
+    if (raced) return reuse(ctx, clientName, raced, wanted.data);
+    throw err;
+  }
+}
+
+/** The stored server when the command asks for exactly it again (a retry); a pin it lacked is added. */
+async function reuse(ctx: CliContext, clientName: string, existing: Server, wanted: NewServer): Promise<Server> {
+  const differ = settingsThatDiffer(existing, wanted);
+  if (differ.length > 0)
+    throw new UsageError(
+      `${clientName} already has a server named ${existing.name}, with other settings (${differ.join('; ')}). Run \`flipdeck server remove ${existing.name}\` first to add it anew, or pick another name.`,
+    );
+  ctx.err(
+    `${existing.name} is already in the inventory with these settings (${existing.user}@${existing.host}:${existing.port})`,
+  );
+  if (wanted.hostKey && !existing.hostKey) {
+    ctx.err(`pinning host key ${wanted.hostKey}`);
+    return ctx.call('servers.trustHostKey', { id: existing.id, fingerprint: wanted.hostKey, hop: 'server' });
+  }
+  return existing;
+}
+
+function settingsThatDiffer(existing: Server, wanted: NewServer): string[] {
+  const show = (v: unknown) => (v === undefined ? 'none' : JSON.stringify(v));
+  const jump = (j: Server['jump']) => (j ? `${j.user}@${j.host}:${j.port}` : undefined);
+  const pairs: [string, unknown, unknown][] = [
+    ['kind', existing.kind, wanted.kind],
+    ['host', existing.host, wanted.host],
+    ['port', existing.port, wanted.port],
+    ['user', existing.user, wanted.user],
+    ['identity', existing.identityFile, wanted.identityFile],
+    ['passphrase secret', existing.passphraseSecret, wanted.passphraseSecret],
+    ['agent', existing.useAgent, wanted.useAgent],
+    ['jump', jump(existing.jump), jump(wanted.jump)],
+    ['docker socket', existing.dockerSocket, wanted.dockerSocket],
+    ['tags', [...existing.tags].sort().join(','), [...wanted.tags].sort().join(',')],
+  ];
+  const differ = pairs.filter(([, a, b]) => a !== b).map(([k, a, b]) => `${k}: stored ${show(a)}, given ${show(b)}`);
+  // A pinned key is never replaced by a command line; a missing one may be added.
+  if (wanted.hostKey && existing.hostKey && wanted.hostKey !== existing.hostKey)
+    differ.push(`host key: pinned ${existing.hostKey}, given ${wanted.hostKey}`);
+  return differ;
 }
 
 /** Connects once; pins a first-contact key only when the user said so. A changed key is always refused. */
@@ -145,11 +236,25 @@ export function registerServerCommands(
     .action((name: string, o: { acceptNewHostKey?: boolean }) =>
       run(async (ctx) => connectAndPin(ctx, await serverByName(ctx, name), Boolean(o.acceptNewHostKey))),
     );
+  server
+    .command('remove <name>')
+    .description('remove a server from the inventory (nothing on the server itself is touched)')
+    .option('--client <name>', 'the client it belongs to, when several clients have a server of that name')
+    .action((name: string, o: { client?: string }) =>
+      run(async (ctx) => {
+        const found = await serverByName(ctx, name, o.client);
+        await ctx.call('servers.remove', { id: found.id });
+        ctx.err(`removed ${found.name} (${found.user}@${found.host}:${found.port})`);
+        return Exit.ok;
+      }),
+    );
 }
 
-export async function serverByName(ctx: CliContext, name: string): Promise<Server> {
+export async function serverByName(ctx: CliContext, name: string, clientName?: string): Promise<Server> {
   const inv = await ctx.call('inventory.get', {});
-  const found = inv.servers.filter((s) => s.name === name);
+  const client = clientName ? inv.clients.find((c) => c.name.toLowerCase() === clientName.toLowerCase()) : undefined;
+  if (clientName && !client) throw new UsageError(`no client named ${JSON.stringify(clientName)}`);
+  const found = inv.servers.filter((s) => s.name === name && (!client || s.clientId === client.id));
   if (found.length === 0) throw new UsageError(`no server named ${JSON.stringify(name)}; see \`flipdeck server list\``);
   if (found.length > 1)
     throw new UsageError(

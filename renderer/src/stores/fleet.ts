@@ -36,6 +36,8 @@ interface FleetState {
   selected: string | null;
   status: Record<string, ServerStatus>;
   load(): Promise<void>;
+  /** Reads the inventory again (the CLI or another window may have changed it); keeps the rest as is. */
+  refresh(): Promise<void>;
   setSearch(search: string): void;
   select(serverId: string | null): void;
   connect(serverId: string): Promise<void>;
@@ -87,6 +89,15 @@ export const useFleet = create<FleetState>((set, get) => ({
       set({ info, inventory, loaded: true, loadError: null });
     } catch (err) {
       set({ loaded: true, loadError: wireErrorOf(err) });
+    }
+  },
+
+  async refresh() {
+    try {
+      const inventory = await api.call('inventory.get', { search: get().search || undefined });
+      if (JSON.stringify(inventory) !== JSON.stringify(get().inventory)) set({ inventory });
+    } catch {
+      // Shown by the next load; a background look must not replace what is on screen with an error.
     }
   },
 
