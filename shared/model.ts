@@ -117,14 +117,27 @@ export interface AuditRecord {
   mac: string;
 }
 
+/** One thing `audit --verify` found: what is missing or altered, by seq where it has one. */
+export interface AuditProblem {
+  kind: 'missing' | 'cut' | 'altered' | 'order' | 'emptied' | 'deleted' | 'head' | 'key';
+  /** The first record concerned (and the last, for a range). */
+  seq?: number;
+  to?: number;
+  message: string;
+}
+
 export interface AuditVerification {
   ok: boolean;
   records: number;
-  /** First record whose MAC or link does not match. */
+  /** First record whose MAC or link does not match, or the first one missing. */
   brokenAt?: number;
-  /** A last line cut short by a crash: reported, not fatal. */
+  /** A line cut short by a crash: reported, not fatal (unless it is the anchored head's record). */
   tornTail: boolean;
   message: string;
+  /** Each thing found, in log order; empty when the log verifies. */
+  problems?: AuditProblem[];
+  /** Not a break, but worth knowing (e.g. the head was lost once and anchored again). */
+  warnings?: string[];
 }
 
 export interface AppInfo {

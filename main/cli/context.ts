@@ -2,6 +2,10 @@
 // dispatcher (so the CLI validates input exactly as the app does), and a typed `call`.
 import { dispatch } from '../host/dispatch';
 import { createHostServices, type HostServices } from '../host/services';
+import type { AuditLog } from '../store/audit-log';
+import { openAuditLog } from '../store/audit-trust';
+import { resolveHome } from '../store/home';
+import { EnvSecretStore } from '../store/secret-store';
 import type { Channel, Request, Response } from '../../shared/ipc-contract';
 import { FlipdeckError, type WireError } from '../../shared/errors';
 
@@ -31,6 +35,46 @@ export async function openContext(io: { out(t: string): void; err(t: string): vo
     },
     out: (text) => io.out(services.redact(text)),
     err: (text) => io.err(services.redact(text)),
+  };
+}
+
+/**
+ * Only the audit log, opened the way the host services open it (same key, same anchor): `audit
+ * --verify` must work when the rest of the home (the inventory) is damaged, and must not touch it.
+ */
+export interface AuditContext {
+  audit: AuditLog;
+  /** The full context, for what needs the inventory or a server (`--against`); closed by the caller's run. */
+  full(): Promise<CliContext>;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export async function openAuditContext(
+  io: { out(t: string): void; err(t: string): void },
+  onFull: (ctx: CliContext) => void,
+): Promise<AuditContext> {
+  const env = process.env;
+  // A lost or altered head, or a second key, is for verify to report, not for opening to paper over.
+  const { audit, warnings } = await openAuditLog({
+    home: resolveHome(env),
+    env,
+    secrets: new EnvSecretStore(env),
+    verifyOnly: true,
+  });
+  for (const w of warnings) io.err(`warning: ${w}`);
+  let full: Promise<CliContext> | undefined;
+  return {
+    audit,
+    full: () => {
+      full ??= openContext(io).then((ctx) => {
+        onFull(ctx);
+        return ctx;
+      });
+      return full;
+    },
+    out: io.out,
+    err: io.err,
   };
 }
 

@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { APP_VERSION } from '../host/version';
 import { Exit, exitCodeFor, type ExitCode } from './exit-codes';
-import { asWire, openContext, type CliContext } from './context';
+import { asWire, openAuditContext, openContext, type AuditContext, type CliContext } from './context';
 import { registerServerCommands, UsageError } from './commands/server';
 import { registerAuditCommand } from './commands/audit';
 import { registerDeployCommands } from './commands/deploy';
@@ -21,11 +21,13 @@ const stdio: CliIo = {
 
 export async function main(argv: string[], io: CliIo = stdio): Promise<ExitCode> {
   let code: ExitCode = Exit.ok;
-  const run = async (fn: (ctx: CliContext) => Promise<ExitCode>) => {
+  const runWith = async <C>(
+    open: (opened: (ctx: CliContext) => void) => Promise<C>,
+    fn: (ctx: C) => Promise<ExitCode>,
+  ) => {
     let ctx: CliContext | undefined;
     try {
-      ctx = await openContext(io);
-      code = await fn(ctx);
+      code = await fn(await open((c) => (ctx = c)));
     } catch (err) {
       // Through the context once it exists, so the error passes the redactor like any other output.
       const say = ctx?.err ?? io.err;
@@ -38,9 +40,17 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<ExitCode>
         code = exitCodeFor(wire);
       }
     } finally {
-      await ctx?.services.close();
+      await (ctx as CliContext | undefined)?.services.close();
     }
   };
+  const run = (fn: (ctx: CliContext) => Promise<ExitCode>) =>
+    runWith(async (opened) => {
+      const ctx = await openContext(io);
+      opened(ctx);
+      return ctx;
+    }, fn);
+  const runAudit = (fn: (ctx: AuditContext) => Promise<ExitCode>) =>
+    runWith((opened) => openAuditContext(io, opened), fn);
 
   const program = new Command('flipdeck')
     .description('Zero-downtime blue-green Odoo deploys over SSH')
@@ -48,7 +58,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<ExitCode>
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerServerCommands(program, run);
-  registerAuditCommand(program, run);
+  registerAuditCommand(program, run, runAudit);
   registerDeployCommands(program, run);
   registerRestoreCommand(program, run);
 

@@ -6,7 +6,8 @@ import type { EmitEvent, Handlers } from './dispatch';
 import { resolveHome } from '../store/home';
 import { InventoryStore } from '../store/inventory';
 import { EnvSecretStore, Redactor, type SecretStore } from '../store/secret-store';
-import { AuditLog, auditKey } from '../store/audit-log';
+import type { AuditLog } from '../store/audit-log';
+import { openAuditLog } from '../store/audit-trust';
 import { ConnectionPool } from '../remote/connection-pool';
 import { ServerSessions } from './servers/server-sessions';
 import { createHandlers } from './handlers';
@@ -26,6 +27,8 @@ export interface HostServices {
   /** Deploys, rollbacks and status of environments (the CLI calls these directly). */
   deployments: Deployments;
   environments: EnvironmentStore;
+  /** The audit log, keyed from the one source app and CLI share (store/audit-trust.ts). */
+  audit: AuditLog;
   /** Non-fatal warnings found at start-up (e.g. where the audit key lives), for the host to print. */
   warnings: string[];
   /** Every known secret, in each of its forms, replaced: for whatever a host prints outside the contract. */
@@ -47,16 +50,19 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
   const secrets = opts.secrets ?? new EnvSecretStore(env);
   const warnings: string[] = [];
 
-  const inventory = new InventoryStore(home);
-  await inventory.load();
-
-  // Secrets this process holds are redacted from the start; the ones resolved later join when read.
+  // The audit log first: it must open (and a first open of an older log move to the new key) whatever
+  // state the rest of the home is in.
+  // Secrets this process holds are redacted from the start (the audit key too); the ones resolved
+  // later join when read.
   const redactor = new Redactor();
   redactor.addFromEnvironment(env);
-  const key = await auditKey(secrets, env, home);
-  if (key.warning) warnings.push(key.warning);
-  redactor.add(key.key.toString('hex'));
-  const audit = new AuditLog({ path: `${home}/audit.log`, key: key.key, redactor });
+  const opened = await openAuditLog({ home, env, secrets, redactor });
+  warnings.push(...opened.warnings);
+  redactor.add(opened.key.key.toString('hex'));
+  const audit = opened.audit;
+
+  const inventory = new InventoryStore(home);
+  await inventory.load();
 
   const { emit, onEvent, close: closeBus } = eventBus(redactor);
 
@@ -94,6 +100,7 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
   return {
     handlers,
     warnings,
+    audit,
     deployments,
     environments,
     redact: (text) => redactor.redact(text),

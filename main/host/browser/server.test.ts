@@ -35,7 +35,11 @@ beforeAll(async () => {
   services = await createHostServices({
     home,
     transport: 'browser',
-    env: { FLIPDECK_AUDIT_KEY: 'ab'.repeat(32), DOCKER_HOST: 'unix:///nonexistent.sock' },
+    env: {
+      FLIPDECK_AUDIT_KEY: 'ab'.repeat(32),
+      FLIPDECK_AUDIT_DIR: `${home}-audit`,
+      DOCKER_HOST: 'unix:///nonexistent.sock',
+    },
   });
   host = await startBrowserHost({ services, rendererDir });
 });
@@ -464,6 +468,7 @@ describe('browser host survives hostile input', () => {
           ...process.env,
           FLIPDECK_HOME: mkdtempSync(path.join(os.tmpdir(), 'flipdeck-host-cli-')),
           FLIPDECK_AUDIT_KEY: 'ab'.repeat(32),
+          FLIPDECK_AUDIT_DIR: mkdtempSync(path.join(os.tmpdir(), 'flipdeck-host-cli-audit-')),
           DOCKER_HOST: 'unix:///nonexistent.sock',
           FLIPDECK_RENDERER_DIR: rendererDir,
           FLIPDECK_HOST_PORT: '0',

@@ -291,15 +291,18 @@ export class Deployments {
     const head = state.auditHeads[me];
     if (!head) return { ok: true, message: `${ref} holds no audit head of ${me} yet (no deploy from here)` };
     const local = await this.d.audit.macAt(head.seq);
-    return local === head.mac
-      ? {
-          ok: true,
-          message: `the local audit log matches the head ${me} left on ${ref} (record ${head.seq}, ${head.at})`,
-        }
-      : {
-          ok: false,
-          message: `the local audit log does not match the head ${me} left on ${ref} (record ${head.seq}, ${head.at}): it was rewritten or replaced since`,
-        };
+    if (local === head.mac)
+      return {
+        ok: true,
+        message: `the local audit log matches the head ${me} left on ${ref} (record ${head.seq}, ${head.at})`,
+      };
+    return {
+      ok: false,
+      message:
+        local === null
+          ? `the local audit log has no record ${head.seq}, the head ${me} left on ${ref} (${head.at}): records were removed, or the log was emptied or replaced, since`
+          : `record ${head.seq} of the local audit log is not the one ${me} left as its head on ${ref} (${head.at}): it was altered, or the log rewritten, since`,
+    };
   }
 
   async auditNote(action: string, server: string, environment: string, detail: Record<string, unknown>): Promise<void> {

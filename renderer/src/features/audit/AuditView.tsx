@@ -59,11 +59,15 @@ export function AuditView({ version }: { version: number }) {
     <div className="audit-view">
       <div className="dock-head">
         {verification ? (
-          <span className={`status status-${verification.ok ? 'ok' : 'bad'}`} data-testid="audit-chain">
+          <span
+            className={`status status-${verification.ok ? 'ok' : 'bad'}`}
+            data-testid="audit-chain"
+            title={verification.message}
+          >
             <span className="dot" aria-hidden="true" />
             {verification.ok
               ? `chain intact (${verification.records} records)`
-              : `chain broken at record ${verification.brokenAt}`}
+              : (verification.problems?.[0]?.message ?? `chain broken at record ${verification.brokenAt}`)}
           </span>
         ) : null}
         <form className="audit-filters" aria-label="Filter the audit history" onSubmit={(e) => e.preventDefault()}>
