@@ -203,6 +203,7 @@ async function run() {
   const work = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-bench-'));
   process.env.FLIPDECK_HOME = path.join(work, 'home');
   process.env.FLIPDECK_AUDIT_KEY = 'be'.repeat(32);
+  process.env.FLIPDECK_AUDIT_DIR = path.join(work, 'audit');
   const lab = (await import('../e2e/lab/lab')).readLabState();
   await cli(
     'server',

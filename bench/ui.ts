@@ -87,7 +87,12 @@ async function run() {
   const services = await createHostServices({
     home,
     transport: 'browser',
-    env: { ...process.env, FLIPDECK_HOME: home, FLIPDECK_AUDIT_KEY: 'ef'.repeat(32) },
+    env: {
+      ...process.env,
+      FLIPDECK_HOME: home,
+      FLIPDECK_AUDIT_KEY: 'ef'.repeat(32),
+      FLIPDECK_AUDIT_DIR: `${home}-audit`,
+    },
   });
   const call = async <T>(channel: string, request: unknown) => {
     const r = await dispatch(services.handlers, channel, request, { transport: 'test' });

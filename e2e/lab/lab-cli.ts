@@ -26,6 +26,7 @@ export async function labHome(prefix: string, over: { port?: number; host?: stri
   const work = mkdtempSync(path.join(os.tmpdir(), `flipdeck-${prefix}-`));
   process.env.FLIPDECK_HOME = path.join(work, 'home');
   process.env.FLIPDECK_AUDIT_KEY = 'ab'.repeat(32);
+  process.env.FLIPDECK_AUDIT_DIR = path.join(work, 'audit');
   process.env.FLIPDECK_TIMING = 'fast';
   const add = await cli([
     'server',

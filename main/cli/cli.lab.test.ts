@@ -36,6 +36,7 @@ const labArgs = () => [
 beforeEach(() => {
   process.env.FLIPDECK_HOME = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-cli-'));
   process.env.FLIPDECK_AUDIT_KEY = 'ef'.repeat(32);
+  process.env.FLIPDECK_AUDIT_DIR = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-cli-audit-'));
 });
 
 describe('flipdeck server …', () => {

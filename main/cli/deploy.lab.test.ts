@@ -55,6 +55,7 @@ async function foreignLock(holder: string, beat: Date) {
 beforeAll(async () => {
   process.env.FLIPDECK_HOME = path.join(work, 'home');
   process.env.FLIPDECK_AUDIT_KEY = 'cd'.repeat(32);
+  process.env.FLIPDECK_AUDIT_DIR = path.join(work, 'audit');
   process.env.FLIPDECK_TIMING = 'fast';
   await cleanEnv(ENV);
   const add = await cli([
