@@ -160,8 +160,10 @@ describe('flipdeck server add', { timeout: 30_000 }, () => {
   });
 
   it('a server that was added is not reported as failed when its audit record cannot be written', async () => {
-    mkdirSync(path.join(home, 'audit.log')); // every append now fails (EISDIR)
     const run = await withStubbedConnect(connected);
+    // Once the log is open (opening it checks it), every append fails (EISDIR).
+    rmSync(path.join(home, 'audit.log'), { force: true });
+    mkdirSync(path.join(home, 'audit.log'));
     expect(await serverAdd(run.ctx, 'web1', addOptions)).toBe(Exit.ok);
     expect(run.err()).toMatch(/warning: server.add was done, but the audit log could not record it/);
     expect(run.err()).toMatch(/added web1/);
