@@ -3,7 +3,8 @@
 // saved to its volume after every flip so a restarted edge comes back with the same live pool.
 import type Docker from 'dockerode';
 import { edgeAdminFor, type EdgeAdmin } from '../proxy/edge-admin';
-import { EDGE_STATE_DIR, renderEdgeConfig, type EdgeSpec } from '../proxy/haproxy-config';
+import { BACKENDS, EDGE_STATE_DIR, POOLS, renderEdgeConfig, type EdgeSpec } from '../proxy/haproxy-config';
+import { withServerPorts } from '../proxy/runtime-api';
 import { EDGE_CONFIG_DIR, edgeSpec } from '../odoo/container-specs';
 import { isDockerStatus, readContainerFile, writeContainerFile } from '../docker/archive';
 import { envNames } from '../core/names';
@@ -79,7 +80,13 @@ export class EdgeOps {
       return 'started';
     }
     if (current === config) return 'adopted';
-    await this.saveState();
+    // The new process reads each server's port from the saved state, not the config: save the ports
+    // the new config gives the bus servers (a pool whose server mode changed moves its bus port).
+    const busPorts = setup.spec.busPorts;
+    await this.saveState((backend, server) => {
+      const pool = POOLS.find((p) => server.startsWith(`${p}-`));
+      return backend === BACKENDS.websocket && pool ? busPorts[pool] : undefined;
+    });
     await audited(this.audit, 'edge.reload', ['docker', 'kill', '--signal', 'USR2', this.names.edge], async () => {
       await writeContainerFile(this.docker, existing.Id, EDGE_CONFIG_DIR, 'haproxy.cfg', config);
       await this.docker.getContainer(existing.Id).kill({ signal: 'SIGUSR2' });
@@ -89,8 +96,9 @@ export class EdgeOps {
   }
 
   /** Persists `show servers state` where `load-server-state-from-file` reads it at start-up. */
-  async saveState(): Promise<void> {
-    const state = await retryTransient(() => this.admin.serversState());
+  async saveState(portFor?: (backend: string, server: string) => number | undefined): Promise<void> {
+    const live = await retryTransient(() => this.admin.serversState());
+    const state = portFor ? withServerPorts(live, portFor) : live;
     await retryTransient(() => writeContainerFile(this.docker, this.names.edge, EDGE_STATE_DIR, 'server-state', state));
   }
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { renderEdgeConfig } from './haproxy-config';
-import { batch, frontendTotals, livePoolFrom, parseShowStat, poolStateCommands, setServerState } from './runtime-api';
+import {
+  batch,
+  frontendTotals,
+  livePoolFrom,
+  parseShowStat,
+  poolStateCommands,
+  setServerState,
+  withServerPorts,
+} from './runtime-api';
 
 const HEADER =
   '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,';
@@ -129,5 +137,25 @@ describe('runtime API', () => {
 
   it('rejects an answer that is not CSV', () => {
     expect(() => parseShowStat('Unknown command')).toThrow(/unexpected answer/);
+  });
+});
+
+describe('withServerPorts', () => {
+  const state = [
+    '1',
+    '# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port',
+    '3 odoo 1 blue-1 172.20.0.5 2 0 1 1 42 6 3 4 6 0 0 0 flipdeck-x-blue-1 8069 - 0 0 - - 0',
+    '4 odoo_ws 1 blue-1 172.20.0.5 2 0 1 1 42 1 0 0 0 0 0 0 flipdeck-x-blue-1 8069 - 0 0 - - 0',
+    '4 odoo_ws 2 green-1 172.20.0.6 2 1 1 1 42 1 0 0 0 0 0 0 flipdeck-x-green-1 8069 - 0 0 - - 0',
+    '',
+  ].join('\n');
+
+  it('replaces the saved port of the servers asked for, and only those', () => {
+    const out = withServerPorts(state, (be, srv) => (be === 'odoo_ws' && srv.startsWith('blue-') ? 8072 : undefined));
+    const lines = out.split('\n');
+    expect(lines[2]).toContain('flipdeck-x-blue-1 8069 -');
+    expect(lines[3]).toContain('flipdeck-x-blue-1 8072 -');
+    expect(lines[4]).toContain('flipdeck-x-green-1 8069 -');
+    expect(lines[0]).toBe('1');
   });
 });

@@ -129,3 +129,30 @@ export function assertCommandOk(command: string, answer: string): void {
     .find((l) => /^(No such|Unknown command|Require|Permission denied|.*not found)/i.test(l.trim()));
   if (bad) throw new FlipdeckError('internal', `the edge refused "${command}": ${bad.trim()}`);
 }
+
+/**
+ * `show servers state` with some servers' ports replaced. `load-server-state-from-file` restores each
+ * server's port from the saved state, not from the config: after a reload that moves a pool's bus
+ * port (its server mode changed), the saved state must carry the new port or the old one wins.
+ */
+export function withServerPorts(
+  state: string,
+  portFor: (backend: string, server: string) => number | undefined,
+): string {
+  const lines = state.split('\n');
+  const header = lines.find((l) => l.startsWith('#'));
+  if (!header) return state;
+  const cols = header.replace(/^#\s*/, '').split(/\s+/);
+  const [be, srv, port] = ['be_name', 'srv_name', 'srv_port'].map((c) => cols.indexOf(c));
+  if (be! < 0 || srv! < 0 || port! < 0) return state;
+  return lines
+    .map((line) => {
+      if (line.startsWith('#') || !line.trim() || /^\d+$/.test(line.trim())) return line;
+      const f = line.split(' ');
+      const wanted = portFor(f[be!]!, f[srv!]!);
+      if (wanted === undefined || f.length <= port!) return line;
+      f[port!] = String(wanted);
+      return f.join(' ');
+    })
+    .join('\n');
+}
