@@ -9,16 +9,17 @@ import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool, status } f
 const A = { name: 'twoa', port: 18_400 };
 const B = { name: 'twob', port: 18_401 };
 const W = { name: 'wstest', port: 18_402 };
+const WP = { name: 'wspre', port: 18_404 };
 let work = '';
 const MARKER = '/tmp/flipdeck-hostile-marker';
 
 beforeAll(async () => {
-  await Promise.all([cleanEnv(A.name), cleanEnv(B.name), cleanEnv(W.name)]);
+  await Promise.all([cleanEnv(A.name), cleanEnv(B.name), cleanEnv(W.name), cleanEnv(WP.name)]);
   work = await labHome('scenarios');
   rmSync(MARKER, { force: true });
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([cleanEnv(A.name), cleanEnv(B.name), cleanEnv(W.name)]);
+  await Promise.all([cleanEnv(A.name), cleanEnv(B.name), cleanEnv(W.name), cleanEnv(WP.name)]);
 }, 60_000);
 
 const edgeOf = (env: string) => labDocker.getContainer(envNames(env).edge).inspect();
@@ -114,9 +115,14 @@ describe('websockets through the edge', () => {
   // port, prefork on the gevent port (its HTTP workers answer /websocket with 500). The edge routes
   // each pool's bus to its own mode's port, so a mode change between deploys is a hitless reload.
   let lastFlip = 0;
-  async function acrossChange(run: () => Promise<{ code: number; err: string }>, from: string, to: string) {
+  async function acrossChange(
+    env: { name: string; port: number },
+    run: () => Promise<{ code: number; err: string }>,
+    from: string,
+    to: string,
+  ) {
     const messages: { worker: string; at: number }[] = [];
-    const ws = new WebSocket(`ws://127.0.0.1:${W.port}/websocket`);
+    const ws = new WebSocket(`ws://127.0.0.1:${env.port}/websocket`);
     const closed = new Promise<number>((resolve) => ws.addEventListener('close', () => resolve(Date.now())));
     ws.addEventListener('message', (e) =>
       messages.push({ worker: (JSON.parse(String(e.data)) as { worker: string }).worker, at: Date.now() }),
@@ -124,7 +130,7 @@ describe('websockets through the edge', () => {
     await new Promise(
       (resolve, reject) => (ws.addEventListener('open', resolve), ws.addEventListener('error', reject)),
     );
-    const load = steadyLoad(`http://127.0.0.1:${W.port}/web/login`, 2, 120_000);
+    const load = steadyLoad(`http://127.0.0.1:${env.port}/web/login`, 2, 120_000);
     lastFlip = 0;
     const r = await run();
     const hits = await load.stop();
@@ -135,9 +141,11 @@ describe('websockets through the edge', () => {
     const closedAt = await closed;
     expect(closedAt - flippedAt).toBeGreaterThanOrEqual(3500);
     expect(messages.some((m) => m.at > flippedAt + 2000)).toBe(true);
-    expect(new Set(messages.map((m) => m.worker.replace(/-\d+$/, '')))).toEqual(new Set([`flipdeck-wstest-${from}`]));
+    expect(new Set(messages.map((m) => m.worker.replace(/-\d+$/, '')))).toEqual(
+      new Set([`flipdeck-${env.name}-${from}`]),
+    );
     expect(hits.filter((h) => h.status !== 200)).toEqual([]);
-    const again = new WebSocket(`ws://127.0.0.1:${W.port}/websocket`);
+    const again = new WebSocket(`ws://127.0.0.1:${env.port}/websocket`);
     const first = await new Promise<string>(
       (resolve, reject) => (
         again.addEventListener('message', (e) => resolve(String(e.data))),
@@ -145,15 +153,15 @@ describe('websockets through the edge', () => {
       ),
     );
     again.close();
-    expect((JSON.parse(first) as { worker: string }).worker).toMatch(new RegExp(`^flipdeck-wstest-${to}-`));
+    expect((JSON.parse(first) as { worker: string }).worker).toMatch(new RegExp(`^flipdeck-${env.name}-${to}-`));
   }
 
-  const deploy = () =>
-    cli(['deploy', `lab/${W.name}`], (l) => {
+  const deploy = (env: { name: string }) => () =>
+    cli(['deploy', `lab/${env.name}`], (l) => {
       if (/^✓ flipping/.test(l)) lastFlip = Date.now();
     });
-  const rollback = () =>
-    cli(['rollback', `lab/${W.name}`], (l) => {
+  const rollback = (env: { name: string }) => () =>
+    cli(['rollback', `lab/${env.name}`], (l) => {
       if (/^✓ flipping/.test(l)) lastFlip = Date.now();
     });
 
@@ -161,25 +169,24 @@ describe('websockets through the edge', () => {
     await applyEnv(work, W.name, W.port, sourceDir(L, 'w1'), ['drain_timeout: 4s']);
     expect((await cli(['deploy', `lab/${W.name}`])).code).toBe(0);
     await applyEnv(work, W.name, W.port, sourceDir(L, 'w2'), ['drain_timeout: 4s']);
-    await acrossChange(deploy, 'blue', 'green');
+    await acrossChange(W, deploy(W), 'blue', 'green');
   }, 240_000);
 
-  it('prefork (workers: 2): on the gevent port across a deploy and a rollback; a mode switch is a hitless edge reload', async () => {
-    // green (threaded) is live; blue comes up in prefork: the edge reloads (hitless) to route each
-    // pool's bus to its own port. Websockets held by the old edge process reconnect within drain_timeout.
+  it('a change of server mode under a live pool is refused, naming both modes (the bus would move port)', async () => {
     await applyEnv(work, W.name, W.port, sourceDir(L, 'w3'), ['drain_timeout: 4s', 'workers: 2']);
-    const load = steadyLoad(`http://127.0.0.1:${W.port}/web/login`, 2, 120_000);
-    const switched = await deploy();
-    const hits = await load.stop();
-    expect(switched.code, switched.err).toBe(0);
-    expect(switched.err).toMatch(/the server mode changes \(workers 0 → 2\)/);
-    expect(switched.err).toMatch(/edge reloaded/);
-    expect(hits.filter((h) => h.status !== 200)).toEqual([]);
-    const inspect = await labDocker.getContainer(envNames(W.name).worker('blue', 1)).inspect();
+    const pre = await cli(['preflight', `lab/${W.name}`]);
+    expect(pre.code).toBe(1);
+    expect(pre.out).toMatch(/the live pool runs threaded \(workers 0\) and this deploy asks for prefork \(workers 2\)/);
+  });
+
+  it('prefork (workers: 2): on the gevent port across a deploy and a rollback', async () => {
+    // Its own environment: prefork from its first deploy.
+    await applyEnv(work, WP.name, WP.port, sourceDir(L, 'p1'), ['drain_timeout: 4s', 'workers: 2']);
+    expect((await cli(['deploy', `lab/${WP.name}`])).code).toBe(0);
+    const inspect = await labDocker.getContainer(envNames(WP.name).worker('blue', 1)).inspect();
     expect(inspect.Config.Cmd).toEqual(expect.arrayContaining(['--workers', '2']));
-    // Prefork on both pools from here: a deploy and a rollback, no reload, the socket drained like any.
-    await applyEnv(work, W.name, W.port, sourceDir(L, 'w4'), ['drain_timeout: 4s', 'workers: 2']);
-    await acrossChange(deploy, 'blue', 'green');
-    await acrossChange(rollback, 'green', 'blue');
-  }, 360_000);
+    await applyEnv(work, WP.name, WP.port, sourceDir(L, 'p2'), ['drain_timeout: 4s', 'workers: 2']);
+    await acrossChange(WP, deploy(WP), 'blue', 'green');
+    await acrossChange(WP, rollback(WP), 'green', 'blue');
+  }, 300_000);
 });

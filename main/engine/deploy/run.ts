@@ -5,6 +5,7 @@ import type { DeployProgress, Pool, StepId } from '../../../shared/deploy';
 import { otherPool } from '../../../shared/deploy';
 import type { Environment } from '../../../shared/environment';
 import { busPort, type DbConnection, type WorkerContext } from '../odoo/container-specs';
+import { modeChangeRefusal } from '../preflight/checks/server-mode';
 import { envNames } from '../core/names';
 import type { EdgeTiming } from '../proxy/haproxy-config';
 import { StateStore } from '../state/state-store';
@@ -22,6 +23,7 @@ import { realClock, type Clock } from '../core/clock';
 import type { AuditSink, ServerLink } from '../core/server-link';
 import { migrate } from './migration';
 import { historyEntry } from './history-entry';
+import { StepFailure } from './step-failure';
 
 export interface DeployTiming {
   readiness: ReadinessTiming;
@@ -200,11 +202,8 @@ export class DeployRun {
     if (!live || live === this.plan.target) return { blue: target, green: target };
     const running = (await this.pools.workers(live))[0];
     const livePort = busPort(running?.workers ?? 0, ports);
-    if (livePort !== target) {
-      this.notice(
-        `the server mode changes (workers ${running?.workers ?? 0} → ${e.workers}): the edge reloads to send the new pool's bus to port ${target}; websockets open now reconnect within drain_timeout`,
-      );
-    }
+    if (livePort !== target)
+      throw new StepFailure({ kind: 'refused', why: modeChangeRefusal(running?.workers ?? 0, e.workers) });
     return { [this.plan.target]: target, [live]: livePort } as Record<Pool, number>;
   }
 

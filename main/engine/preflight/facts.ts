@@ -93,6 +93,7 @@ export async function gatherServerFacts(
     installedModules: installed,
     liveModules: live,
     liveRunning: state.live !== null,
+    liveWorkers: await liveWorkersOf(t, state.live),
     publicPort,
     baseImage: base,
     ...over,
@@ -205,4 +206,18 @@ export async function basicChecks(t: PreflightTarget, now = Date.now()): Promise
       lock ? { holder: lock.holder, since: lock.since, live: lockVerdict(lock, now, thisProcess()).live } : null,
     ),
   ];
+}
+
+/** The `workers` the live pool runs, from its workers' label (absent: started before Flipdeck passed it, so 0). */
+async function liveWorkersOf(t: PreflightTarget, live: string | null): Promise<number | null> {
+  if (!live) return null;
+  const list = await t.link.docker
+    .listContainers({
+      all: true,
+      filters: { label: [`${LABEL.environment}=${t.environment.name}`, `${LABEL.role}=web`, `${LABEL.pool}=${live}`] },
+    })
+    .catch(() => null);
+  const label = list?.[0]?.Labels[LABEL.workers];
+  if (!list || list.length === 0) return null;
+  return label !== undefined && /^\d+$/.test(label) ? Number(label) : 0;
 }

@@ -379,3 +379,17 @@ describe('server mode', () => {
     });
   });
 });
+
+describe('server mode change', () => {
+  it('refuses moving the live pool between threaded and prefork (the bus would change port), and allows N → M prefork', () => {
+    const base = { httpPort: 8069, geventPort: 8072, edgeServerTimeoutMs: 600_000, conf: null };
+    expect(serverModeCheck({ ...base, workers: 2, liveWorkers: 0 })).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining(
+        'the live pool runs threaded (workers 0) and this deploy asks for prefork (workers 2)',
+      ),
+    });
+    expect(serverModeCheck({ ...base, workers: 4, liveWorkers: 2 }).status).toBe('pass');
+    expect(serverModeCheck({ ...base, workers: 0, liveWorkers: null }).status).toBe('pass');
+  });
+});

@@ -68,6 +68,7 @@ async function odooPreflight(
     ),
     safe('server_mode', () =>
       serverModeCheck({
+        liveWorkers: facts.liveWorkers ?? null,
         workers: e.workers,
         conf: src?.conf ?? null,
         httpPort: e.http_port,

@@ -21,6 +21,8 @@ export interface ServerFacts {
   installedModules: Set<string> | null;
   liveModules: ModuleStamp | null;
   liveRunning: boolean;
+  /** The server mode (Odoo `workers`) the live pool's workers run; null when nothing is live or it cannot tell. */
+  liveWorkers?: number | null;
   publicPort: { fromServer: boolean | null; fromHere: boolean | null };
   /** The image the build starts FROM (or the prebuilt image) against its registry; null when there is none. */
   baseImage: BaseImageFacts | null;

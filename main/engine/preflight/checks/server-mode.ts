@@ -11,7 +11,22 @@ import type { OdooConf } from '../source-facts';
 
 export const ODOO_DEFAULT_LIMIT_TIME_REAL_S = 120;
 
+/**
+ * Changing the server mode moves the live pool's bus to another port. Done by an edge reload, the
+ * reloaded edge left the new pool's bus servers in maintenance (the saved runtime state and the
+ * config's `disabled` disagree), so websockets got 503: refused until the edge can move it safely.
+ */
+export function modeChangeRefusal(liveWorkers: number, workers: number): string {
+  const name = (n: number) => (n > 0 ? `prefork (workers ${n})` : 'threaded (workers 0)');
+  return `the live pool runs ${name(liveWorkers)} and this deploy asks for ${name(workers)}: the bus (/websocket) would move to another port under the edge, which Flipdeck does not do yet without losing live notifications`;
+}
+
+export const MODE_CHANGE_FIX =
+  'keep workers as the live pool runs it; to change the mode, remove the environment (its edge and pools) and deploy it again, a short outage';
+
 export interface ServerModeInputs {
+  /** The server mode the live pool runs (from its workers), or null when nothing is live. */
+  liveWorkers?: number | null;
   workers: number;
   conf: OdooConf | null;
   httpPort: number;
@@ -25,6 +40,9 @@ export function serverModeCheck(i: ServerModeInputs): PreflightCheck {
     i.workers > 0
       ? `prefork: ${i.workers} HTTP workers and a gevent process serving the bus (/websocket) on ${i.geventPort}`
       : `threaded (workers 0, as the stock image runs): HTTP and the bus (/websocket) on ${i.httpPort}, nothing on ${i.geventPort}`;
+  const live = i.liveWorkers ?? null;
+  if (live !== null && live > 0 !== i.workers > 0)
+    return { id, status: 'fail', message: modeChangeRefusal(live, i.workers), fix: MODE_CHANGE_FIX };
   const confWorkers = i.conf?.workers;
   if (confWorkers !== undefined && confWorkers !== i.workers) {
     return {
