@@ -263,6 +263,11 @@ export const environmentSchema = z
       .string()
       .regex(/^(1[4-9])\.0$/, 'must be 14.0 … 19.0')
       .optional(),
+    /**
+     * Load Odoo's demo data when modules are installed (training copies only). Off: every `-i` Flipdeck
+     * runs passes --without-demo=all (14.0–18.0; 19.0 loads none unless --with-demo).
+     */
+    demo: z.boolean().default(false),
     /** How a schema-changing deploy runs its module update: beside the live pool, or behind a 503 page. */
     update_mode: z.enum(['online', 'cutover']).default('online'),
     /** Rehearse a module update on a copy of the database first (only a passing rehearsal goes on). */

@@ -113,12 +113,17 @@ export async function cleanEnv(env: string) {
 
 /** A query in the environment's managed database (psql in its container, with its own password). */
 export async function envSql(env: string, query: string): Promise<string> {
-  const db = labDocker.getContainer(envNames(env).db);
-  const password = (await db.inspect()).Config.Env.find((e) => e.startsWith('POSTGRES_PASSWORD='))!.slice(
+  return containerSql(envNames(env).db, 'odoo', env, query);
+}
+
+/** A query through psql inside a PostgreSQL container, as `user`, with the container's own password. */
+export async function containerSql(container: string, user: string, db: string, query: string): Promise<string> {
+  const c = labDocker.getContainer(container);
+  const password = (await c.inspect()).Config.Env.find((e) => e.startsWith('POSTGRES_PASSWORD='))!.slice(
     'POSTGRES_PASSWORD='.length,
   );
-  const exec = await db.exec({
-    Cmd: ['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', env, '-tAc', query],
+  const exec = await c.exec({
+    Cmd: ['psql', '-h', '127.0.0.1', '-U', user, '-d', db, '-tAc', query],
     Env: [`PGPASSWORD=${password}`],
     AttachStdout: true,
     AttachStderr: true,

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabState } from './lab';
 import { ADDONS, StandinKit } from './standin-kit';
+import { browserLogin } from './odoo-login';
 
 const kit = new StandinKit(readLabState(), 'standin');
 const DB = ['-d', 'shop'];
@@ -61,22 +62,16 @@ describe('Odoo stand-in', () => {
     const a = await kit.worker('blue-1', [...DB], { env: ['STANDIN_BOOT_SECONDS=0'], volume });
     const b = await kit.worker('green-1', [...DB], { env: ['STANDIN_BOOT_SECONDS=0'], volume });
     await kit.waitForLog(b.container, /Registry loaded/, 10_000);
-    const login = await get(`${a.url}/web/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ login: 'admin', password: 'admin' }),
-    });
+    const login = await browserLogin(a.url, 'admin', 'admin');
     expect(login.status).toBe(303);
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = login.cookie!;
     const info = await get(`${b.url}/web/session/get_session_info`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },
       body: '{"id":1}',
     });
     expect(JSON.parse(info.body)).toMatchObject({ result: { username: 'admin', db: 'shop' } });
-    const wrong = await get(`${a.url}/web/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ login: 'admin', password: 'nope' }),
-    });
+    const wrong = await browserLogin(a.url, 'admin', 'nope');
     expect(wrong.body).toContain('Wrong login/password');
   });
 

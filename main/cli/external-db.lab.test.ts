@@ -1,18 +1,23 @@
 // An external database (a DSN whose password is a secret) against the lab: a PostgreSQL the test runs
-// itself beside the environment. Flipdeck runs no database of its own, initialises the empty one once,
-// and the password never reaches the local audit log.
+// itself beside the environment. Flipdeck runs no database of its own, initialises the empty one once
+// (without demo data unless the environment asks), refuses one owned by another role (Odoo would not
+// serve it), and the password never reaches the local audit log.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envNames } from '../engine/core/names';
 import { sourceDir } from '../../e2e/lab/lab-deploy';
-import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool } from '../../e2e/lab/lab-cli';
+import { L, applyEnv, cleanEnv, cli, containerSql, labDocker, labHome, servingPool } from '../../e2e/lab/lab-cli';
 
 const ENV = 'extdb';
 const PORT = 18_700;
+const OWN = 'extown';
+const OWN_PORT = 18_710;
 const PG = 'flipdeck-test-extpg';
 const PASSWORD = 'ext-Secret-pw-4711';
 let work = '';
+
+const pgSql = (db: string, query: string) => containerSql(PG, 'odoo_ext', db, query);
 
 async function removePg() {
   await labDocker
@@ -24,6 +29,7 @@ async function removePg() {
 beforeAll(async () => {
   await removePg();
   await cleanEnv(ENV);
+  await cleanEnv(OWN);
   work = await labHome('extdb');
   // "External": not Flipdeck's. It sits on the environment's network under its own name.
   await labDocker.createNetwork({ Name: envNames(ENV).network, Driver: 'bridge' });
@@ -46,6 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.FLIPDECK_SECRET_EXTDB_PW;
   await cleanEnv(ENV);
+  await cleanEnv(OWN);
   await removePg();
 }, 60_000);
 
@@ -68,6 +75,9 @@ describe('external database', () => {
     expect(first.code, first.err).toBe(0);
     expect(first.err).toMatch(/initialising database clientdb/);
     expect(await servingPool(PORT)).toBe('blue');
+    // A production database gets no demo data: no demo/portal users, base installed without demo.
+    expect(await pgSql('clientdb', "SELECT count(*) FROM res_users WHERE login IN ('demo', 'portal')")).toBe('0');
+    expect(await pgSql('clientdb', "SELECT demo FROM ir_module_module WHERE name = 'base'")).toBe('f');
     await expect(labDocker.getContainer(envNames(ENV).db).inspect()).rejects.toMatchObject({ statusCode: 404 });
     await applyEnv(work, ENV, PORT, sourceDir(L, 'x2'), [
       'db:',
@@ -88,5 +98,44 @@ describe('external database', () => {
     ];
     for (const f of files) expect(readFileSync(f, 'utf8')).not.toContain(PASSWORD);
     expect((await cli(['audit', '--verify'])).code).toBe(0);
+  }, 240_000);
+});
+
+describe('an external database owned by another role', () => {
+  const ownEnv = [
+    'db:',
+    '  host: extpg',
+    '  user: odoo_ext',
+    '  name: trainingdb',
+    '  password: {secret: extdb_pw}',
+    'demo: true',
+  ];
+
+  it('is refused before the edge or any worker starts, saying what to run; once owned, it deploys (with demo data, as asked)', async () => {
+    process.env.FLIPDECK_SECRET_EXTDB_PW = PASSWORD;
+    await labDocker.createNetwork({ Name: envNames(OWN).network, Driver: 'bridge' });
+    await labDocker
+      .getNetwork(envNames(OWN).network)
+      .connect({ Container: PG, EndpointConfig: { Aliases: ['extpg'] } });
+    await pgSql('postgres', 'CREATE ROLE dba');
+    await pgSql('postgres', 'CREATE DATABASE trainingdb OWNER dba');
+    await applyEnv(work, OWN, OWN_PORT, sourceDir(L, 'x1'), ownEnv);
+    const refused = await cli(['deploy', `lab/${OWN}`]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toMatch(/trainingdb is owned by the role dba, but Odoo connects as odoo_ext/);
+    expect(refused.err).toContain('ALTER DATABASE "trainingdb" OWNER TO "odoo_ext"');
+    const started = await labDocker.listContainers({
+      all: true,
+      filters: { label: [`io.flipdeck.environment=${OWN}`] },
+    });
+    expect(started.map((c) => c.Labels['io.flipdeck.role'])).not.toContain('web');
+    await expect(labDocker.getContainer(envNames(OWN).edge).inspect()).rejects.toMatchObject({ statusCode: 404 });
+
+    await pgSql('postgres', 'ALTER DATABASE trainingdb OWNER TO odoo_ext');
+    const ok = await cli(['deploy', `lab/${OWN}`]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.err).toMatch(/initialising database trainingdb .*with demo data/);
+    expect(await servingPool(OWN_PORT)).toBe('blue');
+    expect(await pgSql('trainingdb', "SELECT count(*) FROM res_users WHERE login IN ('demo', 'portal')")).toBe('2');
   }, 240_000);
 });

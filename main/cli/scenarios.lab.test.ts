@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envNames } from '../engine/core/names';
 import { sourceDir, steadyLoad } from '../../e2e/lab/lab-deploy';
 import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool, status } from '../../e2e/lab/lab-cli';
+import { browserLogin } from '../../e2e/lab/odoo-login';
 
 const A = { name: 'twoa', port: 18_400 };
 const B = { name: 'twob', port: 18_401 };
@@ -67,14 +68,10 @@ describe('two environments on one server', () => {
 describe('the edge', () => {
   it('is adopted by the next deploy (same container, no reload), and a login survives the flip', async () => {
     const before = await edgeOf(A.name);
-    const login = await fetch(`http://127.0.0.1:${A.port}/web/login`, {
-      method: 'POST',
-      body: new URLSearchParams({ login: 'admin', password: 'admin' }),
-      redirect: 'manual',
-    });
+    const login = await browserLogin(`http://127.0.0.1:${A.port}`, 'admin', 'admin');
     expect(login.status).toBe(303);
-    const cookie = /session_id=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0];
-    expect(cookie).toBeDefined();
+    const cookie = login.cookie;
+    expect(cookie).toBeTruthy();
     await applyEnv(work, A.name, A.port, sourceDir(L, 'a2'));
     const r = await cli(['deploy', `lab/${A.name}`]);
     expect(r.code, r.err).toBe(0);

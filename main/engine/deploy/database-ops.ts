@@ -9,6 +9,7 @@ import { audited, type AuditSink, type ServerLink } from '../core/server-link';
 import { StepFailure } from './step-failure';
 import { forceRemove, startIfStopped } from '../docker/containers';
 import { retry } from '../../../shared/retry';
+import { demoArgs, imageOdooMajor } from '../odoo/demo-data';
 
 export class DatabaseOps {
   constructor(
@@ -40,10 +41,17 @@ export class DatabaseOps {
     });
   }
 
-  /** Asks PostgreSQL (psql from the Odoo image, as the stock image ships it) whether Odoo's tables exist. */
+  /**
+   * Asks PostgreSQL (psql from the Odoo image, as the stock image ships it) whether Odoo's tables
+   * exist, and who owns the database. Odoo serves only databases its role owns once a dbfilter is set
+   * (odoo/service/db.py list_dbs: datdba = current_user), and Flipdeck sets one (^name$) so the
+   * project's odoo.conf cannot change which database is served; a database owned by another role
+   * would send every request to the database selector, so it is refused here, saying what to run.
+   */
   async holdsOdoo(ctx: WorkerContext): Promise<boolean> {
     const db = ctx.db;
-    const sql = "SELECT count(*) FROM pg_tables WHERE tablename = 'ir_module_module'";
+    const sql =
+      "SELECT pg_get_userbyid(datdba), current_user, (SELECT count(*) FROM pg_tables WHERE tablename = 'ir_module_module') FROM pg_database WHERE datname = current_database()";
     const command = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tAc', sql];
     // A managed PostgreSQL that has just been created may still be starting: retry only that.
     const starting = /could not connect|starting up|Connection refused|timeout expired/i;
@@ -61,7 +69,13 @@ export class DatabaseOps {
         retryResult: (out) => out.exitCode !== 0 && starting.test(out.output),
       },
     );
-    if (r.exitCode === 0) return r.output.trim().split('\n').pop()?.trim() === '1';
+    if (r.exitCode === 0) {
+      const [owner, role, tables] = (r.output.trim().split('\n').pop() ?? '').split('|').map((x) => x.trim());
+      if (owner && role && owner !== role)
+        throw new StepFailure({ kind: 'refused', why: ownerRefusal(db.name, owner, role) });
+      return tables === '1';
+    }
+    // Odoo's -i base creates a missing database, owned by the role it connects as.
     if (/database "[^"]+" does not exist/.test(r.output)) return false;
     throw new StepFailure({
       kind: 'command',
@@ -73,8 +87,12 @@ export class DatabaseOps {
 
   /** Odoo's own `-i base` creates and initialises the database, as a one-off run. */
   async initialise(ctx: WorkerContext): Promise<void> {
-    this.log(`initialising database ${ctx.db.name} (odoo -i base --stop-after-init)`);
-    const argv = ['--database', ctx.db.name, '-i', 'base', '--stop-after-init', '--no-http'];
+    const version = await imageOdooMajor(this.link.docker, ctx.image, ctx.env.odoo_version);
+    const demo = demoArgs(version.major, ctx.env.demo);
+    const argv = ['--database', ctx.db.name, '-i', 'base', ...demo, '--stop-after-init', '--no-http'];
+    this.log(
+      `initialising database ${ctx.db.name} (odoo ${argv.slice(2).join(' ')}; ${ctx.env.demo ? 'with' : 'without'} demo data, Odoo version from ${version.from})`,
+    );
     const r = await this.pools.runOnce(ctx, 'init', argv, Math.max(60_000, ctx.env.ready_timeout));
     for (const line of r.output.split('\n').slice(-20)) if (line) this.log(line);
     if (r.exitCode !== 0)
@@ -85,4 +103,13 @@ export class DatabaseOps {
         stderr: r.output.split('\n').slice(-30).join('\n'),
       });
   }
+}
+
+/** What to change when the database belongs to another role (nothing was started). */
+export function ownerRefusal(name: string, owner: string, role: string): string {
+  return (
+    `the database ${name} is owned by the role ${owner}, but Odoo connects as ${role}: Odoo lists only the databases ` +
+    `its role owns (odoo/service/db.py list_dbs), so every page would go to the database selector. ` +
+    `Run, as ${owner} or a superuser: ALTER DATABASE "${name}" OWNER TO "${role}"; — or connect as ${owner} (db.user). No edge or Odoo worker was started.`
+  );
 }

@@ -17,6 +17,7 @@ import { audited, type AuditSink } from '../core/server-link';
 import { StepFailure } from './step-failure';
 import { INSTALLED_MODULES_SQL, parseModuleNames } from '../odoo/addons';
 import { shortScript } from '../core/server-link';
+import { demoArgs, imageOdooMajor } from '../odoo/demo-data';
 
 /** Backups live in the data volume beside the filestore they belong with. */
 export const BACKUP_DIR = '/var/lib/odoo/flipdeck-backups';
@@ -119,11 +120,15 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
   r.log(`database backed up to ${backup} (keeping the last ${e.backups_keep})`);
   r.emit({ kind: 'migration', deploy, changes: summary, backup });
 
+  // Every -i says whether to load demo data (the environment's `demo`), never Odoo's default.
+  const demo = summary.install.length
+    ? demoArgs((await imageOdooMajor(r.docker, ctx.image, e.odoo_version)).major, e.demo)
+    : [];
   const updateArgs = (database: string) => [
     '--database',
     database,
     ...(changes.update.length ? ['-u', changes.update.join(',')] : []),
-    ...(summary.install.length ? ['-i', summary.install.join(',')] : []),
+    ...(summary.install.length ? ['-i', summary.install.join(','), ...demo] : []),
     '--stop-after-init',
     '--no-http',
   ];

@@ -166,6 +166,10 @@ export class DeployRun {
       this.log('green_starting', l),
     );
     if (e.db === 'managed') await database.ensureManaged(e.name, this.o.images.postgres, db);
+    this.ctx = await this.context(db);
+    // A first deploy initialises the database, managed or external, only when it holds no Odoo yet;
+    // asked before the edge starts, so a database Odoo could not serve stops the deploy first.
+    const fresh = this.state.live === null && !(await database.holdsOdoo(this.ctx));
     const how = await this.edge.ensure({
       spec: {
         env: e.name,
@@ -184,10 +188,8 @@ export class DeployRun {
     this.log('green_starting', `edge ${how}`);
     // A new edge beside a live pool (someone removed the old one): put the live pool back first.
     if (how === 'created' && this.state.live) await this.edge.admin.setPool(this.state.live, 'ready');
-    this.ctx = await this.context(db);
     await this.store.update((s) => recordHistory(s, this.history('running')));
-    // A first deploy initialises the database, managed or external, only when it holds no Odoo yet.
-    if (this.state.live === null && !(await database.holdsOdoo(this.ctx))) await database.initialise(this.ctx);
+    if (fresh) await database.initialise(this.ctx);
   }
 
   /**

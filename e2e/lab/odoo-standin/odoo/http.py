@@ -10,7 +10,7 @@ def route(route=None, **kw):
     paths = route if isinstance(route, list) else [route]
 
     def decorator(fn):
-        fn._standin_routing = {'paths': paths, 'type': kw.get('type', 'http'), 'auth': kw.get('auth', 'user'), 'methods': kw.get('methods')}
+        fn._standin_routing = {'paths': paths, 'type': kw.get('type', 'http'), 'auth': kw.get('auth', 'user'), 'methods': kw.get('methods'), 'csrf': kw.get('csrf', True)}
         return fn
     return decorator
 

@@ -3,15 +3,17 @@ import argparse
 import configparser
 import os
 
+import odoo.release
+
 DEFAULTS = {
     'addons_path': '', 'data_dir': os.path.expanduser('~/.local/share/Odoo'), 'db_host': None, 'db_port': 5432,
     'db_user': None, 'db_password': None, 'db_name': None, 'dbfilter': '', 'http_port': 8069, 'gevent_port': 8072,
     'http_enable': True, 'http_interface': '', 'workers': 0, 'max_cron_threads': 2, 'proxy_mode': False,
     'init': '', 'update': '', 'stop_after_init': False, 'limit_memory_hard': 2684354560, 'limit_memory_soft': 2147483648,
-    'limit_time_real': 120, 'without_demo': False, 'log_level': 'info', 'server_wide_modules': 'base,web', 'list_db': True,
+    'limit_time_real': 120, 'without_demo': False, 'with_demo': False, 'log_level': 'info', 'server_wide_modules': 'base,web', 'list_db': True,
 }
 INT_KEYS = {'db_port', 'http_port', 'gevent_port', 'workers', 'max_cron_threads', 'limit_memory_hard', 'limit_memory_soft', 'limit_time_real'}
-BOOL_KEYS = {'http_enable', 'proxy_mode', 'stop_after_init', 'list_db'}
+BOOL_KEYS = {'with_demo', 'http_enable', 'proxy_mode', 'stop_after_init', 'list_db'}
 
 
 def parser():
@@ -39,7 +41,13 @@ def parser():
     a('--limit-memory-hard', dest='limit_memory_hard', type=int)
     a('--limit-memory-soft', dest='limit_memory_soft', type=int)
     a('--limit-time-real', dest='limit_time_real', type=int)
-    a('--without-demo', dest='without_demo')
+    # Demo data (odoo/tools/config.py): 14.0-18.0 load it unless --without-demo (a value: 'all' or
+    # module names); 19.0 inverts it, loading it only with --with-demo.
+    if odoo.release.major_version >= 19:
+        a('--with-demo', dest='with_demo', action='store_true', default=None)
+    else:
+        a('--without-demo', dest='without_demo')
+    a('--version', action='version', version='Odoo Server %s' % odoo.release.version)
     a('--log-level', dest='log_level')
     a('--load', dest='server_wide_modules')
     return p
@@ -54,8 +62,13 @@ def load(argv):
         cp.read(path)
         if cp.has_section('options'):
             for key, value in cp.items('options'):
-                if value in ('False', 'false', 'None', ''):
-                    value = False if key in BOOL_KEYS else (None if value in ('None', '') and key not in DEFAULTS else value)
+                # configmanager.load(): 'True'/'False' become booleans for every key, not only flags.
+                if value in ('True', 'true'):
+                    value = True
+                elif value in ('False', 'false'):
+                    value = False
+                elif value in ('None', ''):
+                    value = False if key in BOOL_KEYS else None
                 key = {'longpolling_port': 'gevent_port', 'db_filter': 'dbfilter'}.get(key, key)
                 conf[key] = value
     for key, value in vars(args).items():

@@ -4,6 +4,7 @@ import hashlib
 import logging
 import os
 import re
+import uuid
 
 import psycopg2
 import psycopg2.extensions
@@ -24,24 +25,52 @@ def server_ok(conf):
 
 
 def list_dbs(conf):
+    """odoo/service/db.py list_dbs (force=True, as request routing calls it): with --database and no
+    dbfilter, the --database names as given; otherwise only the databases the connecting role OWNS
+    (datdba = current_user), so a database owned by another role is never listed."""
+    if not conf.get('dbfilter') and conf.get('db_name'):
+        return sorted(n.strip() for n in str(conf['db_name']).split(','))
     with connect(conf, 'postgres') as c, c.cursor() as cr:
-        cr.execute("SELECT datname FROM pg_database WHERE datistemplate = false AND datname NOT IN ('postgres') ORDER BY datname")
+        cr.execute("""SELECT datname FROM pg_database
+                       WHERE datdba = (SELECT usesysid FROM pg_user WHERE usename = current_user)
+                         AND NOT datistemplate AND datallowconn AND datname NOT IN ('postgres', 'template0')
+                       ORDER BY datname""")
         return [r[0] for r in cr.fetchall()]
 
 
 def db_filter(conf, dbs, host):
-    """Odoo's http.db_filter: %h is the host without port, %d its first label; -d restricts the list."""
-    h = (host or '').partition(':')[0]
-    d = h.partition('.')[0]
-    if h.startswith('www.') and d == 'www':
-        d = h.split('.')[1]
+    """odoo/http.py db_filter: with dbfilter, %h is the host without port and without a leading
+    'www.', %d its first label, and --database plays no part; without it, --database intersects."""
     if conf.get('dbfilter'):
-        pattern = conf['dbfilter'].replace('%h', re.escape(h)).replace('%d', re.escape(d))
-        dbs = [db for db in dbs if re.match(pattern, db)]
+        h = (host or '').partition(':')[0]
+        if h.startswith('www.'):
+            h = h[4:]
+        d = h.partition('.')[0]
+        pattern = re.compile(conf['dbfilter'].replace('%h', re.escape(h)).replace('%d', re.escape(d)))
+        return [db for db in dbs if pattern.match(db)]
     if conf.get('db_name'):
-        names = [n.strip() for n in str(conf['db_name']).split(',')]
-        dbs = [db for db in dbs if db in names]
-    return dbs
+        names = {n.strip() for n in str(conf['db_name']).split(',')}
+        return sorted(names.intersection(dbs))
+    return list(dbs)
+
+
+def get_param(conf, dbname, key):
+    with connect(conf, dbname) as c, c.cursor() as cr:
+        cr.execute('SELECT value FROM ir_config_parameter WHERE key = %s', (key,))
+        row = cr.fetchone()
+        return row[0] if row else None
+
+
+def guess_base_url(conf, dbname, base):
+    """res_users.authenticate: after an administrator logs in, web.base.url = the request's root,
+    unless web.base.url.freeze is set."""
+    with connect(conf, dbname) as c, c.cursor() as cr:
+        cr.execute("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url.freeze'")
+        row = cr.fetchone()
+        if row and row[0]:  # get_param returns the text: any value at all freezes it
+            return
+        cr.execute("""INSERT INTO ir_config_parameter (key, value) VALUES ('web.base.url', %s)
+                      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value""", (base,))
 
 
 def create_database(conf, name):
@@ -68,9 +97,13 @@ def check_password(password, stored):
 def init_schema(cr):
     cr.execute('''
         CREATE TABLE IF NOT EXISTS res_users (id serial PRIMARY KEY, login varchar UNIQUE NOT NULL, password varchar, active boolean DEFAULT true);
-        CREATE TABLE IF NOT EXISTS ir_module_module (name varchar PRIMARY KEY, latest_version varchar, state varchar, write_date timestamp DEFAULT now());
+        CREATE TABLE IF NOT EXISTS ir_module_module (name varchar PRIMARY KEY, latest_version varchar, state varchar, demo boolean DEFAULT false, write_date timestamp DEFAULT now());
+        CREATE TABLE IF NOT EXISTS ir_config_parameter (key varchar PRIMARY KEY, value text NOT NULL);
         CREATE TABLE IF NOT EXISTS flipdeck_cron_heartbeat (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), hostname varchar, pool varchar);
     ''')
+    # base/data/ir_config_parameter_data.xml and res_config's defaults: a per-database secret (CSRF
+    # tokens) and web.base.url as base installs it, http://localhost:8069.
+    cr.execute("INSERT INTO ir_config_parameter (key, value) VALUES ('database.secret', %s), ('web.base.url', 'http://localhost:8069') ON CONFLICT DO NOTHING", (str(uuid.uuid4()),))
     cr.execute('SELECT 1 FROM res_users WHERE login = %s', ('admin',))
     if not cr.fetchone():
         cr.execute('INSERT INTO res_users (login, password) VALUES (%s, %s)', ('admin', hash_password('admin')))

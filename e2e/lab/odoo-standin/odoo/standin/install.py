@@ -3,6 +3,8 @@
 import importlib
 import logging
 
+import odoo.release
+
 from . import db
 from .modules import full_version
 
@@ -30,6 +32,35 @@ def closure(names, loaded):
     return out
 
 
+def demo_asked(conf, to_init, fresh):
+    """The modules this run loads demo data for (tools.config['demo']), as odoo/tools/config.py and
+    odoo/modules/loading.py load_modules() decide it: the -i list, and 'all' when the database is
+    being initialised — unless --without-demo (14.0-18.0); 19.0 asks for it with --with-demo."""
+    if odoo.release.major_version >= 19:
+        wanted = bool(conf.get('with_demo'))
+    else:
+        wanted = not conf.get('without_demo')
+    if not wanted:
+        return set()
+    return set(to_init) | ({'all'} if fresh else set())
+
+
+def should_have_demo(name, loaded, asked, dbdemo):
+    """odoo/modules/graph.py Node.should_have_demo(): asked for, and every module it depends on has
+    demo data (a database created without demo never gets any from a later -i)."""
+    if name not in asked and 'all' not in asked:
+        return False
+    return all(dbdemo.get(dep, False) for dep in loaded[name].get('depends', []))
+
+
+def load_demo(cr, name):
+    """What base's demo data does that matters in production: users with known passwords
+    (base/data/res_users_demo.xml: demo/demo, portal/portal)."""
+    if name == 'base':
+        for login in ('demo', 'portal'):
+            cr.execute('INSERT INTO res_users (login, password) VALUES (%s, %s) ON CONFLICT (login) DO NOTHING', (login, db.hash_password(login)))
+
+
 def run(conf, loaded, to_init, to_update):
     dbname = str(conf['db_name']).split(',')[0]
     wanted = [n for n in to_init + to_update if n != 'all']
@@ -54,12 +85,21 @@ def run(conf, loaded, to_init, to_update):
             ignored = [n for n in to_update if n in loaded and n not in installed]
             if ignored:
                 _logger.warning('module(s) not installed, -u ignored: %s', ', '.join(ignored))
+        asked = demo_asked(conf, to_init, fresh)
+        cr.execute('SELECT name, demo FROM ir_module_module')
+        dbdemo = dict(cr.fetchall())
         for name in init + [n for n in update if n not in init]:
             version = full_version(loaded[name])
             action = 'updating' if name in installed else 'installing'
             _logger.info('%s module %s %s', action, name, version)
-            cr.execute('''INSERT INTO ir_module_module (name, latest_version, state, write_date) VALUES (%s, %s, 'installed', now())
-                          ON CONFLICT (name) DO UPDATE SET latest_version = EXCLUDED.latest_version, state = 'installed', write_date = now()''', (name, version))
+            demo = dbdemo.get(name, False)
+            if action == 'installing' and should_have_demo(name, loaded, asked, dbdemo):
+                _logger.info('Module %s: loading demo', name)
+                load_demo(cr, name)
+                demo = True
+            dbdemo[name] = demo
+            cr.execute('''INSERT INTO ir_module_module (name, latest_version, state, demo, write_date) VALUES (%s, %s, 'installed', %s, now())
+                          ON CONFLICT (name) DO UPDATE SET latest_version = EXCLUDED.latest_version, state = 'installed', demo = EXCLUDED.demo, write_date = now()''', (name, version, demo))
             hook = loaded[name].get('post_init_hook')
             if hook and action == 'installing':
                 getattr(importlib.import_module('odoo.addons.' + name), hook)(Env(cr))

@@ -1,13 +1,17 @@
 # The HTTP side, with only routes real Odoo serves (plus addon routes). Requests that need the
 # registry wait for it to load (Odoo holds them on the registry lock); /web/health does not.
+import hashlib
+import hmac
 import json
 import logging
 import os
+import re
+import secrets
 import socket
 import threading
 import time
-import uuid
 
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import ClosingIterator
 
@@ -16,6 +20,7 @@ import odoo.release
 from . import db
 
 _logger = logging.getLogger('werkzeug')
+_logger_http = logging.getLogger('odoo.http')
 HOSTNAME = socket.gethostname()
 
 
@@ -28,27 +33,76 @@ class State:
         self.sessions_dir = os.path.join(conf['data_dir'], 'sessions')
 
 
+def new_sid():
+    """odoo/http.py: 17.0 and older make a 40-character sha1 hex session id; 18.0+ an 84-character
+    url-safe one whose first 42 characters (STORED_SESSION_BYTES) name the stored session."""
+    if odoo.release.major_version >= 18:
+        return secrets.token_urlsafe(63)
+    return hashlib.sha1(os.urandom(32)).hexdigest()
+
+
+def valid_sid(sid):
+    if odoo.release.major_version >= 18:
+        return bool(re.fullmatch(r'[A-Za-z0-9_-]{84}', sid or ''))
+    return bool(re.fullmatch(r'[0-9a-f]{40}', sid or ''))
+
+
+def _stored_key(sid):
+    return sid[:42] if odoo.release.major_version >= 18 else sid
+
+
 def _session_path(state, sid):
-    safe = ''.join(ch for ch in sid if ch.isalnum())[:64]
-    return os.path.join(state.sessions_dir, safe[:2], safe) if safe else None
+    """FilesystemSessionStore.get_session_filename: <sessions>/<key[:2]>/<key>; an invalid id is no session."""
+    if not valid_sid(sid):
+        return None
+    key = _stored_key(sid)
+    return os.path.join(state.sessions_dir, key[:2], key)
 
 
 def load_session(state, request):
     sid = request.cookies.get('session_id')
-    path = sid and _session_path(state, sid)
+    path = _session_path(state, sid)
     if not path or not os.path.exists(path):
         return None
     with open(path) as f:
-        return json.load(f)
+        data = json.load(f)
+    data['sid'] = sid
+    return data
 
 
-def save_session(state, data):
-    sid = uuid.uuid4().hex + uuid.uuid4().hex[:8]
+def save_session(state, data, sid=None):
+    sid = sid or new_sid()
     path = _session_path(state, sid)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
-        json.dump(data, f)
+        json.dump({k: v for k, v in data.items() if k != 'sid'}, f)
     return sid
+
+
+def delete_session(state, sid):
+    path = _session_path(state, sid)
+    if path and os.path.exists(path):
+        os.remove(path)
+
+
+def csrf_token(secret, sid, max_ts=None):
+    """Request.csrf_token: hmac-sha1 of the session id (18.0+: its stored part) and an expiry, 'o', the expiry."""
+    max_ts = max_ts if max_ts is not None else int(time.time() + 48 * 3600)
+    msg = '%s%s' % (_stored_key(sid), max_ts)
+    return '%so%s' % (hmac.new(secret.encode('ascii'), msg.encode('utf-8'), hashlib.sha1).hexdigest(), max_ts)
+
+
+def validate_csrf(secret, sid, token):
+    """Request.validate_csrf: the same hmac, and the expiry not passed."""
+    if not token or not sid:
+        return False
+    _hm, _, max_ts = token.rpartition('o')
+    try:
+        if max_ts and int(max_ts) < time.time():
+            return False
+    except ValueError:
+        return False
+    return hmac.compare_digest(token, csrf_token(secret, sid, max_ts))
 
 
 def json_rpc(request, result):
@@ -60,9 +114,11 @@ def json_rpc(request, result):
 
 
 def pick_db(state, request):
+    """Request._get_session_and_dbname / db_list: the session's database if the filter keeps it, else
+    the only database listed (force=True, so list_db does not matter here), else none."""
     conf = state.conf
     try:
-        dbs = db.list_dbs(conf) if conf.get('list_db', True) or not conf.get('db_name') else [conf['db_name']]
+        dbs = db.list_dbs(conf)
     except Exception:
         dbs = []
     dbs = db.db_filter(conf, dbs, request.host)
@@ -82,27 +138,53 @@ def health(state, request):
 
 
 LOGIN_FORM = '<!DOCTYPE html><html><head><title>Odoo</title></head><body><form class="oe_login_form" method="post" action="/web/login">' \
-             '<input name="login"/><input name="password" type="password"/><button type="submit">Log in</button></form></body></html>'
+             '<input type="hidden" name="csrf_token" value="%s"/><input name="login"/><input name="password" type="password"/><button type="submit">Log in</button></form></body></html>'
+
+
+def bad_csrf(request):
+    """HttpDispatcher.dispatch: a non-safe method on a csrf route needs the token the page was given."""
+    _logger_http.warning('CSRF validation failed on path %r', request.path)
+    return Response('<h1>Bad Request</h1><p>Session expired (invalid CSRF token)</p>', status=400, content_type='text/html')
 
 
 def login(state, request, dbname):
-    if request.method == 'GET':
-        return Response(LOGIN_FORM, content_type='text/html; charset=utf-8')
+    """addons/web/controllers/home.py web_login: the page (ensure_db sets the session's database, so a
+    new session is saved and its cookie set), then a POST checked for CSRF before the credentials."""
+    session = load_session(state, request)
+    sid = session['sid'] if session else None
+    if not session or session.get('db') != dbname:
+        session = dict(session or {}, db=dbname)
+        sid = save_session(state, session, sid)
+    secret = db.get_param(state.conf, dbname, 'database.secret')
+    if request.method == 'POST':
+        if not validate_csrf(secret, sid if request.cookies.get('session_id') == sid else None, request.form.get('csrf_token')):
+            return bad_csrf(request)
+    def page(extra=''):
+        resp = Response(LOGIN_FORM.replace('<form', extra + '<form') % csrf_token(secret, sid), content_type='text/html; charset=utf-8')
+        resp.set_cookie('session_id', sid, httponly=True, max_age=7 * 24 * 3600)
+        return resp
+    if request.method != 'POST':
+        return page()
     user, password = request.form.get('login', ''), request.form.get('password', '')
     with db.connect(state.conf, dbname) as c, c.cursor() as cr:
         cr.execute('SELECT id, password FROM res_users WHERE login = %s AND active', (user,))
         row = cr.fetchone()
     if not row or not db.check_password(password, row[1]):
-        return Response(LOGIN_FORM.replace('<form', '<p class="alert alert-danger">Wrong login/password</p><form'), content_type='text/html; charset=utf-8')
-    sid = save_session(state, {'uid': row[0], 'login': user, 'db': dbname})
+        return page('<p class="alert alert-danger">Wrong login/password</p>')
+    # res_users.authenticate: an administrator's login records where Odoo is reached, unless frozen.
+    if user == 'admin':
+        db.guess_base_url(state.conf, dbname, request.url_root.rstrip('/'))
+    # Session.authenticate rotates the session id on login (session fixation).
+    delete_session(state, sid)
+    new = save_session(state, {'uid': row[0], 'login': user, 'db': dbname})
     resp = Response('', status=303, headers={'Location': '/odoo' if odoo.release.major_version >= 18 else '/web'})
-    resp.set_cookie('session_id', sid, httponly=True, max_age=7 * 24 * 3600)
+    resp.set_cookie('session_id', new, httponly=True, max_age=7 * 24 * 3600)
     return resp
 
 
 def session_info(state, request, dbname):
     s = load_session(state, request)
-    if not s or s.get('db') != dbname:
+    if not s or s.get('db') != dbname or not s.get('uid'):
         return Response(json.dumps({'jsonrpc': '2.0', 'id': None, 'error': {'code': 100, 'message': 'Odoo Session Expired', 'data': {'name': 'odoo.http.SessionExpiredException'}}}), content_type='application/json')
     return json_rpc(request, {'uid': s['uid'], 'username': s['login'], 'db': dbname, 'server_version': odoo.release.version, 'server_version_info': list(odoo.release.version_info)})
 
@@ -137,11 +219,15 @@ def dispatch(state, request):
         return session_info(state, request, dbname)
     if path in ('/web', '/odoo'):
         s = load_session(state, request)
-        if not s:
+        if not s or not s.get('uid'):
             return Response('', status=303, headers={'Location': '/web/login'})
         return Response('<html><body>Odoo web client for %s</body></html>' % s['login'], content_type='text/html')
     if found:
-        cls, fn, _routing = found
+        cls, fn, routing = found
+        if routing['type'] == 'http' and routing['csrf'] and request.method not in ('GET', 'HEAD', 'OPTIONS', 'TRACE'):
+            s = load_session(state, request)
+            if not validate_csrf(db.get_param(state.conf, dbname, 'database.secret'), s and s['sid'], request.form.get('csrf_token')):
+                return bad_csrf(request)
         odoo.http.set_request(odoo.http.Request(request, dbname))
         result = fn(cls(), **dict(request.args))
         return result if isinstance(result, Response) else Response(str(result), content_type='text/html')
@@ -153,6 +239,9 @@ def make_app(state):
         with state.lock:
             state.in_flight += 1
         started = time.time()
+        # Application.__call__: ProxyFix (x_for, x_proto, x_host = 1) only with proxy_mode AND X-Forwarded-Host.
+        if state.conf.get('proxy_mode') and environ.get('HTTP_X_FORWARDED_HOST'):
+            ProxyFix(lambda e, s: [], x_for=1, x_proto=1, x_host=1)(environ, lambda *a: None)
         request = Request(environ)
         def done():
             with state.lock:

@@ -1,0 +1,146 @@
+// The stand-in's database side as Odoo's source has it (odoo-standin/README.md's table): demo data,
+// which database a request uses, logins with CSRF and Odoo's session ids, the base URL an
+// administrator's login records. One PostgreSQL, several databases, one-off runs and short workers.
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLabState } from './lab';
+import { ADDONS, StandinKit } from './standin-kit';
+import { browserLogin } from './odoo-login';
+
+const kit = new StandinKit(readLabState(), 'standin-db');
+const FAST = ['STANDIN_BOOT_SECONDS=0'];
+
+/** GET with any Host header (fetch does not let a caller set Host). */
+function get(url: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; location: string | null }>((resolve, reject) => {
+    const req = http.get(url, { headers, timeout: 15_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? null }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within 15 s`)));
+    req.on('error', reject);
+  });
+}
+
+async function init(db: string, extra: string[] = [], env: string[] = []) {
+  const r = await kit.runOnce(['-d', db, '-i', 'base', ...extra, '--stop-after-init', ...kit.addonsPath(1)], {
+    addons: [ADDONS.good],
+    env,
+  });
+  expect(r.code, r.output).toBe(0);
+  return r.output;
+}
+
+const demoUsers = (db: string) => kit.sql("SELECT count(*) FROM res_users WHERE login IN ('demo', 'portal')", db);
+const param = (db: string, key: string) => kit.sql(`SELECT value FROM ir_config_parameter WHERE key = '${key}'`, db);
+
+beforeAll(async () => {
+  await kit.setup();
+  await kit.postgres();
+  await init('plain', ['--without-demo=all']);
+  await init('urls', ['--without-demo=all']);
+}, 120_000);
+afterAll(() => kit.cleanup());
+
+describe('demo data (odoo/tools/config.py, odoo/modules/loading.py, graph.py should_have_demo)', () => {
+  it('17.0: -i on a new database loads demo data (users demo and portal) unless --without-demo', async () => {
+    const out = await init('withdemo');
+    expect(out).toMatch(/Module base: loading demo/);
+    expect(await demoUsers('withdemo')).toBe('2');
+    expect(await kit.sql("SELECT demo FROM ir_module_module WHERE name = 'base'", 'withdemo')).toBe('t');
+    expect(await demoUsers('plain')).toBe('0');
+    expect(await kit.sql("SELECT demo FROM ir_module_module WHERE name = 'base'", 'plain')).toBe('f');
+  });
+
+  it('a later -i on a database created without demo loads none (every dependency must have demo)', async () => {
+    const r = await kit.runOnce(['-d', 'plain', '-i', 'flipdeck_lab', '--stop-after-init', ...kit.addonsPath(1)], {
+      addons: [ADDONS.good],
+    });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).not.toMatch(/loading demo/);
+    expect(await kit.sql("SELECT demo FROM ir_module_module WHERE name = 'flipdeck_lab'", 'plain')).toBe('f');
+  });
+
+  it('19.0 inverts it: no demo data unless --with-demo', async () => {
+    await init('v19', [], ['STANDIN_ODOO_VERSION=19.0']);
+    expect(await demoUsers('v19')).toBe('0');
+    await init('v19demo', ['--with-demo'], ['STANDIN_ODOO_VERSION=19.0']);
+    expect(await demoUsers('v19demo')).toBe('2');
+  });
+});
+
+describe('database selection (odoo/http.py db_filter, odoo/service/db.py list_dbs)', () => {
+  beforeAll(async () => {
+    await kit.sql('CREATE ROLE dba', 'postgres');
+    await kit.sql('CREATE DATABASE ext OWNER dba', 'postgres');
+    await init('ext', ['--without-demo=all']);
+  }, 60_000);
+
+  it('with a dbfilter, a database owned by another role is never listed: every page goes to the selector', async () => {
+    const w = await kit.worker('filtered', ['-d', 'ext', '--db-filter', '^ext$'], { env: FAST });
+    await kit.waitForLog(w.container, /Registry loaded/, 10_000);
+    const r = await get(`${w.url}/web/login`);
+    expect(r.status).toBe(303);
+    expect(r.location).toMatch(/\/web\/database\/selector$/);
+  });
+
+  it('with --database alone, the database is used whoever owns it', async () => {
+    const w = await kit.worker('named', ['-d', 'ext'], { env: FAST });
+    await kit.waitForLog(w.container, /Registry loaded/, 10_000);
+    expect((await get(`${w.url}/web/login`)).status).toBe(200);
+  });
+
+  it("a dbfilter ignores --database, and %d is the host's first label after a leading www.", async () => {
+    const w = await kit.worker('pattern', ['-d', 'nowhere', '--db-filter', '^%d$'], { env: FAST });
+    await kit.waitForLog(w.container, /Registry loaded/, 10_000);
+    expect((await get(`${w.url}/web/login`, { host: 'www.plain.example' })).status).toBe(200);
+    expect((await get(`${w.url}/web/login`, { host: 'other.example' })).location).toMatch(/selector$/);
+  });
+});
+
+describe('logins as a browser does them (addons/web/controllers/home.py, odoo/http.py)', () => {
+  it('refuses a login POST without the CSRF token of the page (400), and takes one with it', async () => {
+    const w = await kit.worker('csrf', ['-d', 'plain'], { env: FAST });
+    await kit.waitForLog(w.container, /Registry loaded/, 10_000);
+    const bare = await fetch(`${w.url}/web/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ login: 'admin', password: 'admin' }),
+      redirect: 'manual',
+    });
+    expect(bare.status).toBe(400);
+    expect(await bare.text()).toContain('Session expired (invalid CSRF token)');
+    const ok = await browserLogin(w.url, 'admin', 'admin');
+    expect(ok.status).toBe(303);
+    // 17.0: a 40-character sha1 hex session id, rotated by the login.
+    expect(ok.cookie).toMatch(/^session_id=[0-9a-f]{40}$/);
+  });
+
+  it('18.0: session ids are 84 url-safe characters', async () => {
+    const w = await kit.worker('sid18', ['-d', 'plain'], { env: [...FAST, 'STANDIN_ODOO_VERSION=18.0'] });
+    await kit.waitForLog(w.container, /Registry loaded/, 10_000);
+    const ok = await browserLogin(w.url, 'admin', 'admin');
+    expect(ok.status).toBe(303);
+    expect(ok.cookie).toMatch(/^session_id=[A-Za-z0-9_-]{84}$/);
+  });
+});
+
+describe('the base URL (odoo/http.py ProxyFix, res_users.authenticate)', () => {
+  it('an admin login records the request root: forwarded headers count only with proxy_mode and X-Forwarded-Host', async () => {
+    const w = await kit.worker('proxied', ['-d', 'urls', '--proxy-mode'], { env: FAST });
+    await kit.waitForLog(w.container, /Registry loaded/, 10_000);
+    expect(await param('urls', 'web.base.url')).toBe('http://localhost:8069');
+    // X-Forwarded-Proto alone: ProxyFix is not applied.
+    await browserLogin(w.url, 'admin', 'admin', { 'x-forwarded-proto': 'https' });
+    expect(await param('urls', 'web.base.url')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await browserLogin(w.url, 'admin', 'admin', { 'x-forwarded-host': 'shop.example', 'x-forwarded-proto': 'https' });
+    expect(await param('urls', 'web.base.url')).toBe('https://shop.example');
+  });
+
+  it('web.base.url.freeze keeps it whatever the login', async () => {
+    await kit.sql("INSERT INTO ir_config_parameter VALUES ('web.base.url.freeze', 'True')", 'urls');
+    const w = await kit.worker('frozen', ['-d', 'urls'], { env: FAST });
+    await kit.waitForLog(w.container, /Registry loaded/, 10_000);
+    await browserLogin(w.url, 'admin', 'admin');
+    expect(await param('urls', 'web.base.url')).toBe('https://shop.example');
+  });
+});
