@@ -236,6 +236,20 @@ export const environmentSchema = z
       .default('/web/health'),
     public_bind: bind.optional(),
     domains: z.array(domain).max(50).default([]),
+    /**
+     * How clients reach the site. `https` when TLS ends at a proxy in front of the edge (list it in
+     * `trusted_proxies`, whose X-Forwarded-Proto the edge then keeps); Odoo's web.base.url follows.
+     */
+    public_scheme: z.enum(['http', 'https']).default('http'),
+    /** Proxies in front of the edge (addresses or CIDR ranges) whose X-Forwarded-Proto is believed; from anyone else it is overwritten. */
+    trusted_proxies: z
+      .array(
+        z.union([z.ipv4(), z.cidrv4(), z.ipv6(), z.cidrv6()], {
+          error: 'must be an IP address or a CIDR range such as 10.0.0.0/8',
+        }),
+      )
+      .max(20)
+      .default([]),
     drain_timeout: duration(DURATION_RANGES.drain_timeout).default(60_000),
     ready_timeout: duration(DURATION_RANGES.ready_timeout).default(300_000),
     keep_window: duration(DURATION_RANGES.keep_window).default(900_000),
@@ -288,6 +302,13 @@ export const environmentSchema = z
         code: 'custom',
         path: ['public_bind'],
         message: 'give `public_bind` or at least one entry in `domains`, or nobody can reach the environment',
+      });
+    if (e.public_scheme === 'https' && e.trusted_proxies.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trusted_proxies'],
+        message:
+          'public_scheme https needs the proxy that ends TLS in trusted_proxies (the edge speaks HTTP, and overwrites X-Forwarded-Proto from anyone else)',
       });
     if (
       e.resources.memory_swap !== undefined &&

@@ -13,6 +13,7 @@ import { envNames } from '../engine/core/names';
 import { sourceDir } from '../../e2e/lab/lab-deploy';
 import { applyEnv, envSql, L, labDocker, useLabContext } from '../../e2e/lab/lab-cli';
 import { demux } from '../engine/docker/logs';
+import { browserLogin } from '../../e2e/lab/odoo-login';
 
 const ENV = 'qjtest';
 const PORT = 18_675;
@@ -21,10 +22,13 @@ const names = envNames(ENV);
 const sql = (query: string) => envSql(ENV, query);
 
 /** A request to the edge for the environment's domain (the edge refuses unknown hosts). */
-function get(pathAndQuery: string): Promise<{ status: number; body: string; worker: string }> {
+function get(
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; worker: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(
-      { host: '127.0.0.1', port: PORT, path: pathAndQuery, headers: { host: DOMAIN }, timeout: 10_000 },
+      { host: '127.0.0.1', port: PORT, path: pathAndQuery, headers: { host: DOMAIN, ...headers }, timeout: 10_000 },
       (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
@@ -97,6 +101,21 @@ describe('crons and queue_job handover', () => {
     for (let i = 1; i <= 2; i++)
       expect(await logsOf(names.worker(live as 'blue', i))).not.toMatch(/jobrunner\.runner: starting/);
   }, 240_000);
+
+  it('sets web.base.url to the domain and freezes it before the pool starts; the edge sets X-Forwarded-Proto itself', async () => {
+    const params = await sql(
+      "SELECT key || '=' || value FROM ir_config_parameter WHERE key LIKE 'web.base.url%' ORDER BY key",
+    );
+    expect(params.split('\n')).toEqual([`web.base.url=http://${DOMAIN}`, 'web.base.url.freeze=True']);
+    // A client's own X-Forwarded-Proto is not believed (no trusted proxy in front): Odoo sees http.
+    expect((await get('/flipdeck_lab/whereami', { 'x-forwarded-proto': 'https' })).body).toMatch(
+      new RegExp(`^http://${DOMAIN.replace(/\./g, '\\.')}/ `),
+    );
+    // An administrator's login through another name the edge accepts leaves the frozen URL alone.
+    const login = await browserLogin(`http://127.0.0.1:${PORT}`, 'admin', 'admin', { host: names.edge });
+    expect(login.status).toBe(303);
+    expect(await sql("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'")).toBe(`http://${DOMAIN}`);
+  }, 60_000);
 
   it('across a deploy and a rollback: cron heartbeats never overlap; every job takes effect exactly once', async () => {
     await sql('DELETE FROM flipdeck_cron_heartbeat');

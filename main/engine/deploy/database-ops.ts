@@ -10,6 +10,7 @@ import { StepFailure } from './step-failure';
 import { forceRemove, startIfStopped } from '../docker/containers';
 import { retry } from '../../../shared/retry';
 import { demoArgs, imageOdooMajor } from '../odoo/demo-data';
+import { baseUrlPlan, baseUrlSql } from '../odoo/base-url';
 
 export class DatabaseOps {
   constructor(
@@ -83,6 +84,38 @@ export class DatabaseOps {
       exitCode: r.exitCode,
       stderr: r.output.split('\n').slice(-15).join('\n'),
     });
+  }
+
+  /** Sets and freezes web.base.url to the environment's public address (psql one-off, audited); nothing without domains. */
+  async pinBaseUrl(ctx: WorkerContext): Promise<void> {
+    const plan = baseUrlPlan(ctx.env);
+    this.log(plan.why);
+    if (!plan.url) return;
+    const db = ctx.db;
+    const command = [
+      'psql',
+      '-h',
+      db.host,
+      '-p',
+      String(db.port),
+      '-U',
+      db.user,
+      '-d',
+      db.name,
+      '-tAc',
+      baseUrlSql(plan.url),
+    ];
+    const r = await this.pools.runOnce(ctx, 'baseurl', [], 60_000, {
+      command,
+      env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=10'],
+    });
+    if (r.exitCode !== 0)
+      throw new StepFailure({
+        kind: 'command',
+        argv: command,
+        exitCode: r.exitCode,
+        stderr: r.output.split('\n').slice(-15).join('\n'),
+      });
   }
 
   /** Odoo's own `-i base` creates and initialises the database, as a one-off run. */

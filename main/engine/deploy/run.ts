@@ -179,6 +179,7 @@ export class DeployRun {
         hardStopAfterMs: e.drain_timeout,
         healthPath: e.health_path,
         domains: e.domains,
+        trustedProxies: e.trusted_proxies,
         timing: this.o.timing.edge,
         ...(this.o.adminGid !== undefined ? { adminGid: this.o.adminGid } : {}),
       },
@@ -190,6 +191,8 @@ export class DeployRun {
     if (how === 'created' && this.state.live) await this.edge.admin.setPool(this.state.live, 'ready');
     await this.store.update((s) => recordHistory(s, this.history('running')));
     if (fresh) await database.initialise(this.ctx);
+    // Workers cache parameters: the base URL is set before any worker of the new pool starts.
+    await database.pinBaseUrl(this.ctx);
   }
 
   /**

@@ -29,3 +29,9 @@ class FlipdeckLab(http.Controller):
         for i in range(count):
             _logger.log(lvl, '%s %d', msg, i)
         return request.make_response('logged %d' % count)
+
+    @http.route('/flipdeck_lab/whereami', type='http', auth='none')
+    def whereami(self, **kw):
+        # The request as Odoo sees it (after ProxyFix): what URLs it writes are built from.
+        r = request.httprequest
+        return request.make_response('%s %s' % (r.url_root, r.remote_addr))
