@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseImageOf } from './dockerfile';
+import { baseImageOf, copyLines } from './dockerfile';
 
 describe('baseImageOf', () => {
   it.each([
@@ -14,4 +14,22 @@ describe('baseImageOf', () => {
     ['FROM scratch\n', null],
     ['', null],
   ])('%j → %s', (text, image) => expect(baseImageOf(text)).toBe(image));
+});
+
+describe('copyLines', () => {
+  it('reads the copies from the build context, in both forms, and leaves out copies from other stages', () => {
+    const text = [
+      'FROM odoo:17.0',
+      'COPY --chown=odoo:odoo addons /mnt/extra-addons',
+      'COPY --from=wheels /w /w',
+      'ADD ["./odoo/local-src", "/odoo/local-src"]',
+      'COPY a \\',
+      '  b /opt/x/',
+    ].join('\n');
+    expect(copyLines(text)).toEqual([
+      { sources: ['addons'], dest: '/mnt/extra-addons' },
+      { sources: ['./odoo/local-src'], dest: '/odoo/local-src' },
+      { sources: ['a', 'b'], dest: '/opt/x/' },
+    ]);
+  });
 });

@@ -28,3 +28,28 @@ export function baseImageOf(dockerfile: string): string | null {
   }
   return image && !image.includes('$') && image.toLowerCase() !== 'scratch' ? image : null;
 }
+
+export interface CopyLine {
+  /** As written, relative to the build context. */
+  sources: string[];
+  dest: string;
+}
+
+/** The COPY/ADD lines that copy from the build context (not `--from=` another stage or image). */
+export function copyLines(dockerfile: string): CopyLine[] {
+  const out: CopyLine[] = [];
+  for (const m of dockerfile.replace(/\\\r?\n/g, ' ').matchAll(/^\s*(?:COPY|ADD)\s+(.+)$/gim)) {
+    let rest = m[1]!.trim();
+    const flags = /^(?:--\S+\s+)*/.exec(rest)![0];
+    if (/--from=/i.test(flags)) continue;
+    rest = rest.slice(flags.length);
+    let args: string[];
+    try {
+      args = rest.startsWith('[') ? (JSON.parse(rest) as string[]) : rest.split(/\s+/);
+    } catch {
+      continue;
+    }
+    if (args.length >= 2) out.push({ sources: args.slice(0, -1), dest: args[args.length - 1]! });
+  }
+  return out;
+}
