@@ -62,8 +62,12 @@ describe('reading a source', () => {
     const dir = source({
       Dockerfile: 'FROM odoo:17.0 AS base\nFROM odoo:17.0-20261101\nCOPY addons /mnt/extra-addons\n',
       'addons/shop/__manifest__.py': manifest('17.0.1.0.0', ['sale']),
+      'addons/shop/__init__.py': '',
       'addons/shop/models.py': 'x = 1\n',
       'oca/queue/queue_job/__manifest__.py': manifest('17.0.2.0.0', ['base']),
+      'oca/queue/queue_job/__init__.py': '',
+      // Not an addon for Odoo (no __init__.py): is_addons_path would not load it.
+      'oca/queue/broken/__manifest__.py': manifest('17.0.2.0.0', ['base']),
       'odoo.conf': '[options]\nworkers = 2\n',
     });
     const f = readSourceFacts(dir);

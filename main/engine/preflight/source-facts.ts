@@ -1,11 +1,21 @@
 // What a deploy's source says about Odoo, read from a local directory without running anything:
-// each addon's manifest (version, depends, installable) and a hash of its files, the Dockerfile's
-// base image, and an odoo.conf if the source ships one. Manifests are Python dict literals: they
-// are read as text, never evaluated.
+// each addon's manifest (version, depends, installable, external dependencies) and checksums of its
+// files, the Dockerfile's base image, and an odoo.conf if the source ships one. Addons are found by
+// the conf's addons_path and the doodba / camptocamp layouts (../odoo/addon-dirs.ts). Manifests are
+// Python dict literals: they are read as text, never evaluated.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { baseImageOf } from '../docker/dockerfile';
+import { baseImageOf, copyLines } from '../docker/dockerfile';
+import { addonChecksumParts, type AddonChecksum } from '../odoo/addon-checksum';
+import { addonManifest, findAddonDirs, type AddonsLayout } from '../odoo/addon-dirs';
+
+export interface ExternalDependencies {
+  /** pip requirement strings (`python-dateutil`, `sentry_sdk<=1.9.0`) or import names (`dateutil`). */
+  python: string[];
+  /** Programs looked up on PATH (`wkhtmltopdf`). */
+  bin: string[];
+}
 
 export interface AddonFacts {
   name: string;
@@ -14,8 +24,11 @@ export interface AddonFacts {
   version: string | null;
   depends: string[];
   installable: boolean;
-  /** sha256 over every file of the addon (paths and contents, sorted), as click-odoo-update does. */
+  /** sha256 over every file of the addon (paths and contents, sorted): the stamp's old comparison. */
   hash: string;
+  /** click-odoo-update's checksum, in parts a database's languages are applied to later. */
+  checksum?: AddonChecksum;
+  externalDependencies?: ExternalDependencies;
 }
 
 export interface OdooConf {
@@ -26,6 +39,8 @@ export interface OdooConf {
   serverWideModules?: string[];
   dbfilter?: string;
   proxyMode?: boolean;
+  /** As written: container paths, mapped back to the source by ../odoo/addon-dirs.ts. */
+  addonsPath?: string[];
 }
 
 export interface SourceFacts {
@@ -35,6 +50,9 @@ export interface SourceFacts {
   conf: OdooConf | null;
   /** Where the conf was found, relative to the source root. */
   confPath: string | null;
+  /** How the addons were found; addons_path entries not in the source. */
+  addonsLayout?: AddonsLayout;
+  unmappedAddonsPath?: string[];
 }
 
 const SKIP = new Set(['.git', 'node_modules', '__pycache__', '.venv']);
@@ -54,6 +72,19 @@ export function parseManifest(text: string): { version: string | null; depends: 
     depends: [...depends.matchAll(/'([^']+)'|"([^"]+)"/g)].map((m) => (m[1] ?? m[2])!.trim()).filter(Boolean),
     installable,
   };
+}
+
+/** A list of strings under `key` in a dict literal's text (`'python': ['a', "b<2"]`). */
+function stringList(text: string, key: string): string[] {
+  const body = new RegExp(`['"]${key}['"]\\s*:\\s*[[(]([^\\])]*)[\\])]`).exec(text)?.[1] ?? '';
+  return [...body.matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => (m[1] ?? m[2])!.trim()).filter(Boolean);
+}
+
+/** The manifest's `external_dependencies` (`python` and `bin`; `deb` is for packagers, not Odoo). */
+export function parseExternalDependencies(text: string): ExternalDependencies {
+  const clean = text.replace(/^\s*#.*$/gm, '');
+  const body = /['"]external_dependencies['"]\s*:\s*\{([^{}]*)\}/.exec(clean)?.[1] ?? '';
+  return { python: stringList(body, 'python'), bin: stringList(body, 'bin') };
 }
 
 /** Odoo's own config format (INI, [options]); only the keys deploys care about. */
@@ -81,6 +112,11 @@ export function parseOdooConf(text: string): OdooConf {
         .filter(Boolean);
     if (key === 'dbfilter') out.dbfilter = value;
     if (key === 'proxy_mode') out.proxyMode = /^(true|1|yes|on)$/i.test(value);
+    if (key === 'addons_path')
+      out.addonsPath = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
   }
   return out;
 }
@@ -104,31 +140,32 @@ function hashDir(root: string): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** Addons are directories holding a __manifest__.py, up to three levels below the source root. */
-function findAddons(root: string, rel = '', depth = 0, out: AddonFacts[] = []): AddonFacts[] {
+function addonFacts(root: string, rel: string): AddonFacts {
   const dir = path.join(root, rel);
-  const manifest = path.join(dir, '__manifest__.py');
-  if (rel && existsSync(manifest)) {
-    const m = parseManifest(readFileSync(manifest, 'utf8'));
-    out.push({ name: path.basename(rel), dir: rel, ...m, hash: hashDir(dir) });
-    return out;
-  }
-  if (depth >= 3) return out;
-  for (const name of readdirSync(dir).sort()) {
-    if (SKIP.has(name) || name.startsWith('.')) continue;
-    if (statSync(path.join(dir, name)).isDirectory()) findAddons(root, rel ? `${rel}/${name}` : name, depth + 1, out);
-  }
-  return out;
+  const text = readFileSync(path.join(dir, addonManifest(dir) ?? '__manifest__.py'), 'utf8');
+  return {
+    name: path.basename(rel),
+    dir: rel,
+    ...parseManifest(text),
+    hash: hashDir(dir),
+    checksum: addonChecksumParts(dir),
+    externalDependencies: parseExternalDependencies(text),
+  };
 }
 
 export function readSourceFacts(root: string, dockerfile = 'Dockerfile'): SourceFacts {
   const df = path.join(root, dockerfile);
+  const dockerText = existsSync(df) ? readFileSync(df, 'utf8') : null;
   const confPath =
     ['odoo.conf', 'etc/odoo.conf', 'config/odoo.conf', 'odoo.cfg'].find((p) => existsSync(path.join(root, p))) ?? null;
+  const conf = confPath ? parseOdooConf(readFileSync(path.join(root, confPath), 'utf8')) : null;
+  const found = findAddonDirs(root, conf?.addonsPath ?? [], dockerText ? copyLines(dockerText) : []);
   return {
-    addons: findAddons(root),
-    baseImage: existsSync(df) ? baseImageOf(readFileSync(df, 'utf8')) : null,
-    conf: confPath ? parseOdooConf(readFileSync(path.join(root, confPath), 'utf8')) : null,
+    addons: found.dirs.map((rel) => addonFacts(root, rel)),
+    baseImage: dockerText ? baseImageOf(dockerText) : null,
+    conf,
     confPath,
+    addonsLayout: found.layout,
+    unmappedAddonsPath: found.unmapped,
   };
 }

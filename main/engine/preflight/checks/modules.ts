@@ -1,15 +1,36 @@
-// Which modules a deploy updates: compared by manifest version and by a hash of each module's files
-// (as click-odoo-update does) between the live image (its label) and the new source. Only those are
-// updated (-u), plus new ones installed; none means a code-only deploy, a true zero-downtime flip.
+// Which modules a deploy updates: compared by manifest version and by each module's checksum between
+// the live image (its label) and the new source. Only those are updated (-u), plus new ones
+// installed; none means a code-only deploy, a true zero-downtime flip.
+// The checksum follows click-odoo-update's rules (../../odoo/addon-checksum.ts): a stamp entry keeps
+// `core` (language-independent files) and `po` (one hash per language prefix), so the comparison
+// applies the database's active languages when they are known: a changed fr.po is no change for an
+// English-only database. `hash` (every file) stays for labels written before `core` existed: when
+// either side lacks `core`, the old all-files comparison decides.
 import type { PreflightCheck } from '../../../../shared/deploy';
+import { checksumOf, type AddonChecksum } from '../../odoo/addon-checksum';
 import type { AddonFacts } from '../source-facts';
 
-export type ModuleStamp = Record<string, { version: string | null; hash: string }>;
+export interface ModuleStampEntry extends Partial<AddonChecksum> {
+  version: string | null;
+  /** Every file (the stamp before click-odoo-update's rules); compared only against an old stamp. */
+  hash: string;
+}
+
+export type ModuleStamp = Record<string, ModuleStampEntry>;
 
 export function moduleStamp(addons: AddonFacts[]): ModuleStamp {
   return Object.fromEntries(
-    addons.filter((a) => a.installable).map((a) => [a.name, { version: a.version, hash: a.hash }]),
+    addons
+      .filter((a) => a.installable)
+      .map((a) => [a.name, { version: a.version, hash: a.hash, ...(a.checksum ?? {}) }]),
   );
+}
+
+/** Whether `-u` is needed for a module's files, seen by a database with these languages (unknown: all). */
+export function filesChanged(l: ModuleStampEntry, n: ModuleStampEntry, languages?: readonly string[] | null): boolean {
+  if (l.core === undefined || n.core === undefined) return l.hash !== n.hash;
+  const parts = (e: ModuleStampEntry): AddonChecksum => ({ core: e.core!, po: e.po ?? {} });
+  return checksumOf(parts(l), languages) !== checksumOf(parts(n), languages);
 }
 
 export interface ModuleChanges {
@@ -23,11 +44,15 @@ export interface ModuleChanges {
   kind: 'code-only' | 'schema-changing' | 'unknown';
 }
 
-/** `installed`, when known: a changed module that is not installed needs no update (Odoo would ignore -u). */
+/**
+ * `installed`, when known: a changed module that is not installed needs no update (Odoo would ignore -u).
+ * `languages`, the database's active ones (`res_lang.code`), when known: only their .po files count.
+ */
 export function moduleChanges(
   live: ModuleStamp | null,
   next: ModuleStamp,
   installed?: Set<string> | null,
+  languages?: readonly string[] | null,
 ): ModuleChanges {
   if (!live) return { update: [], added: Object.keys(next).sort(), removed: [], unchanged: [], kind: 'unknown' };
   const update: string[] = [];
@@ -36,7 +61,8 @@ export function moduleChanges(
   for (const [name, n] of Object.entries(next)) {
     const l = live[name];
     if (!l) added.push(name);
-    else if ((l.hash !== n.hash || l.version !== n.version) && (!installed || installed.has(name))) update.push(name);
+    else if ((filesChanged(l, n, languages) || l.version !== n.version) && (!installed || installed.has(name)))
+      update.push(name);
     else unchanged.push(name);
   }
   const removed = Object.keys(live).filter((n) => !(n in next));
