@@ -16,6 +16,22 @@ export function parseModuleNames(output: string): Set<string> {
   );
 }
 
+/**
+ * The database's active languages, as click-odoo-update reads them (`res_lang WHERE active`): the
+ * module stamp counts only their .po files. Each line is prefixed so that one psql call can ask it
+ * after INSTALLED_MODULES_SQL (`-c` twice) and the two answers stay apart.
+ */
+export const ACTIVE_LANGUAGES_SQL = "SELECT 'lang:' || code FROM res_lang WHERE active";
+
+/** The language codes in psql's output; null when it holds none (the question was not answered). */
+export function parseLanguageCodes(output: string): string[] | null {
+  const codes = output
+    .split('\n')
+    .map((l) => /^lang:([A-Za-z]{2,3}(?:_[A-Za-z0-9]+)?(?:@[a-z]+)?)$/.exec(l.trim())?.[1])
+    .filter((c): c is string => !!c);
+  return codes.length ? [...new Set(codes)].sort() : null;
+}
+
 /** Lists every addon the image can load: Odoo's own addons path and the config's addons_path. A fixed script. */
 export const LIST_ADDONS_PY = [
   'import os, json, configparser',
