@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSourceFacts } from '../source-facts';
-import { moduleChanges, moduleStamp, type ModuleStamp } from './modules';
+import { decodePo, encodePo, moduleChanges, moduleStamp, type ModuleStamp } from './modules';
 
 function write(dir: string, rel: string, text: string): void {
   mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -52,6 +52,14 @@ describe('module stamp with the database languages', () => {
     expect(moduleChanges(live, stampOf(dir), null, ['en_US']).kind).toBe('code-only');
     write(dir, 'addons/shop/models.py', 'x = 2\n');
     expect(moduleChanges(live, stampOf(dir), null, ['en_US']).update).toEqual(['shop']);
+  });
+
+  it('writes the .po hashes compactly and reads them back', () => {
+    const po = { de: '0123456789abcdef', fr: 'fedcba9876543210', sr: 'aaaaaaaaaaaaaaaa' };
+    expect(encodePo(po)).toBe('de.0123456789abcdef~fr.fedcba9876543210~sr.aaaaaaaaaaaaaaaa');
+    expect(decodePo(encodePo(po))).toEqual(po);
+    expect(decodePo(undefined)).toEqual({});
+    expect(stampOf(shop()).shop).toMatchObject({ po: expect.stringMatching(/^fr\.[0-9a-f]{16}$/) });
   });
 
   it('a live image stamped before these rules (hash only) compares by its hash', () => {

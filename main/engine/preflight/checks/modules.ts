@@ -6,30 +6,57 @@
 // applies the database's active languages when they are known: a changed fr.po is no change for an
 // English-only database. `hash` (every file) stays for labels written before `core` existed: when
 // either side lacks `core`, the old all-files comparison decides.
+// `po` is written as one string (`de.<hash>~fr.<hash>`): OCA addons ship 20-40 languages, and the
+// label travels in the build request's query string, where JSON quotes cost three bytes each.
 import type { PreflightCheck } from '../../../../shared/deploy';
 import { checksumOf, type AddonChecksum } from '../../odoo/addon-checksum';
 import type { AddonFacts } from '../source-facts';
 
-export interface ModuleStampEntry extends Partial<AddonChecksum> {
+export interface ModuleStampEntry {
   version: string | null;
   /** Every file (the stamp before click-odoo-update's rules); compared only against an old stamp. */
   hash: string;
+  core?: string;
+  po?: string;
 }
 
 export type ModuleStamp = Record<string, ModuleStampEntry>;
+
+export function encodePo(po: Record<string, string>): string {
+  return Object.keys(po)
+    .sort()
+    .map((p) => `${p}.${po[p]}`)
+    .join('~');
+}
+
+export function decodePo(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (text ?? '').split('~').filter(Boolean)) {
+    const dot = part.lastIndexOf('.');
+    if (dot > 0) out[part.slice(0, dot)] = part.slice(dot + 1);
+  }
+  return out;
+}
 
 export function moduleStamp(addons: AddonFacts[]): ModuleStamp {
   return Object.fromEntries(
     addons
       .filter((a) => a.installable)
-      .map((a) => [a.name, { version: a.version, hash: a.hash, ...(a.checksum ?? {}) }]),
+      .map((a) => [
+        a.name,
+        {
+          version: a.version,
+          hash: a.hash,
+          ...(a.checksum ? { core: a.checksum.core, po: encodePo(a.checksum.po) } : {}),
+        },
+      ]),
   );
 }
 
 /** Whether `-u` is needed for a module's files, seen by a database with these languages (unknown: all). */
 export function filesChanged(l: ModuleStampEntry, n: ModuleStampEntry, languages?: readonly string[] | null): boolean {
   if (l.core === undefined || n.core === undefined) return l.hash !== n.hash;
-  const parts = (e: ModuleStampEntry): AddonChecksum => ({ core: e.core!, po: e.po ?? {} });
+  const parts = (e: ModuleStampEntry): AddonChecksum => ({ core: e.core!, po: decodePo(e.po) });
   return checksumOf(parts(l), languages) !== checksumOf(parts(n), languages);
 }
 
