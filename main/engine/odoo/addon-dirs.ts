@@ -9,7 +9,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CopyLine } from '../docker/dockerfile';
 
-/** `__openerp__.py` is the manifest's name up to Odoo 9; later versions still read it up to 10. */
+/** `__openerp__.py`: the manifest's name before Odoo 10, still accepted by the versions that followed it for a while. */
 export const MANIFEST_NAMES = ['__manifest__.py', '__openerp__.py'];
 
 const isFile = (p: string) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
