@@ -2,7 +2,7 @@
 // kept on the server and a rehearsal on a copy of the database; online (blue keeps serving, 0 failed
 // requests) or a short cutover (the edge answers 503 + Retry-After for the update, measured); a
 // failing rehearsal or update leaves blue serving and the database untouched.
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeployProgress } from '../../shared/deploy';
@@ -93,6 +93,24 @@ describe('module updates without -u all', () => {
     );
     const status = await lab.ctx.call('environments.status', { server: 'lab', env: ENV });
     expect(status.history?.[0]).toMatchObject({ outcome: 'live' });
+  });
+
+  it("a change only to another language's .po is code-only on an English-only database (click-odoo-update's rule)", async () => {
+    const dir = source('mig-po', '1.1.0');
+    mkdirSync(path.join(dir, 'addons', 'flipdeck_lab', 'i18n'), { recursive: true });
+    writeFileSync(path.join(dir, 'addons', 'flipdeck_lab', 'i18n', 'fr.po'), 'msgid "Hello"\nmsgstr "Bonjour"\n');
+    await applyEnv(lab.work, ENV, PORT, dir, ['drain_timeout: 5s']);
+    const events: DeployProgress[] = [];
+    const result = await lab.ctx.services.deployments.run(`lab/${ENV}`, 'deploy', {
+      onProgress: (p) => events.push(p),
+    });
+    expect(result, JSON.stringify(result.reason)).toMatchObject({ ok: true });
+    const migration = events.filter((e) => e.kind === 'migration').at(-1) as Extract<
+      DeployProgress,
+      { kind: 'migration' }
+    >;
+    expect(migration).toMatchObject({ changes: { kind: 'code-only', update: [] } });
+    expect(migration.backup).toBeUndefined();
   });
 
   it('a failing rehearsal stops the deploy before the real database is touched; blue keeps serving', async () => {

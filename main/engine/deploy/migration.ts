@@ -15,7 +15,7 @@ import { type PoolOps } from './pool-ops';
 import type { Clock } from '../core/clock';
 import { audited, type AuditSink } from '../core/server-link';
 import { StepFailure } from './step-failure';
-import { INSTALLED_MODULES_SQL, parseModuleNames } from '../odoo/addons';
+import { ACTIVE_LANGUAGES_SQL, INSTALLED_MODULES_SQL, parseLanguageCodes, parseModuleNames } from '../odoo/addons';
 import { shortScript } from '../core/server-link';
 import { demoArgs, imageOdooMajor } from '../odoo/demo-data';
 
@@ -96,8 +96,11 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
   const raw = next
     ? moduleChanges(live, next)
     : { update: [], added: [], removed: [], unchanged: [], kind: 'unknown' as const };
-  const changes =
-    next && raw.kind === 'schema-changing' ? moduleChanges(live, next, await installedModules(r, ctx)) : raw;
+  // .po files count only for the database's own languages (click-odoo-update's rule), so a change to
+  // another language's translations alone is a code-only deploy.
+  const db_ = next && raw.kind === 'schema-changing' ? await databaseModules(r, ctx) : null;
+  const changes = next && db_ ? moduleChanges(live, next, db_.installed, db_.languages) : raw;
+  if (db_?.languages) r.log(`the database's languages: ${db_.languages.join(', ')} (other .po files do not count)`);
   const summary = { kind: changes.kind, update: changes.update, install: live ? changes.added : [] };
   if (changes.kind !== 'schema-changing') {
     r.log(
@@ -184,7 +187,7 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
       kind: 'command',
       argv: ['odoo', ...updateArgs(db)],
       exitCode: result.exitCode,
-      stderr: `the module update failed; the live pool kept serving. Odoo rolls an update back as one transaction; the backup ${backup} restores the database if it did not.\n${result.output.split('\n').slice(-30).join('\n')}`,
+      stderr: `the module update failed; the live pool kept serving. Odoo commits each module as it finishes (odoo/modules/loading.py), so modules updated before the failure stay migrated; the backup ${backup} restores the database (flipdeck restore) if the old code cannot run on it.\n${result.output.split('\n').slice(-30).join('\n')}`,
     });
   }
   r.emit({
@@ -212,25 +215,23 @@ async function tool(r: MigrationRequest, name: string, command: string[]): Promi
   return out.output;
 }
 
-/** The database's installed modules (psql from the new image, with the environment's own credentials). */
-async function installedModules(r: MigrationRequest, ctx: WorkerContext): Promise<Set<string> | null> {
+/** The database's installed modules and active languages, in one psql call from the new image (the environment's own credentials). */
+async function databaseModules(
+  r: MigrationRequest,
+  ctx: WorkerContext,
+): Promise<{ installed: Set<string> | null; languages: string[] | undefined } | null> {
   const db = ctx.db;
-  const command = [
-    'psql',
-    '-h',
-    db.host,
-    '-p',
-    String(db.port),
-    '-U',
-    db.user,
-    '-d',
-    db.name,
-    '-tAc',
-    INSTALLED_MODULES_SQL,
-  ];
+  const conn = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tA'];
   const out = await r.pools.runOnce(ctx, 'installed', [], 60_000, {
-    command,
+    command: [...conn, '-c', INSTALLED_MODULES_SQL, '-c', ACTIVE_LANGUAGES_SQL],
     env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=10'],
   });
-  return out.exitCode === 0 ? parseModuleNames(out.output) : null;
+  if (out.exitCode === 0)
+    return { installed: parseModuleNames(out.output), languages: parseLanguageCodes(out.output) ?? undefined };
+  // An older database without res_lang (or any error in the second question): the modules alone, every .po counting.
+  const modules = await r.pools.runOnce(ctx, 'installed', [], 60_000, {
+    command: [...conn, '-c', INSTALLED_MODULES_SQL],
+    env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=10'],
+  });
+  return modules.exitCode === 0 ? { installed: parseModuleNames(modules.output), languages: undefined } : null;
 }

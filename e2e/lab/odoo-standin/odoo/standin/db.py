@@ -98,6 +98,8 @@ def init_schema(cr):
     cr.execute('''
         CREATE TABLE IF NOT EXISTS res_users (id serial PRIMARY KEY, login varchar UNIQUE NOT NULL, password varchar, active boolean DEFAULT true);
         CREATE TABLE IF NOT EXISTS ir_module_module (name varchar PRIMARY KEY, latest_version varchar, state varchar, demo boolean DEFAULT false, write_date timestamp DEFAULT now());
+        CREATE TABLE IF NOT EXISTS res_lang (id serial PRIMARY KEY, code varchar UNIQUE NOT NULL, active boolean DEFAULT false);
+        INSERT INTO res_lang (code, active) VALUES ('en_US', true) ON CONFLICT DO NOTHING;
         CREATE TABLE IF NOT EXISTS ir_config_parameter (key varchar PRIMARY KEY, value text NOT NULL);
         CREATE TABLE IF NOT EXISTS flipdeck_cron_heartbeat (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), hostname varchar, pool varchar);
     ''')
