@@ -39,6 +39,7 @@ beforeAll(async () => {
   await kit.postgres();
   await init('plain', ['--without-demo=all']);
   await init('urls', ['--without-demo=all']);
+  await init('crons', ['--without-demo=all']);
 }, 120_000);
 afterAll(() => kit.cleanup());
 
@@ -142,5 +143,44 @@ describe('the base URL (odoo/http.py ProxyFix, res_users.authenticate)', () => {
     await kit.waitForLog(w.container, /Registry loaded/, 10_000);
     await browserLogin(w.url, 'admin', 'admin');
     expect(await param('urls', 'web.base.url')).toBe('https://shop.example');
+  });
+});
+
+describe('crons as Odoo runs them (ir_cron._process_jobs, _acquire_one_job, _check_modules_state)', () => {
+  const CRON = ['-d', 'crons', '--max-cron-threads', '1'];
+  const ENV = [...FAST, 'STANDIN_CRON_INTERVAL=0.3'];
+
+  it('a running job holds its row for its whole run (SKIP LOCKED skips it); SIGTERM cuts it and its transaction rolls back', async () => {
+    await kit.sql(
+      "INSERT INTO ir_cron (cron_name, code, interval_number, interval_type, numbercall) VALUES ('long', 'sleep:20', 1, 'days', 1)",
+      'crons',
+    );
+    const id = await kit.sql("SELECT id FROM ir_cron WHERE cron_name = 'long'", 'crons');
+    const w = await kit.worker('cron-cut', CRON, { env: ENV });
+    await kit.waitForLog(w.container, /Starting job `long`/, 15_000);
+    const free = await kit.sql(
+      `BEGIN; SELECT 'free:' || id FROM ir_cron FOR NO KEY UPDATE SKIP LOCKED; ROLLBACK`,
+      'crons',
+    );
+    expect(free).toMatch(/free:\d+/); // the idle heartbeat job is taken …
+    expect(free.split('\n')).not.toContain(`free:${id}`); // … the running one is skipped
+    await w.container.stop({ t: 1 });
+    expect(await kit.sql(`SELECT count(*) FROM flipdeck_cron_start WHERE cron_id = ${id}`, 'crons')).toBe('1');
+    expect(await kit.sql(`SELECT count(*) FROM flipdeck_cron_run WHERE cron_id = ${id}`, 'crons')).toBe('0');
+    // nextcall and numbercall did not move: the next runner runs it again.
+    expect(await kit.sql(`SELECT numbercall FROM ir_cron WHERE id = ${id}`, 'crons')).toBe('1');
+    await kit.sql(`DELETE FROM ir_cron WHERE id = ${id}`, 'crons');
+  });
+
+  it("skips the database while a module is 'to upgrade'", async () => {
+    await kit.sql("UPDATE ir_module_module SET state = 'to upgrade' WHERE name = 'base'", 'crons');
+    await kit.sql('DELETE FROM flipdeck_cron_heartbeat', 'crons');
+    const w = await kit.worker('cron-skip', CRON, { env: ENV });
+    await kit.waitForLog(w.container, /Skipping database crons because of modules to install\/upgrade\/remove/, 15_000);
+    expect(await kit.sql('SELECT count(*) FROM flipdeck_cron_heartbeat', 'crons')).toBe('0');
+    await kit.sql("UPDATE ir_module_module SET state = 'installed' WHERE name = 'base'", 'crons');
+    for (let i = 0; i < 50 && (await kit.sql('SELECT count(*) FROM flipdeck_cron_heartbeat', 'crons')) === '0'; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(Number(await kit.sql('SELECT count(*) FROM flipdeck_cron_heartbeat', 'crons'))).toBeGreaterThan(0);
   });
 });

@@ -48,7 +48,7 @@ function source(tag: string, withQueue: boolean): string {
   return dir;
 }
 
-async function deploy(tag: string, kind: 'deploy' | 'rollback' = 'deploy') {
+async function deploy(tag: string, kind: 'deploy' | 'rollback' = 'deploy', onEvent?: (p: DeployProgress) => void) {
   if (kind === 'deploy') {
     await applyEnv(lab.work, ENV, PORT, source(tag, tag !== 'qj-1'), [
       `domains: [${DOMAIN}]`,
@@ -59,7 +59,12 @@ async function deploy(tag: string, kind: 'deploy' | 'rollback' = 'deploy') {
     ]);
   }
   const events: DeployProgress[] = [];
-  const result = await lab.ctx.services.deployments.run(`lab/${ENV}`, kind, { onProgress: (p) => events.push(p) });
+  const result = await lab.ctx.services.deployments.run(`lab/${ENV}`, kind, {
+    onProgress: (p) => {
+      events.push(p);
+      onEvent?.(p);
+    },
+  });
   expect(result, JSON.stringify(result.reason)).toMatchObject({ ok: true });
   return events;
 }
@@ -161,4 +166,26 @@ describe('crons and queue_job handover', () => {
     expect(runs.at(-1)).toBe(live);
     expect(runs[0]).toBe(live);
   }, 400_000);
+
+  it('hands the cron runner over between jobs: a 12 s job running at the flip completes once, never twice, never cut', async () => {
+    const before = /-(blue|green)-\d$/.exec((await get('/web/login')).worker)![1]!;
+    let inserted: Promise<string> | null = null;
+    const events = await deploy('qj-4', 'deploy', (p) => {
+      // Started by the live pool's runner while green gets ready, so it is mid-run at the handover.
+      if (!inserted && p.kind === 'step' && p.step === 'green_ready' && p.state === 'running')
+        inserted = sql(
+          "INSERT INTO ir_cron (cron_name, code, interval_number, interval_type, numbercall) VALUES ('Flipdeck lab: long job', 'sleep:12', 1, 'days', 1)",
+        );
+    });
+    await inserted!;
+    const id = await sql("SELECT id FROM ir_cron WHERE cron_name = 'Flipdeck lab: long job'");
+    const lines = events.flatMap((e) => (e.kind === 'log' ? [e.line] : []));
+    expect(lines.filter((l) => /handed over between jobs: waited .* for Flipdeck lab: long job/.test(l))).toHaveLength(
+      1,
+    );
+    // A cut job would be run again by the new runner within a couple of seconds: give it the chance.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await sql(`SELECT pool FROM flipdeck_cron_start WHERE cron_id = ${id}`)).toBe(before);
+    expect(await sql(`SELECT pool FROM flipdeck_cron_run WHERE cron_id = ${id}`)).toBe(before);
+  }, 180_000);
 });

@@ -4,6 +4,7 @@
 import { otherPool } from '../../../shared/deploy';
 import { audited, retryTransient } from '../core/server-link';
 import type { DeployRun } from './run';
+import { handOverBetweenJobs } from './cron-handover';
 
 /** The end of green_ready, once the target answers: the operator's confirm, then the counters. */
 export async function beforeFlip(run: DeployRun): Promise<void> {
@@ -67,6 +68,13 @@ export async function removeOld(run: DeployRun): Promise<void> {
 
 /** Cron handover: never two runners. Stop the old one (bounded wait for jobs), then start the new. */
 export async function handOverCron(run: DeployRun): Promise<void> {
-  await run.pools.stopCron(otherPool(run.plan.target), run.o.timing.cronGraceSeconds);
-  await run.pools.startCron(await run.context(), run.plan.target);
+  const from = otherPool(run.plan.target);
+  const old = await run.pools.cronRunning(from);
+  await handOverBetweenJobs(
+    { pools: run.pools, clock: run.clock, log: (l) => run.log('draining', l), oldRunning: old },
+    await run.context(),
+    from,
+    run.plan.target,
+    run.o.timing.cronGraceSeconds,
+  );
 }

@@ -111,7 +111,7 @@ export class PoolOps {
   }
 
   private async createAndStart(spec: CreateSpec): Promise<void> {
-    const argv = ['docker', 'run', '-d', '--name', spec.name, spec.Image ?? '', ...(spec.Cmd ?? [])];
+    const argv = ['docker', 'run', '-d', '--name', spec.name, spec.Image ?? '', ...(spec.Cmd ?? []).map(shortScript)];
     await audited(this.audit, 'docker.container.run', argv, async (attempt) => {
       // A lost reply may hide a create that happened: clear the name before trying again.
       if (attempt > 1) await forceRemove(this.docker, spec.name);
@@ -201,6 +201,15 @@ export class PoolOps {
     }
   }
 
+  /** Whether a pool's cron runner container is running. */
+  async cronRunning(pool: Pool): Promise<boolean> {
+    const info = await this.docker
+      .getContainer(this.names.cron(pool))
+      .inspect()
+      .catch(() => null);
+    return info?.State.Running === true;
+  }
+
   /** Starts a pool's cron runner (recreating it from the pool's image). Call only after stopCron of the other pool. */
   async startCron(ctx: WorkerContext, pool: Pool): Promise<void> {
     const spec = cronSpec(ctx, pool, await cronLoadOf(this.docker, this.audit, ctx.image));
@@ -235,21 +244,8 @@ export class PoolOps {
     timeoutMs: number,
     opts: { command?: string[]; env?: string[] } = {},
   ): Promise<{ exitCode: number; output: string; durationMs: number }> {
-    const spec = workerSpec(ctx, 'blue', 1);
     const started = Date.now();
-    const oneoff: CreateSpec = {
-      ...spec,
-      name: `${this.names.network}-${name}`,
-      Cmd: opts.command ?? ['odoo', ...args],
-      Env: [...(spec.Env ?? []), ...(opts.env ?? [])],
-      Labels: { ...spec.Labels, [LABEL.role]: 'oneoff' },
-      HostConfig: { ...spec.HostConfig, RestartPolicy: { Name: 'no' } },
-    };
-    delete oneoff.Labels![LABEL.pool];
-    await this.docker
-      .getContainer(oneoff.name)
-      .remove({ force: true })
-      .catch(() => undefined);
+    const oneoff = await this.oneOffSpec(ctx, name, opts.command ?? ['odoo', ...args], opts.env);
     const argv = ['docker', 'run', '--rm', '--name', oneoff.name, ctx.image, ...(oneoff.Cmd ?? []).map(shortScript)];
     const c = await this.docker.createContainer(oneoff);
     try {
@@ -269,6 +265,40 @@ export class PoolOps {
     } finally {
       await c.remove({ force: true }).catch(() => undefined);
     }
+  }
+
+  /** A one-off's spec (the worker's image, network, volume and database settings; never restarted), its name cleared. */
+  private async oneOffSpec(
+    ctx: WorkerContext,
+    name: string,
+    command: string[],
+    env: string[] = [],
+  ): Promise<CreateSpec> {
+    const spec = workerSpec(ctx, 'blue', 1);
+    const oneoff: CreateSpec = {
+      ...spec,
+      name: `${this.names.network}-${name}`,
+      Cmd: command,
+      Env: [...(spec.Env ?? []), ...env],
+      Labels: { ...spec.Labels, [LABEL.role]: 'oneoff' },
+      HostConfig: { ...spec.HostConfig, RestartPolicy: { Name: 'no' } },
+    };
+    delete oneoff.Labels![LABEL.pool];
+    await this.docker
+      .getContainer(oneoff.name)
+      .remove({ force: true })
+      .catch(() => undefined);
+    return oneoff;
+  }
+
+  /**
+   * A one-off that keeps running while the caller acts (the cron fence): started and audited here;
+   * the caller reads its output and removes it, and the reaper removes one a crashed caller left.
+   */
+  async startOneOff(ctx: WorkerContext, name: string, command: string[]): Promise<Docker.Container> {
+    const spec = await this.oneOffSpec(ctx, name, command);
+    await this.createAndStart(spec);
+    return this.docker.getContainer(spec.name);
   }
 
   /** The last lines a container printed: what a failure card shows when a worker dies. */

@@ -102,10 +102,19 @@ def init_schema(cr):
         INSERT INTO res_lang (code, active) VALUES ('en_US', true) ON CONFLICT DO NOTHING;
         CREATE TABLE IF NOT EXISTS ir_config_parameter (key varchar PRIMARY KEY, value text NOT NULL);
         CREATE TABLE IF NOT EXISTS flipdeck_cron_heartbeat (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), hostname varchar, pool varchar);
+        CREATE TABLE IF NOT EXISTS ir_cron (id serial PRIMARY KEY, cron_name varchar NOT NULL, active boolean DEFAULT true, code varchar,
+            interval_number integer DEFAULT 1, interval_type varchar DEFAULT 'months', numbercall integer DEFAULT -1,
+            priority integer DEFAULT 5, nextcall timestamp NOT NULL DEFAULT (now() at time zone 'UTC'), lastcall timestamp);
+        CREATE TABLE IF NOT EXISTS flipdeck_cron_start (id serial PRIMARY KEY, cron_id integer, started_at timestamptz DEFAULT clock_timestamp(), hostname varchar, pool varchar);
+        CREATE TABLE IF NOT EXISTS flipdeck_cron_run (id serial PRIMARY KEY, cron_id integer, started_at timestamptz, finished_at timestamptz DEFAULT clock_timestamp(), hostname varchar, pool varchar);
     ''')
     # base/data/ir_config_parameter_data.xml and res_config's defaults: a per-database secret (CSRF
     # tokens) and web.base.url as base installs it, http://localhost:8069.
     cr.execute("INSERT INTO ir_config_parameter (key, value) VALUES ('database.secret', %s), ('web.base.url', 'http://localhost:8069') ON CONFLICT DO NOTHING", (str(uuid.uuid4()),))
+    # A job that runs at every wake-up of a cron thread (the lab's heartbeat, read by the tests).
+    cr.execute("SELECT 1 FROM ir_cron WHERE code = 'heartbeat'")
+    if not cr.fetchone():
+        cr.execute("INSERT INTO ir_cron (cron_name, code, interval_number, interval_type) VALUES ('Flipdeck lab: heartbeat', 'heartbeat', 0, 'seconds')")
     cr.execute('SELECT 1 FROM res_users WHERE login = %s', ('admin',))
     if not cr.fetchone():
         cr.execute('INSERT INTO res_users (login, password) VALUES (%s, %s)', ('admin', hash_password('admin')))

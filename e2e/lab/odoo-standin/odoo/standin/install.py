@@ -1,5 +1,6 @@
 # -i / -u: install or update modules in the database, recording name, version and state in
-# ir_module_module (as Odoo does), dependencies first; a newly installed module's post_init_hook runs. Unknown names are ignored with Odoo's warning.
+# ir_module_module (as Odoo does), dependencies first, marked 'to install'/'to upgrade' first and
+# committed one module at a time (loading.py); a newly installed module's post_init_hook runs. Unknown names are ignored with Odoo's warning.
 import importlib
 import logging
 
@@ -88,7 +89,14 @@ def run(conf, loaded, to_init, to_update):
         asked = demo_asked(conf, to_init, fresh)
         cr.execute('SELECT name, demo FROM ir_module_module')
         dbdemo = dict(cr.fetchall())
-        for name in init + [n for n in update if n not in init]:
+        todo = init + [n for n in update if n not in init]
+        # load_modules STEP 2: mark them (button_install / button_upgrade) and commit, so cron
+        # threads skip the database until every module is loaded (_check_modules_state).
+        for name in todo:
+            cr.execute('''INSERT INTO ir_module_module (name, state) VALUES (%s, 'to install')
+                          ON CONFLICT (name) DO UPDATE SET state = CASE WHEN ir_module_module.state = 'installed' THEN 'to upgrade' ELSE 'to install' END''', (name,))
+        c.commit()
+        for name in todo:
             version = full_version(loaded[name])
             action = 'updating' if name in installed else 'installing'
             _logger.info('%s module %s %s', action, name, version)
@@ -103,4 +111,6 @@ def run(conf, loaded, to_init, to_update):
             hook = loaded[name].get('post_init_hook')
             if hook and action == 'installing':
                 getattr(importlib.import_module('odoo.addons.' + name), hook)(Env(cr))
+            # load_module_graph commits after each module: a failure later leaves this one done.
+            c.commit()
     _logger.info('Modules loaded.')

@@ -15,7 +15,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 import odoo.release
 import odoo.tools
-from . import config, db, install, modules, queue_runner, web, websocket
+from . import config, cron, db, install, modules, queue_runner, web, websocket
 
 _logger = logging.getLogger('odoo')
 
@@ -53,22 +53,6 @@ class QuietHandler(WSGIRequestHandler):
         if path.startswith('/longpolling/') and odoo.release.major_version < 16:
             return websocket.longpolling(self, has_socket)
         return super().run_wsgi()
-
-
-def cron_loop(state, stop):
-    interval = float(os.environ.get('STANDIN_CRON_INTERVAL', '1'))
-    pool = os.environ.get('FLIPDECK_POOL')
-    log = logging.getLogger('odoo.addons.base.models.ir_cron')
-    dbname = str(state.conf['db_name'] or '').split(',')[0]
-    while not stop.wait(interval):
-        if not dbname:
-            continue
-        try:
-            with db.connect(state.conf, dbname) as c, c.cursor() as cr:
-                cr.execute('INSERT INTO flipdeck_cron_heartbeat (hostname, pool) VALUES (%s, %s)', (socket.gethostname(), pool))
-            log.debug('Job `heartbeat` done.')
-        except Exception as e:
-            log.warning('cron tick failed: %s', e)
 
 
 def run():
@@ -143,7 +127,9 @@ def run():
         state.registry_ready.set()
         _logger.info('Registry loaded in %.3fs', boot)
         if conf['max_cron_threads'] > 0:
-            threading.Thread(target=cron_loop, args=(state, stop), daemon=True).start()
+            # Daemon threads, as ThreadedServer.cron_spawn starts them: they die with the process.
+            for i in range(conf['max_cron_threads']):
+                threading.Thread(target=cron.cron_thread, args=(conf, stop, i), daemon=True).start()
             _logger.info('cron runner started (%s thread(s))', conf['max_cron_threads'])
         if queue_runner.enabled(conf, loaded):
             threading.Thread(target=queue_runner.run, args=(conf, stop), daemon=True).start()
