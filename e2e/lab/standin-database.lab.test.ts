@@ -5,7 +5,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabState } from './lab';
 import { ADDONS, StandinKit } from './standin-kit';
-import { browserLogin } from './odoo-login';
+import { browserLogin, downloadAttachment, uploadAttachment } from './odoo-login';
 
 const kit = new StandinKit(readLabState(), 'standin-db');
 const FAST = ['STANDIN_BOOT_SECONDS=0'];
@@ -182,5 +182,38 @@ describe('crons as Odoo runs them (ir_cron._process_jobs, _acquire_one_job, _che
     for (let i = 0; i < 50 && (await kit.sql('SELECT count(*) FROM flipdeck_cron_heartbeat', 'crons')) === '0'; i++)
       await new Promise((r) => setTimeout(r, 200));
     expect(Number(await kit.sql('SELECT count(*) FROM flipdeck_cron_heartbeat', 'crons'))).toBeGreaterThan(0);
+    await w.container.stop({ t: 1 }); // one cron runner per database from here on
+  });
+});
+
+describe('attachments (ir_attachment._file_write, _gc_file_store; binary.py upload_attachment; ir.binary)', () => {
+  it('stores uploads in the shared filestore by sha1, serves them from any worker, and collects only unreferenced files', async () => {
+    const volume = `${kit.label}-files`;
+    await kit.docker.createVolume({ Name: volume, Labels: { 'io.flipdeck.test': kit.label } });
+    const args = ['-d', 'crons', '--max-cron-threads', '1'];
+    const a = await kit.worker('files-a', args, { env: [...FAST, 'STANDIN_CRON_INTERVAL=0.3'], volume });
+    const b = await kit.worker('files-b', ['-d', 'crons', '--max-cron-threads', '0'], { env: FAST, volume });
+    await kit.waitForLog(b.container, /Registry loaded/, 10_000);
+    const login = await browserLogin(a.url, 'admin', 'admin');
+    const keep = Buffer.from('kept invoice ' + Date.now());
+    const gone = Buffer.from('deleted scan ' + Date.now());
+    const bare = await fetch(`${a.url}/web/binary/upload_attachment`, { method: 'POST', redirect: 'manual' });
+    expect(bare.status).toBe(303); // a user route: no session, the login page
+    const up1 = await uploadAttachment(a.url, login.cookie!, { name: 'invoice.txt', data: keep, type: 'text/plain' });
+    const up2 = await uploadAttachment(a.url, login.cookie!, { name: 'scan.txt', data: gone, type: 'text/plain' });
+    expect([up1.status, up2.status]).toEqual([200, 200]);
+    const got = await downloadAttachment(b.url, login.cookie!, up1.id!);
+    expect([got.status, got.data.toString()]).toEqual([200, keep.toString()]);
+    const sha = (await kit.sql(`SELECT store_fname FROM ir_attachment WHERE id = ${up2.id}`, 'crons')).trim();
+    expect(sha).toMatch(/^[0-9a-f]{2}\/[0-9a-f]{40}$/);
+    // Deleted in the database: the file stays until the autovacuum collects it (checklisted at write).
+    await kit.sql(`DELETE FROM ir_attachment WHERE id = ${up2.id}`, 'crons');
+    await kit.sql(
+      "INSERT INTO ir_cron (cron_name, code, interval_number, interval_type, numbercall) VALUES ('Base: Auto-vacuum internal data', 'autovacuum', 1, 'days', 1)",
+      'crons',
+    );
+    await kit.waitForLog(a.container, /filestore gc \d+ checked, 1 removed/, 15_000);
+    expect((await downloadAttachment(b.url, login.cookie!, up1.id!)).status).toBe(200);
+    expect((await downloadAttachment(b.url, login.cookie!, up2.id!)).status).toBe(404);
   });
 });

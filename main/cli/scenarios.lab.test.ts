@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envNames } from '../engine/core/names';
 import { sourceDir, steadyLoad } from '../../e2e/lab/lab-deploy';
 import { L, applyEnv, cleanEnv, cli, labDocker, labHome, servingPool, status } from '../../e2e/lab/lab-cli';
-import { browserLogin } from '../../e2e/lab/odoo-login';
+import { browserLogin, downloadAttachment, uploadAttachment } from '../../e2e/lab/odoo-login';
 
 const A = { name: 'twoa', port: 18_400 };
 const B = { name: 'twob', port: 18_401 };
@@ -66,12 +66,17 @@ describe('two environments on one server', () => {
 });
 
 describe('the edge', () => {
-  it('is adopted by the next deploy (same container, no reload), and a login survives the flip', async () => {
+  it('is adopted by the next deploy (same container, no reload); a login and an uploaded attachment survive the flip', async () => {
     const before = await edgeOf(A.name);
-    const login = await browserLogin(`http://127.0.0.1:${A.port}`, 'admin', 'admin');
+    const base = `http://127.0.0.1:${A.port}`;
+    const login = await browserLogin(base, 'admin', 'admin');
     expect(login.status).toBe(303);
     const cookie = login.cookie;
     expect(cookie).toBeTruthy();
+    // An attachment uploaded through the live pool (its file in the shared data volume's filestore).
+    const file = Buffer.from(`signed contract ${Date.now()}`);
+    const up = await uploadAttachment(base, cookie!, { name: 'contract.txt', data: file, type: 'text/plain' });
+    expect(up.status, up.body).toBe(200);
     await applyEnv(work, A.name, A.port, sourceDir(L, 'a2'));
     const r = await cli(['deploy', `lab/${A.name}`]);
     expect(r.code, r.err).toBe(0);
@@ -85,6 +90,8 @@ describe('the edge', () => {
     });
     expect(info.headers.get('x-flipdeck-worker')).toMatch(/^flipdeck-twoa-green-/);
     expect(((await info.json()) as { result?: { username?: string } }).result?.username).toBe('admin');
+    const down = await downloadAttachment(base, cookie!, up.id!);
+    expect([down.status, down.worker.includes('-green-'), down.data.toString()]).toEqual([200, true, file.toString()]);
   }, 180_000);
 
   it('keeps the live pool across a restart of its container', async () => {

@@ -7,13 +7,13 @@
 # thread and its transaction rolls back, so its nextcall has not moved and the next runner runs it
 # again. Lab-only: the wake-up interval is STANDIN_CRON_INTERVAL seconds (Odoo: 60 s plus the
 # cron_trigger notifications), `interval_type` may be 'seconds', and a job's `code` names one of the
-# two lab jobs below instead of a server action.
+# lab jobs below instead of a server action (and 'autovacuum', base's own).
 import logging
 import os
 import socket
 import time
 
-from . import db
+from . import attachments, db
 
 _logger = logging.getLogger('odoo.addons.base.models.ir_cron')
 POOL = os.environ.get('FLIPDECK_POOL')
@@ -24,7 +24,10 @@ def run_job(conn_job, conf, dbname, job):
     """The job's own work, in its own transaction (committed by the caller)."""
     code = job['code'] or ''
     with conn_job.cursor() as cr:
-        if code == 'heartbeat':
+        if code == 'autovacuum':
+            # base.autovacuum_job: ir.autovacuum._run_vacuum_cleaner, which includes _gc_file_store.
+            attachments.gc_file_store(conf, dbname, cr)
+        elif code == 'heartbeat':
             cr.execute('INSERT INTO flipdeck_cron_heartbeat (hostname, pool) VALUES (%s, %s)', (socket.gethostname(), POOL))
         elif code.startswith('sleep:'):
             # A long job: its start is recorded at once (autocommit, as an e-mail sent mid-job would be

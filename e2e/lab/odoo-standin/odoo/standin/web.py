@@ -17,7 +17,7 @@ from werkzeug.wsgi import ClosingIterator
 
 import odoo.http
 import odoo.release
-from . import db
+from . import attachments, db
 
 _logger = logging.getLogger('werkzeug')
 _logger_http = logging.getLogger('odoo.http')
@@ -208,7 +208,9 @@ def dispatch(state, request):
     if path == '/web/database/selector':
         return Response('<html><body>Select a database</body></html>', content_type='text/html')
     found = addon_route(request)
-    if path in ('/web/login', '/web/session/get_session_info', '/web', '/odoo') or found:
+    content = re.fullmatch(r'/web/content/(\d+)', path)
+    user_routes = ('/web/login', '/web/session/get_session_info', '/web', '/odoo', '/web/binary/upload_attachment')
+    if path in user_routes or found or content:
         if not dbname:
             return Response('', status=303, headers={'Location': '/web/database/selector'})
         if db.installed_modules(state.conf, dbname) is None:
@@ -221,7 +223,21 @@ def dispatch(state, request):
         s = load_session(state, request)
         if not s or not s.get('uid'):
             return Response('', status=303, headers={'Location': '/web/login'})
-        return Response('<html><body>Odoo web client for %s</body></html>' % s['login'], content_type='text/html')
+        # web.layout: the web client's CSRF token for its own POSTs (csrf_token(None): no expiry).
+        token = csrf_token(db.get_param(state.conf, dbname, 'database.secret'), s['sid'], '')
+        return Response('<html><head><script>var odoo = {csrf_token: "%s"};</script></head><body>Odoo web client for %s</body></html>' % (token, s['login']), content_type='text/html')
+    if path == '/web/binary/upload_attachment' or content:
+        # auth='user': no session, no access (Odoo answers a user route without one with the login page).
+        s = load_session(state, request)
+        if not s or not s.get('uid') or s.get('db') != dbname:
+            return Response('', status=303, headers={'Location': '/web/login?redirect=' + path})
+        if content:
+            return attachments.content(state.conf, dbname, int(content.group(1)))
+        if request.method != 'POST':
+            return Response('<h1>405: Method Not Allowed</h1>', status=405, content_type='text/html')
+        if not validate_csrf(db.get_param(state.conf, dbname, 'database.secret'), s['sid'], request.form.get('csrf_token')):
+            return bad_csrf(request)
+        return attachments.upload(state.conf, dbname, request)
     if found:
         cls, fn, routing = found
         if routing['type'] == 'http' and routing['csrf'] and request.method not in ('GET', 'HEAD', 'OPTIONS', 'TRACE'):
