@@ -11,6 +11,7 @@ import type {
   ConnectionState,
   ContainerSummary,
   Inventory,
+  SecretStatus,
   Server,
   ServerHealth,
   SshConfigHost,
@@ -26,7 +27,18 @@ import type {
 } from './deploy';
 import { BACKUP_FILE } from './deploy';
 import type { LogsEvent, TerminalEvent } from './streams';
-import { displayName, filePath, fingerprint, hostName, id, port, secretName, tag, userName } from './validation';
+import {
+  displayName,
+  filePath,
+  fingerprint,
+  hostName,
+  id,
+  port,
+  secretName,
+  secretValue,
+  tag,
+  userName,
+} from './validation';
 
 /** SERVER/ENV as the CLI names them; the environment name is a Docker-safe slug. */
 const envRef = z
@@ -175,6 +187,14 @@ export const requestSchemas = {
     })
     .strict(),
   'logs.stop': z.object({ stream: streamId }).strict(),
+  /** The secrets an environment refers to; without one, every secret the store and the environment variables hold. */
+  'secrets.list': z
+    .object({ server: envRef.shape.server.optional(), env: envRef.shape.env.optional() })
+    .strict()
+    .refine((r) => (r.server === undefined) === (r.env === undefined), 'give both server and env, or neither'),
+  /** The value goes renderer → main only: no answer ever carries it back. */
+  'secrets.set': z.object({ name: secretName, value: secretValue }).strict(),
+  'secrets.remove': z.object({ name: secretName }).strict(),
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -224,6 +244,10 @@ export interface Responses {
   'terminal.close': void;
   'logs.follow': { stream: string };
   'logs.stop': void;
+  'secrets.list': SecretStatus[];
+  /** Where a deploy reads it from now: an environment variable still overrides the stored value. */
+  'secrets.set': SecretStatus;
+  'secrets.remove': SecretStatus;
 }
 
 export type Response<C extends Channel> = Responses[C];

@@ -89,6 +89,23 @@ export interface ContainerSummary {
   stats?: ContainerStats;
 }
 
+/** Where a secret's value comes from: FLIPDECK_SECRET_<NAME>, the home's local secret store, or the app's older keychain store. */
+export type SecretSource = 'environment' | 'local-store' | 'os-keychain';
+
+/** A secret as the UI and `flipdeck secret list` see it: never its value. */
+export interface SecretStatus {
+  name: string;
+  set: boolean;
+  /** Which source a deploy would read it from now (the first that has it); null when unset. */
+  source: SecretSource | null;
+  /** That source in words: the variable's name, or "the local secret store". */
+  where: string | null;
+  /** What in the environment refers to it (`env SMTP_PASSWORD`, `db.password`); empty outside an environment. */
+  usedBy: string[];
+  /** The variable that would override the stored value (CI), so the UI can say a stored value is not the one used. */
+  envVar: string;
+}
+
 export interface SshConfigHost {
   alias: string;
   host: string;

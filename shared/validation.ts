@@ -105,6 +105,27 @@ export const secretName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'secret names are letters, digits, _ . - (max 64)');
 
+/**
+ * The shortest secret Flipdeck uses: every occurrence of a secret is redacted from every output, and a
+ * 1–3 character one ("a", "pw") would blank ordinary words.
+ */
+export const MIN_SECRET_LENGTH = 8;
+/** The longest: a password or a token, not a file. */
+export const MAX_SECRET_BYTES = 16 * 1024;
+
+/** A secret's value as entered: never echoed in a message. */
+export const secretValue = z
+  .string()
+  .min(1, 'is empty: give the secret a value')
+  .refine(
+    (v) => [...v].length >= MIN_SECRET_LENGTH,
+    `must be at least ${MIN_SECRET_LENGTH} characters, so that Flipdeck can keep it out of every log and output`,
+  )
+  .refine(
+    (v) => new TextEncoder().encode(v).length <= MAX_SECRET_BYTES,
+    'must be at most 16 KiB: a password or a token, not a file',
+  );
+
 export const id = z
   .string()
   .min(1)

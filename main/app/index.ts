@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => permissionDecision(permission));
 
   const home = resolveHome();
-  const services = await createHostServices({ home, transport: 'electron', secrets: appSecretStore(home) });
+  const services = await createHostServices({ home, transport: 'electron', keychain: appSecretStore(home) });
   for (const w of services.warnings) console.warn(`flipdeck: ${w}`);
 
   const win = new BrowserWindow(windowOptions(path.join(here, '../preload/index.cjs')));

@@ -1,5 +1,7 @@
-// The app's secret store: Electron safeStorage (the OS keychain) behind the store's encrypted file.
-// On Linux without a keyring, safeStorage would "encrypt" with a hard-coded key: refuse that.
+// What older versions of the app kept with Electron safeStorage (the OS keychain), in secrets.json: still
+// read after the local secret store (which the app now shares with the CLI and the browser host), so
+// those secrets keep working. On Linux without a keyring, safeStorage would "encrypt" with a hard-coded
+// key: refuse that.
 import { safeStorage } from 'electron';
 import { EncryptedFileSecretStore, type Encryptor } from '../store/secret-store';
 

@@ -8,10 +8,13 @@ import { registerServerCommands, UsageError } from './commands/server';
 import { registerAuditCommand } from './commands/audit';
 import { registerDeployCommands } from './commands/deploy';
 import { registerRestoreCommand } from './commands/restore';
+import { readSecretFromStdin, registerSecretCommands, type ReadSecret } from './commands/secret';
 
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** A secret's value for `secret set` (stdin by default). */
+  readSecret?: ReadSecret;
 }
 
 const stdio: CliIo = {
@@ -61,6 +64,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<ExitCode>
   registerAuditCommand(program, run, runAudit);
   registerDeployCommands(program, run);
   registerRestoreCommand(program, run);
+  registerSecretCommands(program, run, io.readSecret ?? readSecretFromStdin);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -13,6 +13,8 @@ import { readSshConfigHosts, toNewServers } from '../store/ssh-config-import';
 import { listContainers } from '../remote/docker-client';
 import { FlipdeckError } from '../../shared/errors';
 import { APP_VERSION } from './version';
+import { recorder } from './audit/recorded';
+import type { SecretChannels } from './secrets/handlers';
 
 export interface HandlerDeps {
   home: string;
@@ -26,46 +28,10 @@ export interface HandlerDeps {
   warn: (message: string) => void;
 }
 
-export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChannels | StreamChannels> {
+export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChannels | StreamChannels | SecretChannels> {
   const { inventory, audit, sessions } = d;
 
-  /**
-   * Runs a local change and records it, success or failure, in the audit log. The caller hears the
-   * truth about the change itself: a change that was made is not reported as failed because its
-   * record could not be written (that is a warning), and a failure is not masked by its record's.
-   */
-  async function recorded<T>(
-    action: string,
-    detail: Record<string, unknown>,
-    server: string | undefined,
-    work: () => Promise<T>,
-  ): Promise<T> {
-    const started = Date.now();
-    let value: T;
-    try {
-      value = await work();
-    } catch (err) {
-      await audit
-        .append({
-          action,
-          server,
-          ok: false,
-          durationMs: Date.now() - started,
-          detail,
-          output: err instanceof Error ? err.message : String(err),
-        })
-        .catch((auditErr: unknown) =>
-          d.warn(`the audit log could not record the failed ${action}: ${messageOf(auditErr)}`),
-        );
-      throw err;
-    }
-    try {
-      await audit.append({ action, server, ok: true, durationMs: Date.now() - started, detail });
-    } catch (auditErr) {
-      d.warn(`${action} was done, but the audit log could not record it: ${messageOf(auditErr)}`);
-    }
-    return value;
-  }
+  const recorded = recorder(audit, d.warn);
 
   // FLIPDECK_SSH_CONFIG: another default file (a shared team config; the e2e journeys' own).
   const sshConfigPath = (p?: string) => p ?? d.env.FLIPDECK_SSH_CONFIG ?? path.join(os.homedir(), '.ssh', 'config');
@@ -139,8 +105,6 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, EnvironmentChanne
     'audit.verify': async () => audit.verify(),
   };
 }
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 async function readSshConfig(file: string): Promise<string> {
   try {

@@ -5,7 +5,8 @@ import type { EventName, Events } from '../../shared/ipc-contract';
 import type { EmitEvent, Handlers } from './dispatch';
 import { resolveHome } from '../store/home';
 import { InventoryStore } from '../store/inventory';
-import { EnvSecretStore, Redactor, type SecretStore } from '../store/secret-store';
+import { EnvSecretStore, LayeredSecretStore, Redactor, type SecretStore } from '../store/secret-store';
+import { LocalSecretStore } from '../store/local-secret-store';
 import type { AuditLog } from '../store/audit-log';
 import { openAuditLog } from '../store/audit-trust';
 import { ConnectionPool } from '../remote/connection-pool';
@@ -19,6 +20,7 @@ import { createEnvironmentHandlers } from './environments/handlers';
 import { createStreamHandlers } from './streams/handlers';
 import { TerminalStreams } from './streams/terminal-streams';
 import { LogStreams } from './streams/log-streams';
+import { createSecretHandlers } from './secrets/handlers';
 
 export interface HostServices {
   handlers: Handlers;
@@ -38,7 +40,13 @@ export interface HostServices {
 export interface HostServicesOptions {
   home?: string;
   transport: 'electron' | 'browser' | 'cli';
+  /** Replaces the whole chain below (tests). */
   secrets?: SecretStore;
+  /**
+   * The app's OS-keychain store of older versions: read after the local secret store, so secrets kept
+   * there still work, and for the audit key it once held.
+   */
+  keychain?: SecretStore;
   env?: NodeJS.ProcessEnv;
   /** Where warnings found while serving calls go (the CLI: stderr); by default the process's warnings. */
   warn?: (message: string) => void;
@@ -47,7 +55,6 @@ export interface HostServicesOptions {
 export async function createHostServices(opts: HostServicesOptions): Promise<HostServices> {
   const env = opts.env ?? process.env;
   const home = opts.home ?? resolveHome(env);
-  const secrets = opts.secrets ?? new EnvSecretStore(env);
   const warnings: string[] = [];
 
   // The audit log first: it must open (and a first open of an older log move to the new key) whatever
@@ -56,10 +63,24 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
   // later join when read.
   const redactor = new Redactor();
   redactor.addFromEnvironment(env);
-  const opened = await openAuditLog({ home, env, secrets, redactor });
+  const opened = await openAuditLog({
+    home,
+    env,
+    secrets: opts.keychain ?? opts.secrets ?? new EnvSecretStore(env),
+    redactor,
+  });
   warnings.push(...opened.warnings);
   redactor.add(opened.key.key.toString('hex'));
   const audit = opened.audit;
+  // One order for every process on this home: FLIPDECK_SECRET_<NAME> (CI overrides), then the local
+  // secret store keyed from the audit key just resolved, then the app's older keychain store.
+  const secrets =
+    opts.secrets ??
+    new LayeredSecretStore([
+      new EnvSecretStore(env),
+      new LocalSecretStore(home, async () => opened.key),
+      ...(opts.keychain ? [opts.keychain] : []),
+    ]);
 
   const inventory = new InventoryStore(home);
   await inventory.load();
@@ -72,6 +93,7 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
   );
   const sessions = new ServerSessions({ pool, inventory, secrets, redactor, env });
 
+  const warn = opts.warn ?? ((message: string) => process.emitWarning(message));
   const baseHandlers = createHandlers({
     home,
     transport: opts.transport === 'electron' ? 'electron' : 'browser',
@@ -80,7 +102,7 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
     sessions,
     probeLocalDocker: () => probeLocalDocker(env),
     env,
-    warn: opts.warn ?? ((message) => process.emitWarning(message)),
+    warn,
   });
 
   const environments = new EnvironmentStore(home);
@@ -93,6 +115,7 @@ export async function createHostServices(opts: HostServicesOptions): Promise<Hos
       ...baseHandlers,
       ...createEnvironmentHandlers({ deployments, environments, streams, sessions, inventory }),
       ...createStreamHandlers({ home, inventory, audit, terminals, logs }),
+      ...createSecretHandlers({ secrets, environments, inventory, audit, redactor, env, warn }),
     },
     redactor,
   );

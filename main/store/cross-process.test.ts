@@ -7,6 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvironmentStore } from './environments';
 import { InventoryStore } from './inventory';
+import type { LocalSecretStore } from './local-secret-store';
+import { localSecretStore } from './local-secret-store';
 
 const roots: string[] = [];
 const tmp = (prefix: string) => {
@@ -53,14 +55,14 @@ afterAll(() => {
 
 interface Outcome {
   code: number | null;
-  result: { ok: boolean; id?: string; env?: string; error?: string } | null;
+  result: { ok: boolean; id?: string; env?: string; secret?: string; error?: string } | null;
   stderr: string;
 }
 
 /** Starts one writer process per argument list, lets them all go at once, and waits (bounded) for all. */
-async function writeAtOnce(argLists: string[][], timeoutMs = 50_000): Promise<Outcome[]> {
+async function writeAtOnce(argLists: string[][], timeoutMs = 50_000, env: NodeJS.ProcessEnv = {}): Promise<Outcome[]> {
   const children: ChildProcessWithoutNullStreams[] = argLists.map((args) =>
-    spawn(NODE, [...writerArgs, ...args], { stdio: 'pipe', env: writerEnv }),
+    spawn(NODE, [...writerArgs, ...args], { stdio: 'pipe', env: { ...writerEnv, ...env } }),
   );
   const killer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), timeoutMs);
   try {
@@ -176,5 +178,26 @@ describe('local state written by several processes', { timeout: 60_000 }, () => 
     expect(app.serverByName('from-cli').id).toBe(id);
     expect(app.get().servers.map((s) => s.name)).toEqual(['from-cli']);
     expect(app.search({ search: 'from-cli' }).servers.map((s) => s.id)).toEqual([id]);
+  });
+});
+
+describe('the local secret store written by several processes', { timeout: 60_000 }, () => {
+  it('10 processes each storing a secret at once, on a home whose key none of them has made yet: all 10 are kept and decrypt', async () => {
+    const home = tmp('flipdeck-x-');
+    // The key file is created by whichever process gets there first; the others must use that one.
+    const auditDir = tmp('flipdeck-x-audit-');
+    const env = { FLIPDECK_AUDIT_DIR: auditDir, FLIPDECK_AUDIT_KEY: '', XDG_DATA_HOME: auditDir };
+    const names = Array.from({ length: 10 }, (_, i) => `smtp_pw_${i}`);
+    const outcomes = await writeAtOnce(
+      names.map((name) => [home, 'secret', name]),
+      50_000,
+      env,
+    );
+    expect(outcomes.map((o) => ({ code: o.code, ok: o.result?.ok, stderr: o.stderr }))).toEqual(
+      names.map(() => ({ code: 0, ok: true, stderr: '' })),
+    );
+    const store: LocalSecretStore = localSecretStore(home, env);
+    expect(await store.list()).toEqual(names);
+    for (const name of names) expect(await store.get(name)).toBe(`value-of-${name}`);
   });
 });

@@ -1,15 +1,20 @@
-// Secrets (key passphrases, database passwords, env values marked secret) by name. The app keeps them
-// encrypted with the OS keychain (Electron safeStorage, plugged in by main/app); headless runs (CLI,
-// browser host) read them from environment variables. Never plain text on disk.
+// Secrets (key passphrases, database passwords, env values marked secret) by name. Every process on a
+// home (the app, the CLI, the browser host) reads them in one order: FLIPDECK_SECRET_<NAME> first (CI
+// overrides), then the local secret store (local-secret-store.ts, encrypted with a key derived from the
+// audit key), then, in the app only, what older versions kept with the OS keychain (Electron
+// safeStorage). Never plain text on disk.
 import path from 'node:path';
 import { z } from 'zod';
 import { FlipdeckError } from '../../shared/errors';
-import { secretName } from '../../shared/validation';
+import type { SecretSource } from '../../shared/model';
+import { MIN_SECRET_LENGTH, secretName } from '../../shared/validation';
 import { readJsonFile, updateJsonFile } from './json-file';
 
 export interface SecretStore {
-  readonly kind: string;
+  readonly kind: SecretSource;
   get(name: string): Promise<string | undefined>;
+  /** The value and where it came from, in words for the operator (`FLIPDECK_SECRET_X`, "the local secret store"). */
+  find(name: string): Promise<FoundSecret | undefined>;
   set(name: string, value: string): Promise<void>;
   delete(name: string): Promise<void>;
   list(): Promise<string[]>;
@@ -17,9 +22,20 @@ export interface SecretStore {
   readonly canStore: boolean;
 }
 
+export interface FoundSecret {
+  value: string;
+  source: SecretSource;
+  where: string;
+}
+
+async function found(store: SecretStore, name: string, where: string): Promise<FoundSecret | undefined> {
+  const value = await store.get(name);
+  return value === undefined ? undefined : { value, source: store.kind, where };
+}
+
 export const envVarFor = (name: string) => `FLIPDECK_SECRET_${name.toUpperCase().replace(/[.-]/g, '_')}`;
 
-function checkName(name: string): string {
+export function checkName(name: string): string {
   const r = secretName.safeParse(name);
   if (!r.success)
     throw new FlipdeckError('bad_input', `invalid secret name ${JSON.stringify(name.slice(0, 60))}`, {
@@ -31,8 +47,16 @@ function checkName(name: string): string {
 export class EnvSecretStore implements SecretStore {
   readonly kind = 'environment';
   readonly canStore = false;
+  private readonly env: NodeJS.ProcessEnv;
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  // No parameter properties here: the cross-process tests load the store on Node's type stripping.
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    this.env = env;
+  }
+
+  find(name: string): Promise<FoundSecret | undefined> {
+    return found(this, name, envVarFor(name));
+  }
 
   async get(name: string): Promise<string | undefined> {
     const variable = envVarFor(checkName(name));
@@ -70,15 +94,22 @@ const fileSchema = z.object({ version: z.literal(1), secrets: z.record(z.string(
 type SecretsFile = z.output<typeof fileSchema>;
 const emptySecrets = (): SecretsFile => ({ version: 1, secrets: {} });
 
+/**
+ * What the app kept with the OS keychain before the local secret store existed: still read (after the
+ * local store) so an older app's secrets keep working, and for the audit key it once kept there.
+ */
 export class EncryptedFileSecretStore implements SecretStore {
   readonly kind = 'os-keychain';
   private readonly file: string;
+  private readonly crypto: Encryptor;
 
-  constructor(
-    home: string,
-    private readonly crypto: Encryptor,
-  ) {
+  constructor(home: string, crypto: Encryptor) {
     this.file = path.join(home, 'secrets.json');
+    this.crypto = crypto;
+  }
+
+  find(name: string): Promise<FoundSecret | undefined> {
+    return found(this, name, "the app's OS keychain store (secrets.json)");
   }
 
   get canStore(): boolean {
@@ -137,14 +168,63 @@ export class EncryptedFileSecretStore implements SecretStore {
   }
 }
 
+/**
+ * Several stores read in order, the first that has a secret wins: FLIPDECK_SECRET_<NAME>, then the
+ * local secret store (then the app's older keychain store). Changes go to the first store that can keep
+ * one; a removal leaves no copy in any store that can keep one (an environment variable stays: it is
+ * the process's, not Flipdeck's).
+ */
+export class LayeredSecretStore implements SecretStore {
+  readonly kind: SecretSource;
+  private readonly layers: SecretStore[];
+
+  constructor(layers: SecretStore[]) {
+    this.layers = layers;
+    this.kind = layers.find((l) => l.canStore)?.kind ?? layers[0]?.kind ?? 'environment';
+  }
+
+  get canStore(): boolean {
+    return this.layers.some((l) => l.canStore);
+  }
+
+  async find(name: string): Promise<FoundSecret | undefined> {
+    for (const layer of this.layers) {
+      const hit = await layer.find(name);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  async get(name: string): Promise<string | undefined> {
+    return (await this.find(name))?.value;
+  }
+
+  async set(name: string, value: string): Promise<void> {
+    const writable = this.layers.find((l) => l.canStore);
+    if (!writable) return this.layers[0]?.set(name, value);
+    await writable.set(name, value);
+  }
+
+  async delete(name: string): Promise<void> {
+    const writable = this.layers.filter((l) => l.canStore);
+    if (writable.length === 0) return this.layers[0]?.delete(name);
+    for (const layer of writable) await layer.delete(name);
+  }
+
+  async list(): Promise<string[]> {
+    const names = new Set<string>();
+    for (const layer of this.layers) for (const n of await layer.list()) names.add(n);
+    return [...names].sort();
+  }
+}
+
 export const REDACTED = '«redacted»';
 
 /**
- * The shortest secret Flipdeck uses. Redaction replaces every occurrence of a secret in every output:
- * a 1–3 character secret ("a", "pw") would blank ordinary words, so shorter ones are refused where they
- * are read (secret store, FLIPDECK_SECRET_*, FLIPDECK_KEY_PASSPHRASE), saying which and why.
+ * The shortest secret Flipdeck uses (shared/validation.ts): shorter ones are refused where they are
+ * read (secret stores, FLIPDECK_SECRET_*, FLIPDECK_KEY_PASSPHRASE), saying which and why.
  */
-export const MIN_SECRET_LENGTH = 8;
+export { MIN_SECRET_LENGTH };
 
 /** Refuses a secret too short to redact; `source` says where the operator sets it. */
 export function checkSecretLength(name: string, value: string, source: string, fix?: string): string {

@@ -97,8 +97,15 @@ async function runDeploy(
     ctrl.abort();
   };
   process.once('SIGINT', onSignal);
+  const told = new Set<string>();
   try {
     const result = await ctx.services.deployments.run(ref, kind, {
+      // Which source each secret came from: a CI variable shadowing a stored value is visible in the log.
+      onSecret: (name, where) => {
+        if (told.has(name)) return;
+        told.add(name);
+        ctx.err(`secret ${name}: from ${where}`);
+      },
       ...(o.ref ? { gitRef: o.ref } : {}),
       ...(o.updateMode === 'online' || o.updateMode === 'cutover' ? { updateMode: o.updateMode } : {}),
       signal: ctrl.signal,

@@ -55,6 +55,9 @@ export function parseRef(ref: string): { server: string; env: string } {
   return { server: m[1]!, env: m[2]! };
 }
 
+/** A secret a deploy read: its name and where from (`FLIPDECK_SECRET_X`, "the local secret store"), never the value. */
+export type SecretSeen = (name: string, where: string) => void;
+
 export const actorName = () => `${os.userInfo().username}@${os.hostname()}`;
 
 export class Deployments {
@@ -113,20 +116,22 @@ export class Deployments {
     return r.exitCode === 0 && Number.isInteger(gid) ? gid : undefined;
   }
 
-  private async secret(name: string, what: string): Promise<string> {
-    const value = await this.d.secrets.get(name);
-    if (value === undefined)
+  private async secret(name: string, what: string, onSecret?: SecretSeen): Promise<string> {
+    const found = await this.d.secrets.find(name);
+    if (found === undefined)
       throw new FlipdeckError('secret_missing', `the secret "${name}" (${what}) is not set`, {
-        fix: `store it in Flipdeck's secrets, or for the CLI set ${envVarFor(name)}`,
+        fix: `set it with Secrets… on the environment in the app, or \`flipdeck secret set ${name}\` (value on stdin); in CI set ${envVarFor(name)}`,
       });
-    this.d.redactor.add(value);
-    return value;
+    this.d.redactor.add(found.value);
+    onSecret?.(name, found.where);
+    return found.value;
   }
 
-  async resolveEnv(environment: Environment): Promise<Record<string, string>> {
+  async resolveEnv(environment: Environment, onSecret?: SecretSeen): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(environment.env))
-      out[k] = typeof v === 'object' ? await this.secret(v.secret, `env ${k} of ${environment.name}`) : String(v);
+      out[k] =
+        typeof v === 'object' ? await this.secret(v.secret, `env ${k} of ${environment.name}`, onSecret) : String(v);
     return out;
   }
 
@@ -172,6 +177,8 @@ export class Deployments {
       onProgress?: (p: DeployProgress) => void;
       signal?: AbortSignal;
       confirmFlip?: () => Promise<void>;
+      /** Each secret the deploy read, with where from (the CLI says so on stderr). */
+      onSecret?: SecretSeen;
     } = {},
   ): Promise<DeployResult> {
     // Live progress (step logs, git and build output, notices) passes the redactor before the CLI or the
@@ -203,9 +210,9 @@ export class Deployments {
     if (note) o.onProgress?.({ kind: 'notice', deploy: '-', message: note });
     const deployId = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
     // Secrets first: a missing one is bad input (exit 2) before anything starts on the server.
-    const resolvedEnv = await this.resolveEnv(t.environment);
+    const resolvedEnv = await this.resolveEnv(t.environment, o.onSecret);
     if (t.environment.db !== 'managed')
-      await this.secret(t.environment.db.password.secret, `database password of ${t.environment.name}`);
+      await this.secret(t.environment.db.password.secret, `database password of ${t.environment.name}`, o.onSecret);
     const adminGid = await this.adminGid(t);
     const seen: { counters?: { requests: number; failed: number }; flipMs?: number; notices: string[] } = {
       notices: note ? [note] : [],

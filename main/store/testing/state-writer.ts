@@ -2,12 +2,14 @@
 // stdout, waits for "go" on stdin (so every writer starts at once), makes its changes in the order
 // given and prints one JSON line with the outcome; exit 0 only when every change was made.
 //   state-writer HOME CHANGES NAME [CLIENT_ID]
-// CHANGES is `server` (adds server NAME to client CLIENT_ID), `env` (applies environment lab/NAME), or
-// both joined by `+`. It runs on Node's own type stripping (see cross-process.test.ts), so what it
+// CHANGES is `server` (adds server NAME to client CLIENT_ID), `env` (applies environment lab/NAME),
+// `secret` (stores secret NAME with the value `value-of-NAME` in the local secret store, keyed from the
+// audit key the environment gives), or several joined by `+`. It runs on Node's own type stripping (see cross-process.test.ts), so what it
 // imports must stay erasable TypeScript: no enums, namespaces or constructor parameter properties.
 import { once } from 'node:events';
 import { EnvironmentStore } from '../environments';
 import { InventoryStore } from '../inventory';
+import { localSecretStore } from '../local-secret-store';
 
 async function change(home: string, what: string, name: string, clientId: string): Promise<Record<string, string>> {
   if (what === 'server') {
@@ -24,6 +26,10 @@ async function change(home: string, what: string, name: string, clientId: string
       public_bind: '127.0.0.1:18100',
     });
     return { env: `${environment.server}/${environment.name}` };
+  }
+  if (what === 'secret') {
+    await localSecretStore(home, process.env).set(name, `value-of-${name}`);
+    return { secret: name };
   }
   throw new Error(`unknown change ${what}`);
 }
