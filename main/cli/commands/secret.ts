@@ -67,7 +67,9 @@ function readHidden(prompt: string): Promise<string> {
 }
 
 function describe(s: SecretStatus): string {
-  const state = s.set ? `set    from ${s.where}` : `unset  (set it with: flipdeck secret set ${s.name}; in CI: ${s.envVar})`;
+  const state = s.set
+    ? `set    from ${s.where}`
+    : `unset  (set it with: flipdeck secret set ${s.name}; in CI: ${s.envVar})`;
   return `${s.name}  ${state}${s.usedBy.length ? `  — ${s.usedBy.join(', ')}` : ''}`;
 }
 
@@ -84,7 +86,8 @@ export function registerSecretCommands(program: Command, run: Run, readSecret: R
     .action((name: string) =>
       run(async (ctx) => {
         const value = await readSecret(name);
-        if (value === '') throw new UsageError(`no value for ${name} on stdin; nothing was stored\n  fix: ${PIPE_HINT(name)}`);
+        if (value === '')
+          throw new UsageError(`no value for ${name} on stdin; nothing was stored\n  fix: ${PIPE_HINT(name)}`);
         checkSecretLength(name, value, 'the value given to flipdeck secret set');
         const s = await ctx.call('secrets.set', { name, value });
         ctx.err(`✓ stored ${name} in the local secret store`);
@@ -105,7 +108,9 @@ export function registerSecretCommands(program: Command, run: Run, readSecret: R
         const list = await ctx.call('secrets.list', request);
         if (o.json) ctx.out(JSON.stringify(list));
         else if (list.length === 0)
-          ctx.err(o.env ? `${o.env} refers to no secrets` : 'no secrets stored, and no FLIPDECK_SECRET_* variables set');
+          ctx.err(
+            o.env ? `${o.env} refers to no secrets` : 'no secrets stored, and no FLIPDECK_SECRET_* variables set',
+          );
         else for (const s of list) ctx.out(describe(s));
         return Exit.ok;
       }),
