@@ -14,6 +14,7 @@ import { phaseOf } from '../deploy/deploy-view';
 import { RollbackDialog } from './RollbackDialog';
 import { RestoreDialog } from './RestoreDialog';
 import { ResourcesDialog } from './ResourcesDialog';
+import { SecretsDialog } from '../secrets/SecretsDialog';
 
 const REFRESH_MS = 5000;
 
@@ -35,7 +36,7 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
   // Uptime, memory and CPU of each worker: from the server's container list (refreshed by the server pane).
   const containers = useContainers((s) => (serverId ? s.byServer[serverId]?.list : undefined));
   const followLogs = useDock((s) => s.followLogs);
-  const [dialog, setDialog] = useState<'deploy' | 'rollback' | 'resources' | 'restore' | null>(null);
+  const [dialog, setDialog] = useState<'deploy' | 'rollback' | 'resources' | 'restore' | 'secrets' | null>(null);
   const [now, setNow] = useState(Date.now());
 
   // The command palette asks for this card's deploy wizard or rollback confirm.
@@ -107,6 +108,10 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
               Backups…
             </button>
           ) : null}
+          {/* Before the first deploy too: an environment that needs a secret cannot start without it. */}
+          <button type="button" className="btn" onClick={() => setDialog('secrets')}>
+            Secrets…
+          </button>
           <button type="button" className="btn btn-primary" onClick={() => setDialog('deploy')}>
             {running ? 'Show deploy' : 'Deploy…'}
           </button>
@@ -228,6 +233,9 @@ export function EnvironmentCard({ env }: { env: EnvironmentSummary }) {
             setDialog('restore');
           }}
         />
+      ) : null}
+      {dialog === 'secrets' ? (
+        <SecretsDialog server={env.server} env={env.name} onClose={() => setDialog(null)} />
       ) : null}
       {dialog === 'restore' ? (
         <RestoreDialog server={env.server} env={env.name} onClose={() => setDialog(null)} />
