@@ -68,6 +68,13 @@ describe('Odoo worker probe', () => {
     expect((await closed.http(500, new AbortController().signal)).detail).toMatch(/ECONNREFUSED/);
   });
 
+  it('says why when Odoo sends the login page to the database selector (no database for this request)', async () => {
+    const port = await serve((_req, res) => res.writeHead(303, { location: '/web/database/selector' }).end());
+    const r = await odooWorkerProbe({ worker: 'w1', open: opener(port) }).http(1000, new AbortController().signal);
+    expect(r.ok).toBe(false);
+    expect(r.detail).toMatch(/303 to the database selector: Odoo serves no database .*OWNER TO/);
+  });
+
   it('gives up on a probe that gets no answer within its wait', async () => {
     const port = await serve(() => undefined);
     const r = await odooWorkerProbe({ worker: 'w', open: opener(port), hostHeader: 'x' }).http(

@@ -112,6 +112,9 @@ export function odooWorkerProbe(o: OdooProbeOptions): WorkerProbe {
       } catch (err) {
         return { ok: false, detail: `GET ${loginPath} → ${describe(err)}` };
       }
+      // Odoo found no database for this request (odoo/http.py db_filter/list_dbs): say why, not just "303".
+      if (login.status >= 300 && login.status < 400 && /\/web\/database\/selector/.test(String(login.headers.location)))
+        return { ok: false, detail: `GET ${loginPath} → ${login.status} to the database selector: ${NO_DATABASE}` };
       if (login.status !== 200)
         return { ok: false, detail: `GET ${loginPath} → ${login.status}${snippet(login.body)}` };
       try {
@@ -127,6 +130,9 @@ export function odooWorkerProbe(o: OdooProbeOptions): WorkerProbe {
     },
   };
 }
+
+export const NO_DATABASE =
+  "Odoo serves no database for this request: with a dbfilter it lists only databases owned by the role it connects as (ALTER DATABASE … OWNER TO that role), and the filter must match the environment's database";
 
 function snippet(body: string): string {
   const text = body
