@@ -70,7 +70,8 @@ describe('Odoo worker probe', () => {
 
   it('says why when Odoo sends the login page to the database selector (no database for this request)', async () => {
     const port = await serve((_req, res) => res.writeHead(303, { location: '/web/database/selector' }).end());
-    const r = await odooWorkerProbe({ worker: 'w1', open: opener(port) }).http(1000, new AbortController().signal);
+    const probe = odooWorkerProbe({ worker: 'w1', open: opener(port), hostHeader: 'localhost' });
+    const r = await probe.http(1000, new AbortController().signal);
     expect(r.ok).toBe(false);
     expect(r.detail).toMatch(/303 to the database selector: Odoo serves no database .*OWNER TO/);
   });
