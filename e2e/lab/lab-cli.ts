@@ -10,6 +10,7 @@ import { main } from '../../main/cli/index';
 import { afterAll, beforeAll } from 'vitest';
 import { openContext, type CliContext } from '../../main/cli/context';
 import { demux } from '../../main/engine/docker/logs';
+import { managedDbPassword } from '../../main/engine/odoo/container-specs';
 
 export const L = readLabState();
 export const labDocker = new Docker({ socketPath: L.dockerSocket });
@@ -119,9 +120,8 @@ export async function envSql(env: string, query: string): Promise<string> {
 /** A query through psql inside a PostgreSQL container, as `user`, with the container's own password. */
 export async function containerSql(container: string, user: string, db: string, query: string): Promise<string> {
   const c = labDocker.getContainer(container);
-  const password = (await c.inspect()).Config.Env.find((e) => e.startsWith('POSTGRES_PASSWORD='))!.slice(
-    'POSTGRES_PASSWORD='.length,
-  );
+  const password = await managedDbPassword(labDocker, container);
+  if (!password) throw new Error(`no database password in ${container} (neither its password file nor its Env)`);
   const exec = await c.exec({
     Cmd: ['psql', '-h', '127.0.0.1', '-U', user, '-d', db, '-tAc', query],
     Env: [`PGPASSWORD=${password}`],

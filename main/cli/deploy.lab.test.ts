@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeployLock } from '../engine/state/lock';
+import { managedDbPassword } from '../engine/odoo/container-specs';
 import { sourceDir } from '../../e2e/lab/lab-deploy';
 import { L, cleanEnv, cli, labDocker, status } from '../../e2e/lab/lab-cli';
 
@@ -123,6 +124,11 @@ describe('flipdeck deploy (headless, against the lab)', () => {
     const h = await hit();
     expect(h.status).toBe(200);
     expect(h.worker).toMatch(/blue/);
+    // The managed database's password is a file in its containers (POSTGRES_PASSWORD_FILE, PASSWORD_FILE), not in `docker inspect`.
+    const password = await managedDbPassword(labDocker, `flipdeck-${ENV}-db`);
+    expect(password).toMatch(/^[0-9a-f]{48}$/);
+    const mine = await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${ENV}`] } });
+    for (const c of mine) expect(JSON.stringify(await labDocker.getContainer(c.Id).inspect())).not.toContain(password);
   }, 180_000);
 
   it('resources: raises memory live without a restart, refuses a shrink below usage, keeps the value', async () => {

@@ -97,6 +97,10 @@ describe('external database', () => {
       ...(existsSync(outputs) ? readdirSync(outputs).map((n) => path.join(outputs, n)) : []),
     ];
     for (const f of files) expect(readFileSync(f, 'utf8')).not.toContain(PASSWORD);
+    // Nor `docker inspect` on the server: workers and the cron runner get it as PASSWORD_FILE.
+    const mine = await labDocker.listContainers({ all: true, filters: { label: [`io.flipdeck.environment=${ENV}`] } });
+    expect(mine.length).toBeGreaterThan(2);
+    for (const c of mine) expect(JSON.stringify(await labDocker.getContainer(c.Id).inspect())).not.toContain(PASSWORD);
     expect((await cli(['audit', '--verify'])).code).toBe(0);
   }, 240_000);
 });

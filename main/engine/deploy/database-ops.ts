@@ -8,9 +8,11 @@ import { type PoolOps } from './pool-ops';
 import { audited, type AuditSink, type ServerLink } from '../core/server-link';
 import { StepFailure } from './step-failure';
 import { forceRemove, startIfStopped } from '../docker/containers';
+import { createWithFiles } from '../docker/archive';
 import { retry } from '../../../shared/retry';
 import { demoArgs, imageOdooMajor } from '../odoo/demo-data';
 import { baseUrlPlan, baseUrlSql } from '../odoo/base-url';
+import { withPasswordFile } from '../odoo/container-specs';
 
 export class DatabaseOps {
   constructor(
@@ -37,7 +39,7 @@ export class DatabaseOps {
     const spec = managedDbSpec(env, image, db);
     await audited(this.audit, 'db.create', ['docker', 'run', '-d', '--name', names.db, image], async (attempt) => {
       if (attempt > 1) await forceRemove(docker, names.db);
-      const c = await docker.createContainer(spec);
+      const c = await createWithFiles(docker, spec);
       await c.start();
     });
   }
@@ -59,8 +61,8 @@ export class DatabaseOps {
     const r = await retry(
       () =>
         this.pools.runOnce(ctx, 'dbcheck', [], 30_000, {
-          command,
-          env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=5'],
+          command: withPasswordFile(command),
+          env: ['PGCONNECT_TIMEOUT=5'],
         }),
       {
         maxAttempts: 20,
@@ -106,8 +108,8 @@ export class DatabaseOps {
       baseUrlSql(plan.url),
     ];
     const r = await this.pools.runOnce(ctx, 'baseurl', [], 60_000, {
-      command,
-      env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=10'],
+      command: withPasswordFile(command),
+      env: ['PGCONNECT_TIMEOUT=10'],
     });
     if (r.exitCode !== 0)
       throw new StepFailure({

@@ -7,7 +7,7 @@
 // Every command is a fixed script or argv array: module and database names are validated names.
 import type Docker from 'dockerode';
 import type { DeployProgress } from '../../../shared/deploy';
-import type { WorkerContext } from '../odoo/container-specs';
+import { withPasswordFile, type WorkerContext } from '../odoo/container-specs';
 import { moduleChanges, type ModuleChanges } from '../preflight/checks/modules';
 import { liveModuleStamp } from '../preflight/server-facts';
 import type { EdgeAdmin } from '../proxy/edge-admin';
@@ -24,7 +24,8 @@ export const BACKUP_DIR = '/var/lib/odoo/flipdeck-backups';
 
 /** The connection every pg tool uses, from the Odoo container's own HOST/PORT/USER/PASSWORD. */
 export const PG_PY = [
-  "env = dict(os.environ, PGPASSWORD=os.environ.get('PASSWORD', ''))",
+  "pw = open(os.environ['PASSWORD_FILE']).read() if os.environ.get('PASSWORD_FILE') else os.environ.get('PASSWORD', '')",
+  'env = dict(os.environ, PGPASSWORD=pw)',
   "conn = ['-h', os.environ['HOST'], '-p', os.environ.get('PORT', '5432'), '-U', os.environ['USER']]",
   'def run(cmd):',
   '    r = subprocess.run(cmd, env=env)',
@@ -223,15 +224,15 @@ async function databaseModules(
   const db = ctx.db;
   const conn = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tA'];
   const out = await r.pools.runOnce(ctx, 'installed', [], 60_000, {
-    command: [...conn, '-c', INSTALLED_MODULES_SQL, '-c', ACTIVE_LANGUAGES_SQL],
-    env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=10'],
+    command: withPasswordFile([...conn, '-c', INSTALLED_MODULES_SQL, '-c', ACTIVE_LANGUAGES_SQL]),
+    env: ['PGCONNECT_TIMEOUT=10'],
   });
   if (out.exitCode === 0)
     return { installed: parseModuleNames(out.output), languages: parseLanguageCodes(out.output) ?? undefined };
   // An older database without res_lang (or any error in the second question): the modules alone, every .po counting.
   const modules = await r.pools.runOnce(ctx, 'installed', [], 60_000, {
-    command: [...conn, '-c', INSTALLED_MODULES_SQL],
-    env: [`PGPASSWORD=${db.password}`, 'PGCONNECT_TIMEOUT=10'],
+    command: withPasswordFile([...conn, '-c', INSTALLED_MODULES_SQL]),
+    env: ['PGCONNECT_TIMEOUT=10'],
   });
   return modules.exitCode === 0 ? { installed: parseModuleNames(modules.output), languages: undefined } : null;
 }

@@ -5,7 +5,7 @@ import type { Pool } from '../../../shared/deploy';
 import { FlipdeckError } from '../../../shared/errors';
 import { LABEL, envNames } from '../core/names';
 import { cronSpec, workerSpec, type CreateSpec, type WorkerContext } from '../odoo/container-specs';
-import { isDockerStatus } from '../docker/archive';
+import { createWithFiles, isDockerStatus } from '../docker/archive';
 import { forceRemove, startIfStopped, waitExit } from '../docker/containers';
 import { demux } from '../docker/logs';
 import { cronLoadOf } from '../odoo/queue-job';
@@ -115,7 +115,7 @@ export class PoolOps {
     await audited(this.audit, 'docker.container.run', argv, async (attempt) => {
       // A lost reply may hide a create that happened: clear the name before trying again.
       if (attempt > 1) await forceRemove(this.docker, spec.name);
-      const c = await this.docker.createContainer(spec);
+      const c = await createWithFiles(this.docker, spec);
       await c.start();
     });
   }
@@ -247,7 +247,7 @@ export class PoolOps {
     const started = Date.now();
     const oneoff = await this.oneOffSpec(ctx, name, opts.command ?? ['odoo', ...args], opts.env);
     const argv = ['docker', 'run', '--rm', '--name', oneoff.name, ctx.image, ...(oneoff.Cmd ?? []).map(shortScript)];
-    const c = await this.docker.createContainer(oneoff);
+    const c = await createWithFiles(this.docker, oneoff);
     try {
       await c.start();
       const exited = await waitExit(c, timeoutMs, `the one-off ${name}`);

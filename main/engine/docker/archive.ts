@@ -15,6 +15,43 @@ export function singleFileTar(name: string, content: string | Buffer, mode = 0o6
   });
 }
 
+/** Files a container gets through the archive API before it starts (never in Env, labels or Cmd). */
+export interface SecretFile {
+  /** Absolute path inside the container, e.g. /run/flipdeck/db-password. */
+  path: string;
+  content: string;
+}
+
+/** One tar of `files` relative to `/`, with their directories; files 0444 (the image's own user reads them). */
+export function secretFilesTar(files: SecretFile[]): Promise<Buffer> {
+  const p = pack();
+  const dirs = new Set<string>();
+  for (const f of files) {
+    const parts = f.path.replace(/^\//, '').split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  for (const d of [...dirs].sort()) p.entry({ name: `${d}/`, type: 'directory', mode: 0o755 });
+  for (const f of files) p.entry({ name: f.path.replace(/^\//, ''), mode: 0o444 }, f.content);
+  p.finalize();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    p.on('data', (c: unknown) => chunks.push(c as Buffer));
+    p.on('end', () => resolve(Buffer.concat(chunks)));
+    p.on('error', reject);
+  });
+}
+
+/** createContainer, then the secret files copied in, then nothing else: the caller starts it. */
+export async function createWithFiles(
+  docker: Docker,
+  spec: Docker.ContainerCreateOptions & { files?: SecretFile[] },
+): Promise<Docker.Container> {
+  const { files, ...create } = spec;
+  const c = await docker.createContainer(create);
+  if (files?.length) await c.putArchive(await secretFilesTar(files), { path: '/' });
+  return c;
+}
+
 export function isDockerStatus(err: unknown, code: number): boolean {
   return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === code;
 }

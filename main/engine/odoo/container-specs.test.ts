@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvironment } from '../../../shared/environment';
-import { busPort, cronSpec, edgeSpec, workerSpec, type WorkerContext } from './container-specs';
+import { busPort, cronSpec, edgeSpec, managedDbSpec, workerSpec, type WorkerContext } from './container-specs';
 import { cronLoad, parseCronLoad } from './queue-job';
 
 const env = parseEnvironment({
@@ -43,11 +43,17 @@ describe('container specs', () => {
     expect(s.Env).toEqual(
       expect.arrayContaining([
         'HOST=flipdeck-shop-db',
-        'PASSWORD=s3cret-pw',
+        'PASSWORD_FILE=/run/flipdeck/db-password',
         'TZ=Europe/Brussels',
         'FLIPDECK_POOL=green',
       ]),
     );
+    // The password reaches the container as a file copied in before it starts, never in its Env, labels or command.
+    expect(s.files).toEqual([{ path: '/run/flipdeck/db-password', content: 's3cret-pw' }]);
+    expect(JSON.stringify({ env: s.Env, labels: s.Labels, cmd: s.Cmd })).not.toContain('s3cret-pw');
+    const db = managedDbSpec('shop', 'postgres:16', ctx.db);
+    expect(db.Env).toContain('POSTGRES_PASSWORD_FILE=/run/flipdeck/db-password');
+    expect(JSON.stringify(db.Env)).not.toContain('s3cret-pw');
     expect(s.HostConfig?.Mounts).toEqual([{ Type: 'volume', Source: 'flipdeck-shop-data', Target: '/var/lib/odoo' }]);
     expect(s.Labels).toMatchObject({
       'io.flipdeck.pool': 'green',

@@ -7,8 +7,16 @@ import { LABEL, envNames, type Role } from '../core/names';
 import { EDGE_LISTEN_PORT, EDGE_RUN_DIR, EDGE_STATE_DIR } from '../proxy/haproxy-config';
 import { runnerEnv, WEB_WORKER_RUNNER_OFF } from './queue-job';
 import { OVERRIDE_PADDING_MIB } from '../../../shared/odoo-memory';
+import { readContainerFile, type SecretFile } from '../docker/archive';
 
-export type CreateSpec = Docker.ContainerCreateOptions & { name: string };
+export type CreateSpec = Docker.ContainerCreateOptions & { name: string; files?: SecretFile[] };
+
+/**
+ * Where the database password reaches a container: a file copied in through the archive API before
+ * it starts, named by the images' own conventions (PASSWORD_FILE for Odoo's entrypoint,
+ * POSTGRES_PASSWORD_FILE for PostgreSQL's), so `docker inspect` never shows it.
+ */
+export const DB_PASSWORD_FILE = '/run/flipdeck/db-password';
 
 export interface DbConnection {
   host: string;
@@ -42,10 +50,28 @@ function resources(env: Environment): Docker.HostConfig {
   };
 }
 
-/** Database settings the way the official image's entrypoint takes them: HOST, PORT, USER, PASSWORD. */
+/** Database settings the way the official image's entrypoint takes them: HOST, PORT, USER, PASSWORD_FILE. */
 function dbEnv(db: DbConnection): string[] {
-  return [`HOST=${db.host}`, `PORT=${db.port}`, `USER=${db.user}`, `PASSWORD=${db.password}`];
+  return [`HOST=${db.host}`, `PORT=${db.port}`, `USER=${db.user}`, `PASSWORD_FILE=${DB_PASSWORD_FILE}`];
 }
+
+/** A command run with PGPASSWORD read from the password file inside the container (a fixed script; argv stays argv). */
+export function withPasswordFile(command: string[]): string[] {
+  return ['sh', '-c', 'PGPASSWORD="$(cat "$PASSWORD_FILE")" exec "$@"', 'sh', ...command];
+}
+
+/** A managed database's password as its container holds it: the password file, or (a container made before files) its Env. */
+export async function managedDbPassword(docker: Docker, container: string): Promise<string | null> {
+  const fromFile = await readContainerFile(docker, container, DB_PASSWORD_FILE).catch(() => null);
+  if (fromFile) return fromFile;
+  const info = await docker
+    .getContainer(container)
+    .inspect()
+    .catch(() => null);
+  return info?.Config.Env?.find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice('POSTGRES_PASSWORD='.length) ?? null;
+}
+
+export const dbPasswordFiles = (db: DbConnection): SecretFile[] => [{ path: DB_PASSWORD_FILE, content: db.password }];
 
 function userEnv(resolved: Record<string, string>): string[] {
   return Object.entries(resolved).map(([k, v]) => `${k}=${v}`);
@@ -66,6 +92,7 @@ function common(ctx: WorkerContext, name: string, role: Role, extraLabels: Recor
     Image: ctx.image,
     Hostname: name,
     Env: [...dbEnv(ctx.db), ...userEnv(ctx.resolvedEnv)],
+    files: dbPasswordFiles(ctx.db),
     Labels: labels(ctx.env.name, role, {
       [LABEL.deploy]: ctx.deployId,
       [LABEL.image]: ctx.image,
@@ -171,7 +198,8 @@ export function managedDbSpec(envName: string, image: string, db: DbConnection):
     name: names.db,
     Image: image,
     Hostname: names.db,
-    Env: [`POSTGRES_USER=${db.user}`, `POSTGRES_PASSWORD=${db.password}`, 'POSTGRES_DB=postgres'],
+    Env: [`POSTGRES_USER=${db.user}`, `POSTGRES_PASSWORD_FILE=${DB_PASSWORD_FILE}`, 'POSTGRES_DB=postgres'],
+    files: dbPasswordFiles(db),
     Labels: labels(envName, 'db'),
     HostConfig: {
       NetworkMode: names.network,

@@ -11,6 +11,7 @@ import type { AuditSink } from '../core/server-link';
 import type { ModuleStamp } from './checks/modules';
 import type { BaseImageFacts } from './checks/base-image';
 import { withTimeout } from '../../../shared/retry';
+import { managedDbPassword } from '../odoo/container-specs';
 
 export const MODULES_LABEL = 'io.flipdeck.modules';
 
@@ -45,7 +46,7 @@ export async function installedModules(
   if (!info?.State.Running) return null;
   const argv = ['psql', '-h', '127.0.0.1', '-U', 'odoo', '-d', database, '-tAc', INSTALLED_MODULES_SQL];
   // The password lives where it must anyway, in the database container; it goes to psql's env only.
-  const password = info.Config.Env?.find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice('POSTGRES_PASSWORD='.length);
+  const password = await managedDbPassword(docker, envNames(env).db);
   const started = Date.now();
   try {
     const exec = await container.exec({

@@ -25,6 +25,7 @@ import type { InventoryStore } from '../../store/inventory';
 import { envVarFor, type Redactor, type SecretStore } from '../../store/secret-store';
 import { linkFor } from '../servers/server-link';
 import type { ServerSessions } from '../servers/server-sessions';
+import { managedDbPassword } from '../../engine/odoo/container-specs';
 
 export interface DeploymentsDeps {
   inventory: InventoryStore;
@@ -153,13 +154,7 @@ export class Deployments {
       return { host: db.host, port: db.port, user: db.user, name: db.name, password };
     }
     const names = envNames(t.environment.name);
-    const existing = await t.link.docker
-      .getContainer(names.db)
-      .inspect()
-      .catch(() => null);
-    const fromServer = existing?.Config.Env?.find((e) => e.startsWith('POSTGRES_PASSWORD='))?.slice(
-      'POSTGRES_PASSWORD='.length,
-    );
+    const fromServer = (await managedDbPassword(t.link.docker, names.db)) ?? undefined;
     // Hex: Odoo's entrypoint hands the password to wait-for-psql.py as an argument, and a value
     // starting with '-' (base64url can) reads as an option there, so the database never comes up.
     const password = fromServer ?? randomBytes(24).toString('hex');

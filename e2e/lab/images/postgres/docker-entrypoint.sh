@@ -3,6 +3,14 @@
 set -eu
 : "${POSTGRES_USER:=postgres}"
 : "${POSTGRES_DB:=$POSTGRES_USER}"
+# file_env, as the official image: VAR or VAR_FILE (the file's content), never both.
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+  if [ -n "${POSTGRES_PASSWORD:-}" ]; then
+    echo "error: both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set (but are exclusive)" >&2
+    exit 1
+  fi
+  POSTGRES_PASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"
+fi
 if [ -z "${POSTGRES_PASSWORD:-}" ]; then
   echo "error: POSTGRES_PASSWORD is not set (as the official image, we refuse to run without one)" >&2
   exit 1
