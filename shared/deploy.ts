@@ -49,6 +49,8 @@ export type DeployProgress =
   | { kind: 'notice'; deploy: string; message: string }
   /** Read from the edge's frontend counters between the flip and the end of the drain. */
   | { kind: 'counters'; deploy: string; requests: number; failed: number }
+  /** Odoo's asset bundles: generated during the deploy (null: unknown), and the first page through the edge after the flip. */
+  | { kind: 'assets'; deploy: string; regenerations: number | null; firstPageMs: number | null }
   /** The edge took the flip: `commandMs` is the admin command's round trip (the flip latency's floor). */
   | { kind: 'flipped'; deploy: string; to: Pool; commandMs: number }
   /** The steps this run will take, sent first (a first deploy has no migration, a rollback no build). */

@@ -24,7 +24,9 @@ export function sourceDir(
   extra: { bootSeconds?: number; dockerfileExtra?: string } = {},
 ): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `flipdeck-src-${version}-`));
-  cpSync(ADDONS.good, path.join(dir, 'addons'), { recursive: true });
+  // File times kept, as in a consultant's own project directory: unchanged static files keep the
+  // same asset bundle version in Odoo (its checksum counts each file's mtime).
+  cpSync(ADDONS.good, path.join(dir, 'addons'), { recursive: true, preserveTimestamps: true });
   writeFileSync(
     path.join(dir, 'Dockerfile'),
     [

@@ -1,7 +1,10 @@
 // The stand-in's database side as Odoo's source has it (odoo-standin/README.md's table): demo data,
 // which database a request uses, logins with CSRF and Odoo's session ids, the base URL an
 // administrator's login records. One PostgreSQL, several databases, one-off runs and short workers.
+import { chmodSync, cpSync, mkdtempSync, utimesSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabState } from './lab';
 import { ADDONS, StandinKit } from './standin-kit';
@@ -215,5 +218,36 @@ describe('attachments (ir_attachment._file_write, _gc_file_store; binary.py uplo
     await kit.waitForLog(a.container, /filestore gc \d+ checked, 1 removed/, 15_000);
     expect((await downloadAttachment(b.url, login.cookie!, up1.id!)).status).toBe(200);
     expect((await downloadAttachment(b.url, login.cookie!, up2.id!)).status).toBe(404);
+  });
+});
+
+describe('asset bundles (assetsbundle.py get_checksum, clean_attachments, save_attachment; binary.py content_assets)', () => {
+  it('one version per database: two code versions serving at once delete and regenerate each other (the ping-pong)', async () => {
+    // The same addon with a newer file: a new bundle version, as a rebuilt image's files have new mtimes.
+    const newer = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-assets-'));
+    chmodSync(newer, 0o755); // the image's odoo user reads the mount
+    cpSync(ADDONS.good, newer, { recursive: true, preserveTimestamps: true });
+    const js = path.join(newer, 'flipdeck_lab', 'static', 'src', 'js', 'lab.js');
+    utimesSync(js, new Date(), new Date(Date.now() + 60_000));
+    const a = await kit.worker('assets-a', ['-d', 'plain', ...kit.addonsPath(1)], { env: FAST, addons: [ADDONS.good] });
+    const b = await kit.worker('assets-b', ['-d', 'plain', ...kit.addonsPath(1)], { env: FAST, addons: [newer] });
+    await kit.waitForLog(b.container, /Registry loaded/, 10_000);
+    const bundleOf = async (url: string) => {
+      const page = await fetch(`${url}/web/login`);
+      return /src="(\/web\/assets\/[0-9a-f]{7}\/web\.assets_frontend\.min\.js)"/.exec(await page.text())![1]!;
+    };
+    const [ua, ub] = [await bundleOf(a.url), await bundleOf(b.url)];
+    expect(ua).not.toBe(ub);
+    const rows = () => kit.sql("SELECT url FROM ir_attachment WHERE url LIKE '/web/assets/%' ORDER BY id", 'plain');
+    expect((await fetch(`${a.url}${ua}`)).status).toBe(200);
+    expect(await rows()).toBe(ua);
+    expect((await fetch(`${b.url}${ub}`)).status).toBe(200);
+    expect(await rows()).toBe(ub); // b's save deleted a's
+    // An old page's asset request reaching the other worker: its own version regenerated, and a redirect.
+    const cross = await fetch(`${a.url}${ub}`, { redirect: 'manual' });
+    expect([cross.status, cross.headers.get('location')]).toEqual([302, ua]);
+    expect(await rows()).toBe(ua);
+    const generated = (await kit.logs(a.container)).match(/Generated asset bundle/g)?.length ?? 0;
+    expect(generated).toBe(2);
   });
 });

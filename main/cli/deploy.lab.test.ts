@@ -189,9 +189,21 @@ describe('flipdeck deploy (headless, against the lab)', () => {
       path.join(v2, 'Dockerfile'),
       readFileSync(path.join(v2, 'Dockerfile'), 'utf8').replace(L.images.odoo, unreachable),
     );
+    // v2 changes the front-end code: a new asset bundle version.
+    writeFileSync(path.join(v2, 'addons', 'flipdeck_lab', 'static', 'src', 'js', 'lab.js'), '/* v2 */\n');
     expect((await cli(['env', 'apply', envFile(v2)])).code).toBe(0);
+    // Blue's bundle in use before the deploy (a browser on blue loaded it).
+    const bundle = async () =>
+      /src="(\/web\/assets\/[^"]+)"/.exec(
+        await (await fetch(`http://127.0.0.1:${PORT}/web/login`, { signal: AbortSignal.timeout(10_000) })).text(),
+      )![1]!;
+    const blueBundle = await bundle();
+    expect((await fetch(`http://127.0.0.1:${PORT}${blueBundle}`)).status).toBe(200);
     const r = await cli(['deploy', `lab/${ENV}`, '--yes']);
     expect(r.code, r.err).toBe(0);
+    // Blue-green: the new code's bundle generated once, by the first page after the flip (never before it).
+    expect(r.err).toMatch(/asset bundles: 1 generated during the deploy; first page after the flip \d+ ms/);
+    expect(await bundle()).not.toBe(blueBundle);
     expect(r.err).toMatch(/stale lock.*crashed-ci@runner/);
     expect(r.err).toMatch(
       /could not pull the base image 127\.0\.0\.1:1\/flipdeck-lab\/odoo:cached \(no registry answered/,

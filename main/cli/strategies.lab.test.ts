@@ -1,6 +1,7 @@
 // The two other strategies against the lab: `rolling` (one worker at a time through the edge, no
 // failed request, no second pool kept) and `restart` (its outage stated up front and measured).
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDONS } from '../../e2e/lab/standin-kit';
 import { sourceDir, steadyLoad } from '../../e2e/lab/lab-deploy';
@@ -65,6 +66,21 @@ describe('strategy: rolling', () => {
     const after = await status(ROLL.name);
     expect(after.live).toBe('blue');
     expect(after.workers.filter((w) => w.pool === 'blue').every((w) => w.image === v1)).toBe(true);
+  }, 300_000);
+});
+
+describe('strategy: rolling, when the asset bundles change', () => {
+  it('is refused before anything starts (two code versions would regenerate each other on every page)', async () => {
+    const before = await status(ROLL.name);
+    const src = sourceDir(L, 'r3');
+    const js = path.join(src, 'addons', 'flipdeck_lab', 'static', 'src', 'js', 'lab.js');
+    writeFileSync(js, '/* flipdeck_lab frontend code, changed */\n');
+    await applyEnv(work, ROLL.name, ROLL.port, src, ['strategy: rolling']);
+    const r = await cli(['deploy', `lab/${ROLL.name}`]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/asset bundles differ .*strategy blue-green/);
+    const after = await status(ROLL.name);
+    expect([after.live, after.workers.map((w) => w.image)]).toEqual([before.live, before.workers.map((w) => w.image)]);
   }, 300_000);
 });
 

@@ -40,6 +40,8 @@ export function progressLine(p: DeployProgress): string | null {
       return `! ${p.message}`;
     case 'counters':
       return `  edge: ${p.requests} request(s) served since the flip, ${p.failed} failed`;
+    case 'assets':
+      return `  asset bundles: ${p.regenerations ?? 'unknown'} generated during the deploy${p.firstPageMs !== null ? `; first page after the flip ${p.firstPageMs} ms` : ''}`;
     case 'plan':
       return `  steps: ${p.steps.join(' → ')}`;
     case 'migration':

@@ -12,6 +12,7 @@ import { createWithFiles } from '../docker/archive';
 import { retry } from '../../../shared/retry';
 import { demoArgs, imageOdooMajor } from '../odoo/demo-data';
 import { baseUrlPlan, baseUrlSql } from '../odoo/base-url';
+import { ATTACHMENT_MARK_SQL, parseMarks } from '../odoo/asset-bundles';
 import { withPasswordFile } from '../odoo/container-specs';
 
 export class DatabaseOps {
@@ -88,26 +89,18 @@ export class DatabaseOps {
     });
   }
 
-  /** Sets and freezes web.base.url to the environment's public address (psql one-off, audited); nothing without domains. */
-  async pinBaseUrl(ctx: WorkerContext): Promise<void> {
+  /**
+   * One psql one-off before the new pool starts: web.base.url set and frozen to the environment's
+   * public address (nothing without domains), and the attachment sequence's mark (asset-bundles.ts)
+   * from which the deploy counts the bundles it regenerates. Returns the mark (null if unreadable).
+   */
+  async prepareDatabase(ctx: WorkerContext): Promise<number | null> {
     const plan = baseUrlPlan(ctx.env);
     this.log(plan.why);
-    if (!plan.url) return;
     const db = ctx.db;
-    const command = [
-      'psql',
-      '-h',
-      db.host,
-      '-p',
-      String(db.port),
-      '-U',
-      db.user,
-      '-d',
-      db.name,
-      '-tAc',
-      baseUrlSql(plan.url),
-    ];
-    const r = await this.pools.runOnce(ctx, 'baseurl', [], 60_000, {
+    const conn = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tA'];
+    const command = [...conn, ...(plan.url ? ['-c', baseUrlSql(plan.url)] : []), '-c', ATTACHMENT_MARK_SQL];
+    const r = await this.pools.runOnce(ctx, 'dbprep', [], 60_000, {
       command: withPasswordFile(command),
       env: ['PGCONNECT_TIMEOUT=10'],
     });
@@ -118,6 +111,7 @@ export class DatabaseOps {
         exitCode: r.exitCode,
         stderr: r.output.split('\n').slice(-15).join('\n'),
       });
+    return parseMarks(r.output).mark;
   }
 
   /** Odoo's own `-i base` creates and initialises the database, as a one-off run. */

@@ -5,6 +5,7 @@ import { otherPool } from '../../../shared/deploy';
 import { audited, retryTransient } from '../core/server-link';
 import type { DeployRun } from './run';
 import { handOverBetweenJobs } from './cron-handover';
+import { firstPageAfterFlip, reportAssets } from './asset-report';
 
 /** The end of green_ready, once the target answers: the operator's confirm, then the counters. */
 export async function beforeFlip(run: DeployRun): Promise<void> {
@@ -23,10 +24,12 @@ export async function flipEdge(run: DeployRun): Promise<void> {
 }
 
 /** Says the flip that began at `started` is done. */
-export function flipped(run: DeployRun, started: number): void {
+export async function flipped(run: DeployRun, started: number): Promise<void> {
   const commandMs = run.clock.now() - started;
   run.o.emit({ kind: 'flipped', deploy: run.o.deployId, to: run.plan.target, commandMs });
   run.log('flipping', `traffic now goes to ${run.plan.target} (${commandMs} ms)`);
+  // The first page (and its bundles) only now: before the flip it would delete the old pool's bundles.
+  run.firstPage = await firstPageAfterFlip(run);
 }
 
 /** Waits for the old pool's sessions to end, cutting what is left at the drain timeout. */
@@ -49,6 +52,7 @@ export async function drainOld(run: DeployRun): Promise<void> {
 
 /** The requests served and failed since the flip, by the edge's counters. */
 export async function reportCounters(run: DeployRun): Promise<void> {
+  await reportAssets(run, run.firstPage);
   const before = run.countersAtFlip;
   const after = before ? await run.edge.admin.totals().catch(() => null) : null;
   if (after && before) {

@@ -24,6 +24,7 @@ import type { AuditSink, ServerLink } from '../core/server-link';
 import { migrate } from './migration';
 import { historyEntry } from './history-entry';
 import { StepFailure } from './step-failure';
+import type { FirstPage } from './asset-report';
 
 export interface DeployTiming {
   readiness: ReadinessTiming;
@@ -75,6 +76,10 @@ export class DeployRun {
   downtimeMs: number | undefined;
   /** The edge's frontend counters when the flip started (flip-drain.ts): the summary's requests served and failed. */
   countersAtFlip: { requests: number; http5xx: number } | null = null;
+  /** The attachment sequence before the new pool started: bundles generated since are counted from it. */
+  attachmentMark: number | null = null;
+  /** The first page through the edge after the flip (its time, and the bundles it loaded). */
+  firstPage: FirstPage | null = null;
   /** The commit a git source resolved to, for the history. */
   private commit: string | undefined;
   /** This deploy updated modules in the database (the kept pool then runs on a migrated schema). */
@@ -192,7 +197,7 @@ export class DeployRun {
     await this.store.update((s) => recordHistory(s, this.history('running')));
     if (fresh) await database.initialise(this.ctx);
     // Workers cache parameters: the base URL is set before any worker of the new pool starts.
-    await database.pinBaseUrl(this.ctx);
+    this.attachmentMark = await database.prepareDatabase(this.ctx);
   }
 
   /**
@@ -210,6 +215,16 @@ export class DeployRun {
     if (livePort !== target)
       throw new StepFailure({ kind: 'refused', why: modeChangeRefusal(running?.workers ?? 0, e.workers) });
     return { [this.plan.target]: target, [live]: livePort } as Record<Pool, number>;
+  }
+
+  /** The edge container's address on the environment's network (null when it has none). */
+  async edgeAddress(): Promise<string | null> {
+    const names = envNames(this.o.env.name);
+    const info = await this.o.link.docker
+      .getContainer(names.edge)
+      .inspect()
+      .catch(() => null);
+    return info?.NetworkSettings.Networks[names.network]?.IPAddress || null;
   }
 
   /** Starts `slots` workers of the target pool, health-checked by the edge but out of rotation. */

@@ -30,7 +30,7 @@ export function blueGreen(run: DeployRun): Strategy {
         case 'flipping': {
           const started = run.clock.now();
           await flipEdge(run);
-          flipped(run, started);
+          await flipped(run, started);
           return run.recordLive(true);
         }
         case 'draining':

@@ -40,7 +40,7 @@ export function restart(run: DeployRun): Strategy {
         case 'flipping': {
           const started = run.clock.now();
           await flipEdge(run);
-          flipped(run, started);
+          await flipped(run, started);
           if (downFrom !== null) {
             run.downtimeMs = run.clock.now() - downFrom;
             run.notice(`restart strategy: the environment was down for ${(run.downtimeMs / 1000).toFixed(1)} s`);

@@ -48,7 +48,7 @@ export function rollback(run: DeployRun): Strategy {
         case 'flipping': {
           const started = run.clock.now();
           await flipEdge(run);
-          flipped(run, started);
+          await flipped(run, started);
           // The pool rolled back from is kept in turn: rolling back the rollback is one flip too.
           return run.recordLive(true);
         }

@@ -9,6 +9,8 @@ import { beforeFlip, flipped, drainOld, reportCounters, removeOld, handOverCron 
 import { waitReady } from '../pool-readiness';
 import { audited } from '../../core/server-link';
 import type { Strategy } from './strategy';
+import { assetFingerprint, ROLLING_MIXES_BUNDLES } from '../../odoo/asset-bundles';
+import { StepFailure } from '../step-failure';
 
 export function rolling(run: DeployRun): Strategy {
   return {
@@ -23,6 +25,7 @@ export function rolling(run: DeployRun): Strategy {
         case 'migrating':
           return run.migrate();
         case 'green_starting':
+          await refuseMixedBundles(run);
           await run.prepareTarget();
           // One new worker first; the others come up one at a time during the flip.
           return run.startPool(1);
@@ -32,7 +35,7 @@ export function rolling(run: DeployRun): Strategy {
         case 'flipping': {
           const started = run.clock.now();
           await flipSlotBySlot(run);
-          flipped(run, started);
+          await flipped(run, started);
           return run.recordLive(false);
         }
         case 'draining':
@@ -70,4 +73,29 @@ async function flipSlotBySlot(run: DeployRun): Promise<void> {
     );
     run.log('flipping', `slot ${i}/${replicas}: ${target}-${i} in, ${live}-${i} draining`);
   }
+}
+
+/**
+ * The mixed window serves old and new code at once on one database: refused when their asset
+ * bundles differ (odoo/asset-bundles.ts), before anything starts. Same image, or the same static
+ * files with the same times: allowed.
+ */
+async function refuseMixedBundles(run: DeployRun): Promise<void> {
+  const live = run.state.liveImage;
+  if (!run.state.live || !live || live === run.image) return;
+  const [old, next] = await Promise.all([
+    assetFingerprint(run.o.link.docker, run.o.audit, live),
+    assetFingerprint(run.o.link.docker, run.o.audit, run.image),
+  ]);
+  if (old && next && old === next) {
+    run.log('green_starting', 'asset bundles unchanged: the mixed window serves one version of each');
+    return;
+  }
+  throw new StepFailure({
+    kind: 'refused',
+    why:
+      old && next
+        ? ROLLING_MIXES_BUNDLES
+        : `could not compare the asset bundles of ${live} and ${run.image}: ${ROLLING_MIXES_BUNDLES}`,
+  });
 }

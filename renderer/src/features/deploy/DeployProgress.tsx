@@ -202,6 +202,18 @@ export function DeployProgress({ view, onRetry }: { view: DeployView; onRetry?()
               <strong>{view.counters.failed}</strong> failed.
             </p>
           ) : null}
+          {view.assets ? (
+            <p data-testid="summary-assets">
+              Odoo generated <strong>{view.assets.regenerations ?? 'an unknown number of'}</strong> asset bundle(s)
+              during the deploy
+              {view.assets.firstPageMs !== null ? (
+                <>
+                  ; the first page after the flip took <strong>{view.assets.firstPageMs} ms</strong>
+                </>
+              ) : null}
+              .
+            </p>
+          ) : null}
         </div>
       ) : null}
       {phase === 'cancelled' ? (

@@ -26,6 +26,7 @@ export interface DeployView {
   notices: string[];
   failure: { step: StepId; reason: FailureReason } | null;
   counters: { requests: number; failed: number } | null;
+  assets: { regenerations: number | null; firstPageMs: number | null } | null;
   /** The edge's flip command round trip. */
   flipMs: number | null;
   /** The steps this run takes (from the engine's plan event). */
@@ -61,6 +62,7 @@ export function newDeployView(
     notices: [],
     failure: null,
     counters: null,
+    assets: null,
     flipMs: null,
     plan: null,
     migration: null,
@@ -97,6 +99,8 @@ function progress(v: DeployView, p: DeployProgress): DeployView {
       return { ...v, notices: [...v.notices, p.message] };
     case 'counters':
       return { ...v, counters: { requests: p.requests, failed: p.failed } };
+    case 'assets':
+      return { ...v, assets: { regenerations: p.regenerations, firstPageMs: p.firstPageMs } };
     case 'flipped':
       return { ...v, flipMs: p.commandMs };
     case 'plan':

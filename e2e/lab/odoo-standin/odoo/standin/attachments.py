@@ -41,12 +41,12 @@ def file_write(conf, dbname, data):
     return fname, checksum
 
 
-def create(conf, dbname, name, data, res_model, res_id, mimetype=None):
+def create(conf, dbname, name, data, res_model, res_id, mimetype=None, url=None):
     fname, checksum = file_write(conf, dbname, data)
     mimetype = mimetype or mimetypes.guess_type(name)[0] or 'application/octet-stream'
     with db.connect(conf, dbname) as c, c.cursor() as cr:
-        cr.execute('''INSERT INTO ir_attachment (name, store_fname, checksum, file_size, mimetype, res_model, res_id)
-                      VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id''', (name, fname, checksum, len(data), mimetype, res_model, res_id))
+        cr.execute('''INSERT INTO ir_attachment (name, store_fname, checksum, file_size, mimetype, res_model, res_id, url)
+                      VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id''', (name, fname, checksum, len(data), mimetype, res_model, res_id, url))
         return cr.fetchone()[0], len(data)
 
 

@@ -101,7 +101,7 @@ def init_schema(cr):
         CREATE TABLE IF NOT EXISTS res_lang (id serial PRIMARY KEY, code varchar UNIQUE NOT NULL, active boolean DEFAULT false);
         INSERT INTO res_lang (code, active) VALUES ('en_US', true) ON CONFLICT DO NOTHING;
         CREATE TABLE IF NOT EXISTS ir_attachment (id serial PRIMARY KEY, name varchar NOT NULL, store_fname varchar, checksum varchar(40),
-            file_size integer, mimetype varchar, res_model varchar, res_id integer, create_date timestamp DEFAULT (now() at time zone 'UTC'));
+            file_size integer, mimetype varchar, res_model varchar, res_id integer, url varchar, create_date timestamp DEFAULT (now() at time zone 'UTC'));
         CREATE TABLE IF NOT EXISTS ir_config_parameter (key varchar PRIMARY KEY, value text NOT NULL);
         CREATE TABLE IF NOT EXISTS flipdeck_cron_heartbeat (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), hostname varchar, pool varchar);
         CREATE TABLE IF NOT EXISTS ir_cron (id serial PRIMARY KEY, cron_name varchar NOT NULL, active boolean DEFAULT true, code varchar,

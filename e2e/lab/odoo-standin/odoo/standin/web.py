@@ -15,9 +15,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import ClosingIterator
 
+import odoo.addons
 import odoo.http
 import odoo.release
-from . import attachments, db
+from . import assets, attachments, db
 
 _logger = logging.getLogger('werkzeug')
 _logger_http = logging.getLogger('odoo.http')
@@ -31,6 +32,7 @@ class State:
         self.in_flight = 0
         self.lock = threading.Lock()
         self.sessions_dir = os.path.join(conf['data_dir'], 'sessions')
+        self.bundles = assets.Bundles(conf, os.path.dirname(odoo.addons.__file__))
 
 
 def new_sid():
@@ -137,7 +139,7 @@ def health(state, request):
     return Response(json.dumps(body), status=status, content_type='application/json')
 
 
-LOGIN_FORM = '<!DOCTYPE html><html><head><title>Odoo</title></head><body><form class="oe_login_form" method="post" action="/web/login">' \
+LOGIN_FORM = '<!DOCTYPE html><html><head><title>Odoo</title>%s</head><body><form class="oe_login_form" method="post" action="/web/login">' \
              '<input type="hidden" name="csrf_token" value="%s"/><input name="login"/><input name="password" type="password"/><button type="submit">Log in</button></form></body></html>'
 
 
@@ -160,7 +162,7 @@ def login(state, request, dbname):
         if not validate_csrf(secret, sid if request.cookies.get('session_id') == sid else None, request.form.get('csrf_token')):
             return bad_csrf(request)
     def page(extra=''):
-        resp = Response(LOGIN_FORM.replace('<form', extra + '<form') % csrf_token(secret, sid), content_type='text/html; charset=utf-8')
+        resp = Response(LOGIN_FORM.replace('<form', extra + '<form') % (state.bundles.tag(), csrf_token(secret, sid)), content_type='text/html; charset=utf-8')
         resp.set_cookie('session_id', sid, httponly=True, max_age=7 * 24 * 3600)
         return resp
     if request.method != 'POST':
@@ -209,6 +211,12 @@ def dispatch(state, request):
         return Response('<html><body>Select a database</body></html>', content_type='text/html')
     found = addon_route(request)
     content = re.fullmatch(r'/web/content/(\d+)', path)
+    bundle = re.fullmatch(r'/web/assets/([0-9a-f]{7})/([\w.-]+)', path)
+    if bundle:
+        # auth='public': no session needed, a database is.
+        if not dbname:
+            return Response('', status=303, headers={'Location': '/web/database/selector'})
+        return state.bundles.serve(dbname, bundle.group(1), bundle.group(2))
     user_routes = ('/web/login', '/web/session/get_session_info', '/web', '/odoo', '/web/binary/upload_attachment')
     if path in user_routes or found or content:
         if not dbname:

@@ -1,0 +1,1 @@
+/* web client boot (stand-in) */

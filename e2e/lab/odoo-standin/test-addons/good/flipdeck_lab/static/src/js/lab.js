@@ -1,0 +1,1 @@
+/* flipdeck_lab frontend code */
