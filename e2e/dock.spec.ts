@@ -93,10 +93,15 @@ test('terminal: a command in a worker and on the server; logs follow a pool, pau
   await expect(logs.getByRole('button', { name: /Resume \([1-9]\d* new\)/ })).toBeVisible({ timeout: 15_000 });
   await expect(logs.locator('.xterm-rows')).not.toContainText('while-paused');
   await logs.getByRole('button', { name: /Resume/ }).click();
+  // The held lines are shown; warnings only, so the edge's steady health-check lines (info, several a
+  // second) cannot scroll them off the few rows on screen before the check reads them.
+  const levels = logs.getByRole('group', { name: 'Filter by level' });
+  await levels.getByLabel('warning').check();
   await expect(logs.locator('.xterm-rows')).toContainText('while-paused', { timeout: 10_000 });
+  await levels.getByLabel('warning').uncheck();
 
   // Only errors: info and warning lines leave the screen.
-  await logs.getByRole('group', { name: 'Filter by level' }).getByLabel('error').check();
+  await levels.getByLabel('error').check();
   await expect(logs.locator('.xterm-rows')).toContainText('journey-error');
   await expect(logs.locator('.xterm-rows')).not.toContainText('while-paused');
   await page.screenshot({ path: path.join(ARTIFACTS, 'dock-3-logs-errors-only.png') });

@@ -33,7 +33,9 @@ afterAll(() => cleanEnv(ENV), 60_000);
 describe('keep window and pruning', () => {
   it('keeps the last 3 images, removes the kept pool once its window is over, and rollback then redeploys', async () => {
     for (let v = 1; v <= 5; v++) {
-      await applyEnv(work, ENV, PORT, sourceDir(L, `k${v}`), ['keep_window: 3s']);
+      // A keep window longer than a deploy's tail (drain, counters, cron handover), so the last
+      // deploy still has its kept pool when it ends.
+      await applyEnv(work, ENV, PORT, sourceDir(L, `k${v}`), ['keep_window: 12s']);
       const r = await cli(['deploy', `lab/${ENV}`]);
       expect(r.code, r.err).toBe(0);
     }
@@ -43,7 +45,7 @@ describe('keep window and pruning', () => {
     expect(tags).toContain(s.workers.find((w) => w.pool === s.live)!.image);
     expect(await webPools()).toEqual(['blue', 'blue', 'green', 'green']);
 
-    await new Promise((r) => setTimeout(r, 3500));
+    await new Promise((r) => setTimeout(r, 12_500));
     const gc = await cli(['gc', `lab/${ENV}`, '--json']);
     expect(gc.code, gc.err).toBe(0);
     const kept = s.live === 'blue' ? 'green' : 'blue';

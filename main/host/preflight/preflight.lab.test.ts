@@ -84,6 +84,7 @@ describe('the Odoo pre-flight on the lab', () => {
     expect(c['modules']).toMatchObject({ status: 'pass', message: expect.stringContaining('code-only') });
     // … a new addon is installed: schema-changing, only that module.
     mkdirSync(path.join(v1, 'addons', 'flipdeck_extra'));
+    writeFileSync(path.join(v1, 'addons', 'flipdeck_extra', '__init__.py'), ''); // an addon, as Odoo requires
     writeFileSync(
       path.join(v1, 'addons', 'flipdeck_extra', '__manifest__.py'),
       "{'name': 'Extra', 'version': '1.0', 'depends': ['base']}\n",
@@ -96,6 +97,7 @@ describe('the Odoo pre-flight on the lab', () => {
   it('wires queue_job, and judges injected facts the lab cannot produce (little memory, a low inotify limit)', async () => {
     const src = sourceDir(L, 'pf-qj');
     mkdirSync(path.join(src, 'addons', 'queue_job'));
+    writeFileSync(path.join(src, 'addons', 'queue_job', '__init__.py'), '');
     writeFileSync(
       path.join(src, 'addons', 'queue_job', '__manifest__.py'),
       "{'name': 'Job Queue', 'version': '17.0.2.3.0', 'depends': ['base']}\n",
@@ -220,6 +222,7 @@ describe('the Odoo pre-flight on the lab', () => {
     });
     for (const addon of ['session_redis', 'fs_attachment']) {
       mkdirSync(path.join(src, 'addons', addon));
+      writeFileSync(path.join(src, 'addons', addon, '__init__.py'), '');
       writeFileSync(
         path.join(src, 'addons', addon, '__manifest__.py'),
         `{'name': '${addon}', 'version': '17.0.1.0.0', 'depends': ['base']}\n`,
