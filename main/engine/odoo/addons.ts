@@ -2,7 +2,7 @@
 // wiring, the pre-flight and the module update all ask.
 import type Docker from 'dockerode';
 import type { AuditSink } from '../core/server-link';
-import { runTool } from '../docker/containers';
+import { imageFacts, loadableAddons } from './image-facts';
 
 /** What Odoo has installed; read by the pre-flight (managed database) and the migrating step (any). */
 export const INSTALLED_MODULES_SQL = "SELECT name FROM ir_module_module WHERE state = 'installed'";
@@ -32,35 +32,11 @@ export function parseLanguageCodes(output: string): string[] | null {
   return codes.length ? [...new Set(codes)].sort() : null;
 }
 
-/** Lists every addon the image can load: Odoo's own addons path and the config's addons_path. A fixed script. */
-export const LIST_ADDONS_PY = [
-  'import os, json, configparser',
-  'paths = []',
-  'try:',
-  '    import odoo.addons',
-  '    paths += list(odoo.addons.__path__)',
-  'except Exception:',
-  '    pass',
-  'c = configparser.ConfigParser()',
-  'try:',
-  "    c.read(os.environ.get('ODOO_RC') or '/etc/odoo/odoo.conf')",
-  "    paths += [p.strip() for p in c.get('options', 'addons_path', fallback='').split(',') if p.strip()]",
-  'except Exception:',
-  '    pass',
-  'names = set()',
-  'for p in paths:',
-  '    try:',
-  '        names.update(n for n in os.listdir(p) if os.path.isfile(os.path.join(p, n, "__manifest__.py")))',
-  '    except OSError:',
-  '        pass',
-  'print(json.dumps(sorted(names)))',
-].join('\n');
-
+/**
+ * The addons the image can load and install (./image-facts.ts: Odoo's own path, pip-installed addons,
+ * the conf's addons_path; `installable: False` and directories without `__init__.py` left out).
+ */
 export async function imageAddons(docker: Docker, audit: AuditSink, image: string): Promise<Set<string> | null> {
-  const out = await runTool(docker, audit, image, ['python3', '-c', LIST_ADDONS_PY]);
-  try {
-    return out ? new Set(JSON.parse(out.trim().split('\n').pop() ?? '[]') as string[]) : null;
-  } catch {
-    return null;
-  }
+  const facts = await imageFacts(docker, audit, image);
+  return facts ? loadableAddons(facts) : null;
 }

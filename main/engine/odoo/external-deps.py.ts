@@ -5,7 +5,8 @@
 // {addon, kind: 'python'|'bin', requirement}; the last line printed is a JSON list of results.
 // packaging (python3-packaging) parses requirements when present; plain Debian python3 may lack it,
 // so a small parser and the ==, !=, <, <=, >, >=, ~=, === comparisons stand in for it.
-export const EXTERNAL_DEPS_PY = String.raw`
+/** The checker's definitions (`check_external(items)`), shared with ./image-facts.py.ts. */
+export const EXTERNAL_DEPS_LIB_PY = String.raw`
 import importlib, json, re, shutil, sys
 sys.path = [p for p in sys.path if p not in ('', '.')]
 try:
@@ -109,11 +110,17 @@ def check_bin(name):
     found = shutil.which(name)
     return {'status': 'ok', 'name': name, 'via': 'path', 'installed': found} if found else {'status': 'missing', 'name': name}
 
-out = []
-for item in json.loads(sys.argv[1]):
-    kind, req = item.get('kind'), item.get('requirement', '')
-    res = check_python(req) if kind == 'python' else check_bin(req) if kind == 'bin' else {'status': 'invalid', 'detail': 'unknown kind'}
-    res.update(addon=item.get('addon'), kind=kind, requirement=req)
-    out.append(res)
-print(json.dumps(out))
+def check_external(items):
+    out = []
+    for item in items:
+        kind, req = item.get('kind'), item.get('requirement', '')
+        res = check_python(req) if kind == 'python' else check_bin(req) if kind == 'bin' else {'status': 'invalid', 'detail': 'unknown kind'}
+        res.update(addon=item.get('addon'), kind=kind, requirement=req)
+        out.append(res)
+    return out
+`;
+
+/** The checker on its own: argv[1] is the list, the last line printed its results. */
+export const EXTERNAL_DEPS_PY = `${EXTERNAL_DEPS_LIB_PY}
+print(json.dumps(check_external(json.loads(sys.argv[1]))))
 `;
