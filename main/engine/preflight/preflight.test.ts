@@ -190,17 +190,43 @@ describe('the source against the image and the database', () => {
     confPath: conf ? 'odoo.conf' : null,
   });
 
-  it('fails the missing-dependency trap naming the addon and the dependency; resolves through source, image and database', () => {
+  it('fails the missing-dependency trap naming the addon and the dependency; resolves through the source and the image', () => {
     const src = facts([
       { name: 'shop', depends: ['sale', 'shop_base'] },
       { name: 'shop_base', depends: ['web'] },
       { name: 'old', depends: ['gone'], installable: false },
     ]);
     expect(manifestDependencyCheck(src, new Set(['web', 'sale']), null).status).toBe('pass');
-    expect(manifestDependencyCheck(src, new Set(['web']), new Set(['sale'])).status).toBe('pass');
+    // A database row is no code: reported (warn), not accepted.
+    expect(manifestDependencyCheck(src, new Set(['web']), new Set(['sale'])).status).toBe('warn');
     const fail = manifestDependencyCheck(src, new Set(['web']), new Set());
     expect(fail).toMatchObject({ status: 'fail', message: expect.stringContaining('shop needs sale') });
     expect(fail.message).not.toContain('gone'); // an uninstallable addon is not loaded, so not checked
+  });
+
+  it('does not let an uninstallable addon or a database row satisfy a dependency; trusts a pip-installed one to the build', () => {
+    const src = facts([
+      { name: 'shop', depends: ['old', 'web'] },
+      { name: 'old', depends: [], installable: false },
+    ]);
+    expect(manifestDependencyCheck(src, new Set(['web']), new Set(['old']))).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('shop needs old (installable: False)'),
+    });
+    const row = manifestDependencyCheck(
+      facts([{ name: 'shop', depends: ['sale'] }]),
+      new Set(['web']),
+      new Set(['sale']),
+    );
+    expect(row).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('shop needs sale: installed in the database, but its code is in neither'),
+    });
+    const pipped = { ...facts([{ name: 'shop', depends: ['mis_builder'] }]), pipAddons: ['mis_builder'] };
+    expect(manifestDependencyCheck(pipped, new Set(['web']), null)).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('shop needs mis_builder: not in the source or the base image, pip-installed'),
+    });
   });
 
   it('wires queue_job into the cron runner only, and notices a conf that leaves it out', () => {

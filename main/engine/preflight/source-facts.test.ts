@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseExternalDependencies, parseOdooConf, readSourceFacts } from './source-facts';
+import { parseExternalDependencies, parseOdooConf, pipAddonNames, readSourceFacts } from './source-facts';
 
 function source(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'flipdeck-src-'));
@@ -90,5 +90,15 @@ describe('addons by layout', () => {
     const f = readSourceFacts(dir);
     expect(f.addonsLayout).toBe('scan');
     expect(f.addons.map((a) => a.dir)).toEqual(['addons/stock_x', 'shop']);
+  });
+});
+
+describe('addons the Dockerfile pip-installs', () => {
+  it('reads odoo-addon-* distribution names, with or without a series or a version', () => {
+    const text = [
+      'RUN pip install --no-cache-dir odoo-addon-mis_builder==17.0.1.0.0 "odoo-addon-queue-job>=17.0"',
+      'RUN pip install odoo14-addon-account.fiscal_year odoo-addons-oca-server-tools',
+    ].join('\n');
+    expect(pipAddonNames(text)).toEqual(['account_fiscal_year', 'mis_builder', 'queue_job']);
   });
 });

@@ -53,6 +53,8 @@ export interface SourceFacts {
   /** How the addons were found; addons_path entries not in the source. */
   addonsLayout?: AddonsLayout;
   unmappedAddonsPath?: string[];
+  /** Addons the Dockerfile or a root requirements*.txt pip-installs (`odoo-addon-<name>`, `odoo14-addon-<name>`). */
+  pipAddons?: string[];
 }
 
 const SKIP = new Set(['.git', 'node_modules', '__pycache__', '.venv']);
@@ -153,6 +155,20 @@ function addonFacts(root: string, rel: string): AddonFacts {
   };
 }
 
+/** Addon names in pip distribution names (`odoo-addon-mis_builder`, `odoo14-addon-queue-job>=…`). */
+export function pipAddonNames(text: string): string[] {
+  const names = [...text.matchAll(/\bodoo\d*[-_.]addon[-_.]([A-Za-z0-9_.-]*[A-Za-z0-9])/g)].map((m) =>
+    m[1]!.replace(/[-.]/g, '_').toLowerCase(),
+  );
+  return [...new Set(names)].sort();
+}
+
+function pipAddonsOf(root: string, dockerText: string | null): string[] {
+  const reqs = readdirSync(root).filter((n) => /^requirements.*\.txt$/.test(n));
+  const texts = [dockerText ?? '', ...reqs.map((n) => readFileSync(path.join(root, n), 'utf8'))];
+  return pipAddonNames(texts.join('\n'));
+}
+
 export function readSourceFacts(root: string, dockerfile = 'Dockerfile'): SourceFacts {
   const df = path.join(root, dockerfile);
   const dockerText = existsSync(df) ? readFileSync(df, 'utf8') : null;
@@ -167,5 +183,6 @@ export function readSourceFacts(root: string, dockerfile = 'Dockerfile'): Source
     confPath,
     addonsLayout: found.layout,
     unmappedAddonsPath: found.unmapped,
+    pipAddons: pipAddonsOf(root, dockerText),
   };
 }

@@ -4,10 +4,45 @@ import { cronLoad, QUEUE_JOB, WEB_WORKER_RUNNER_OFF } from '../../odoo/queue-job
 import type { PreflightCheck } from '../../../../shared/deploy';
 import type { SourceFacts } from '../source-facts';
 
+export interface UnmetDependencies {
+  /** `shop needs sale`: found nowhere, or only as an addon with `installable: False`. */
+  missing: string[];
+  /** `shop needs sale`: installed in the database, but its code is in none of the places Odoo loads from. */
+  rowOnly: string[];
+}
+
 /**
- * Every `depends` of every installable addon resolves to an addon of the source, of the image (Odoo's
- * core and addons paths) or one installed in the database. A missing one makes Odoo skip the addon
- * silently (it stays "to install"/uninstallable and its features vanish), so it fails here, by name.
+ * Each `depends` of each installable addon of the source against what Odoo can load: `available`
+ * (installable addons), `uninstallable` (found, but `installable: False`: Odoo will not load them),
+ * and the database's installed modules — a row there is no code, so it is reported, never accepted.
+ * Shared by the pre-flight (source + base image, early) and the build step (the built image).
+ */
+export function unmetDependencies(
+  src: SourceFacts,
+  available: Set<string>,
+  uninstallable: Set<string>,
+  installed: Set<string> | null,
+): UnmetDependencies {
+  const out: UnmetDependencies = { missing: [], rowOnly: [] };
+  for (const a of src.addons.filter((x) => x.installable))
+    for (const d of a.depends) {
+      if (available.has(d)) continue;
+      if (uninstallable.has(d)) out.missing.push(`${a.name} needs ${d} (installable: False)`);
+      else if (installed?.has(d)) out.rowOnly.push(`${a.name} needs ${d}`);
+      else out.missing.push(`${a.name} needs ${d}`);
+    }
+  return out;
+}
+
+/**
+ * The pre-flight's missing-dependency trap: early and advisory, from the source and the base image
+ * (the image the Dockerfile starts FROM). The authoritative check runs in the build step, on the
+ * image it built (../../deploy/built-image-check.ts), where pip-installed addons and the image's own
+ * addons_path are visible. Every `depends` of every installable addon resolves to an installable
+ * addon of the source or of the image; a missing one makes Odoo skip the addon silently (it stays
+ * "to install"/uninstallable and its features vanish), so it fails here, by name — unless the
+ * Dockerfile or a requirements file pip-installs it (`odoo-addon-<name>`), then the build decides.
+ * A dependency present only as a database row (its code gone) is reported as a warning.
  */
 export function manifestDependencyCheck(
   src: SourceFacts,
@@ -15,12 +50,14 @@ export function manifestDependencyCheck(
   installed: Set<string> | null,
 ): PreflightCheck {
   const id = 'manifest_dependencies';
-  const own = new Set(src.addons.map((a) => a.name));
-  const missing: string[] = [];
-  for (const a of src.addons.filter((x) => x.installable)) {
-    for (const d of a.depends)
-      if (!own.has(d) && !imageAddons?.has(d) && !installed?.has(d)) missing.push(`${a.name} needs ${d}`);
-  }
+  const available = new Set([...src.addons.filter((a) => a.installable).map((a) => a.name), ...(imageAddons ?? [])]);
+  const uninstallable = new Set(src.addons.filter((a) => !a.installable).map((a) => a.name));
+  const unmet = unmetDependencies(src, available, uninstallable, installed);
+  const pip = new Set(src.pipAddons ?? []);
+  const byPip = (line: string) => pip.has(line.split(' needs ')[1]!.split(' ')[0]!);
+  const missing = unmet.missing.filter((m) => !byPip(m));
+  const pipped = [...unmet.missing, ...unmet.rowOnly].filter(byPip);
+  const rowOnly = unmet.rowOnly.filter((m) => !byPip(m));
   const where = [
     'the source',
     imageAddons ? `the image (${imageAddons.size} addons)` : null,
@@ -34,6 +71,22 @@ export function manifestDependencyCheck(
       status: 'fail',
       message: `missing dependencies: ${missing.join('; ')} — found in none of ${where}. Odoo would skip these addons without an error.`,
       fix: 'add the missing addons to the source (or the image), or remove them from `depends`',
+    };
+  }
+  if (pipped.length + rowOnly.length > 0) {
+    const parts = [
+      pipped.length
+        ? `${pipped.join('; ')}: not in the source or the base image, pip-installed by the Dockerfile`
+        : null,
+      rowOnly.length
+        ? `${rowOnly.join('; ')}: installed in the database, but its code is in neither the source nor the base image`
+        : null,
+    ].filter(Boolean);
+    return {
+      id,
+      status: 'warn',
+      message: `${parts.join('. ')}. The build checks the image it builds and refuses it if Odoo cannot load them.`,
+      fix: 'add the addons to the source (or install them in the Dockerfile), or remove them from `depends`',
     };
   }
   if (!imageAddons)
