@@ -12,11 +12,11 @@ import { StepFailure } from './step-failure';
 import { baseImageOf } from '../docker/dockerfile';
 import { readSourceFacts, type SourceFacts } from '../preflight/source-facts';
 import { moduleStamp } from '../preflight/checks/modules';
-import { manifestDependencyCheck } from '../preflight/checks/odoo-source';
-import { MODULES_LABEL } from '../preflight/server-facts';
+import { installedModules, liveModuleStamp, MODULES_LABEL } from '../preflight/server-facts';
 import type { CommandOutcome } from '../core/command-retry';
-import { CRON_LOAD_LABEL, cronLoad, QUEUE_JOB } from '../odoo/queue-job';
-import { imageAddons } from '../odoo/addons';
+import { CRON_LOAD_LABEL, cronLoad, QUEUE_JOB, rememberCronLoad } from '../odoo/queue-job';
+import { imageFacts, loadableAddons, type ImageFacts } from '../odoo/image-facts';
+import { builtImageVerdict, externalDepsPlan } from './built-image-check';
 import { isGitUrl } from '../../../shared/environment';
 
 export interface BuildRequest {
@@ -25,6 +25,8 @@ export interface BuildRequest {
   /** A prebuilt image to run instead of building (a rollback after the window, or `image:`). */
   image?: string;
   ref?: string;
+  /** The image the live pool runs: its module stamp says which addons this deploy installs. */
+  liveImage?: string | null;
   link: ServerLink;
   audit: AuditSink;
   pools: PoolOps;
@@ -67,7 +69,14 @@ async function pullBase(r: BuildRequest, dir: string): Promise<void> {
   }
 }
 
-export async function buildStep(r: BuildRequest): Promise<{ image: string; commit?: string }> {
+export interface BuildOutcome {
+  image: string;
+  commit?: string;
+  /** What the built image and the live one said (../odoo/image-facts.ts), for the migrating step. */
+  facts?: { built: ImageFacts | null; live: ImageFacts | null };
+}
+
+export async function buildStep(r: BuildRequest): Promise<BuildOutcome> {
   const e = r.env;
   const prebuilt = r.image ?? e.image;
   if (prebuilt) {
@@ -94,7 +103,7 @@ export async function buildStep(r: BuildRequest): Promise<{ image: string; commi
   if (!e.source) throw new StepFailure({ kind: 'error', message: 'the environment has neither `source` nor `image`' });
   if (!isGitUrl(e.source)) {
     await pullBase(r, e.source);
-    return { image: await buildDir(r, e.source) };
+    return await buildDir(r, e.source);
   }
   const ref = r.ref ?? e.ref ?? 'HEAD';
   r.log(`fetching ${ref} from ${e.source}`);
@@ -114,31 +123,31 @@ export async function buildStep(r: BuildRequest): Promise<{ image: string; commi
   r.log(`${ref} is ${fetched.commit}`);
   try {
     await pullBase(r, fetched.dir);
-    return { image: await buildDir(r, fetched.dir), commit: fetched.commit };
+    return { ...(await buildDir(r, fetched.dir)), commit: fetched.commit };
   } finally {
     await fetched.cleanup();
   }
 }
 
-async function buildDir(r: BuildRequest, source: string): Promise<string> {
+async function buildDir(r: BuildRequest, source: string): Promise<BuildOutcome> {
   const e = r.env;
   const tag = `${builtImageRepo(e.name)}:${r.deployId}`;
   const facts = readSourceFacts(source, e.dockerfile);
-  const fromImage = await dependencyTrap(r, facts);
+  // queue_job from the source is known now; from the image (pip, the base image) only after the build.
   const load = cronLoad(
     facts.conf?.serverWideModules,
-    facts.addons.some((a) => a.name === QUEUE_JOB) || !!fromImage?.has(QUEUE_JOB),
+    facts.addons.some((a) => a.name === QUEUE_JOB),
   );
-  const labels = {
-    [MODULES_LABEL]: JSON.stringify(moduleStamp(facts.addons)),
-    [CRON_LOAD_LABEL]: load ? JSON.stringify(load) : '',
-  };
-  if (load) r.log(`queue_job: the cron runner loads ${load.join(',')} and sends jobs through the edge`);
+  const labels: Record<string, string> = { [MODULES_LABEL]: JSON.stringify(moduleStamp(facts.addons)) };
+  if (load) labels[CRON_LOAD_LABEL] = JSON.stringify(load);
+  // The live image's Odoo (its core addons' versions) is read beside the build, costing no wall time.
+  const live = r.liveImage ? imageFacts(r.link.docker, r.audit, r.liveImage).catch(() => null) : null;
   const argv = ['docker', 'build', '-f', e.dockerfile, '-t', tag, source];
   const started = Date.now();
   const lines: string[] = [];
+  let image: string;
   try {
-    const image = await buildFromDirectory({
+    image = await buildFromDirectory({
       docker: r.link.docker,
       source,
       dockerfile: e.dockerfile,
@@ -155,7 +164,6 @@ async function buildDir(r: BuildRequest, source: string): Promise<string> {
       durationMs: Date.now() - started,
       output: lines.join('\n'),
     });
-    return image;
   } catch (err) {
     await r.audit({
       action: 'docker.build',
@@ -167,27 +175,46 @@ async function buildDir(r: BuildRequest, source: string): Promise<string> {
     });
     throw err;
   }
+  const built = await checkBuiltImage(r, image, facts);
+  if (built && !load) {
+    const fromImage = cronLoad(facts.conf?.serverWideModules, loadableAddons(built).has(QUEUE_JOB));
+    if (fromImage) r.log(`queue_job (from the image): the cron runner loads ${fromImage.join(',')}`);
+    const id = (
+      await r.link.docker
+        .getImage(image)
+        .inspect()
+        .catch(() => null)
+    )?.Id;
+    if (id) rememberCronLoad(id, fromImage);
+  }
+  if (load) r.log(`queue_job: the cron runner loads ${load.join(',')} and sends jobs through the edge`);
+  return { image, facts: { built, live: live ? await live : null } };
 }
 
 /**
- * The missing-dependency trap, checked on what is about to be built (a git source is only readable
- * after its fetch): every `depends` must resolve to the source or the base image, else Odoo would
- * skip the addon silently. The database's installed modules are the pre-flight's business. Returns
- * the base image's addons when it listed them (queue_job may come from there).
+ * The authoritative checks (./built-image-check.ts), in one one-off of the image just built: it
+ * refuses the image when an addon's dependency or external dependency is missing from it. Returns
+ * what the image said; null when it could not be asked (said as a warning, never a refusal).
  */
-async function dependencyTrap(r: BuildRequest, facts: SourceFacts): Promise<Set<string> | null> {
-  if (facts.addons.length === 0 || !facts.baseImage || facts.baseImage.includes('$')) return null;
-  const own = new Set(facts.addons.map((a) => a.name));
-  const needsImage = facts.addons.some((a) => a.installable && a.depends.some((d) => !own.has(d)));
-  if (!needsImage) return null;
-  const fromImage = await imageAddons(r.link.docker, r.audit, facts.baseImage);
-  if (!fromImage) {
-    r.warn(`could not list the addons of ${facts.baseImage}: dependencies were not checked before the build`);
+async function checkBuiltImage(r: BuildRequest, image: string, src: SourceFacts): Promise<ImageFacts | null> {
+  const docker = r.link.docker;
+  const [installed, liveStamp] = await Promise.all([
+    r.env.db === 'managed' ? installedModules(docker, r.audit, r.env.name, r.env.name) : Promise.resolve(null),
+    liveModuleStamp(docker, r.liveImage ?? null),
+  ]);
+  const plan = externalDepsPlan(src, installed, liveStamp);
+  const facts = await imageFacts(docker, r.audit, image, plan.deps);
+  if (!facts) {
+    r.warn(
+      `could not list the addons of the built image ${image}: dependencies and external dependencies were not checked`,
+    );
     return null;
   }
-  const check = manifestDependencyCheck(facts, fromImage, null);
-  if (check.status === 'fail')
-    throw new StepFailure({ kind: 'refused', why: `${check.message}${check.fix ? ` — ${check.fix}` : ''}` });
-  r.log(check.message);
-  return fromImage;
+  if (facts.odoo?.version) r.log(`the built image runs Odoo ${facts.odoo.version}`);
+  if (plan.deps.length) r.log(`external dependencies: ${plan.note}`);
+  const verdict = builtImageVerdict(src, facts, installed);
+  for (const w of verdict.warnings) r.warn(w);
+  for (const l of verdict.log) r.log(l);
+  if (verdict.refusal) throw new StepFailure({ kind: 'refused', why: verdict.refusal });
+  return facts;
 }

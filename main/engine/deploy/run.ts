@@ -10,7 +10,7 @@ import { envNames } from '../core/names';
 import type { EdgeTiming } from '../proxy/haproxy-config';
 import { StateStore } from '../state/state-store';
 import { recordHistory, type HistoryEntry, type ServerState } from '../state/server-state';
-import { buildStep } from './build-step';
+import { buildStep, type BuildOutcome } from './build-step';
 import { DatabaseOps } from './database-ops';
 import { reapExpired } from './reaper';
 import { reconcileWithEdge } from './reconcile';
@@ -85,6 +85,8 @@ export class DeployRun {
   /** This deploy updated modules in the database (the kept pool then runs on a migrated schema). */
   private migrated = false;
   private backup: string | undefined;
+  /** What the built image and the live one said at the build (their Odoo core versions, for the migrating step). */
+  private imageFacts: BuildOutcome['facts'];
 
   constructor(readonly o: DeployOptions) {
     const docker = o.link.docker;
@@ -133,6 +135,7 @@ export class DeployRun {
       link: this.o.link,
       audit: this.o.audit,
       pools: this.pools,
+      liveImage: this.state.liveImage,
       signal,
       log: (l) => this.log('build', l),
       warn: (message) => this.notice(message),
@@ -141,6 +144,7 @@ export class DeployRun {
     });
     this.image = built.image;
     if (built.commit) this.commit = built.commit;
+    if (built.facts) this.imageFacts = built.facts;
   }
 
   /** Backup, rehearsal and module update when modules changed (migration.ts); nothing for code-only. */

@@ -10,7 +10,10 @@ import { EDGE_LISTEN_PORT } from '../proxy/haproxy-config';
 import { imageAddons } from './addons';
 
 export const QUEUE_JOB = 'queue_job';
-/** On images Flipdeck built: the cron runner's `--load` (JSON list), or "" when there is no queue_job. */
+/**
+ * On images Flipdeck built whose source holds queue_job: the cron runner's `--load` (JSON list).
+ * Images built before may carry "" (no queue_job); without the label the image itself is asked.
+ */
 export const CRON_LOAD_LABEL = 'io.flipdeck.cron-load';
 /** Odoo's default server_wide_modules. */
 const ODOO_DEFAULT_LOAD = ['base', 'web'];
@@ -43,6 +46,15 @@ export function parseCronLoad(label: string | undefined): string[] | null | unde
 }
 
 const known = new Map<string, string[] | null>();
+
+/**
+ * What the build step learnt from the image it built (queue_job pip-installed or in the base image):
+ * a label is written before the build, so an image whose queue_job is not in the source carries none,
+ * and its cron runner's `--load` is remembered here by image id instead of being listed again.
+ */
+export function rememberCronLoad(imageId: string, load: string[] | null): void {
+  known.set(imageId, load);
+}
 
 /**
  * What an image's cron runner loads: the label of an image Flipdeck built, else (a prebuilt image)
