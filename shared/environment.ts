@@ -284,6 +284,12 @@ export const environmentSchema = z
     demo: z.boolean().default(false),
     /** How a schema-changing deploy runs its module update: beside the live pool, or behind a 503 page. */
     update_mode: z.enum(['online', 'cutover']).default('online'),
+    /**
+     * When the base image's Odoo changed (its core addons' manifest versions differ between the live
+     * image and the new one), also update those core addons (`-u base,mail,…`). Off: they are only
+     * reported, and the deploy updates just the project's own changed modules.
+     */
+    update_core: z.boolean().default(false),
     /** Rehearse a module update on a copy of the database first (only a passing rehearsal goes on). */
     rehearse: z.boolean().default(true),
     /** Database backups (pg_dump, kept on the server) to keep; older ones are removed. */

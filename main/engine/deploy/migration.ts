@@ -4,6 +4,8 @@
 // audit log and the history, older ones pruned), a rehearsal of the update on a copy of the database
 // (only a passing rehearsal goes on), then the real update — online (the live pool keeps serving) or
 // behind the edge's maintenance page (503 + Retry-After) for exactly the update's duration.
+// Odoo's own core addons, when the base image's Odoo changed, are reported and updated only with
+// `update_core: true` (./core-update.ts).
 // Every command is a fixed script or argv array: module and database names are validated names.
 import type Docker from 'dockerode';
 import type { DeployProgress } from '../../../shared/deploy';
@@ -18,6 +20,8 @@ import { StepFailure } from './step-failure';
 import { ACTIVE_LANGUAGES_SQL, INSTALLED_MODULES_SQL, parseLanguageCodes, parseModuleNames } from '../odoo/addons';
 import { shortScript } from '../core/server-link';
 import { demoArgs, imageOdooMajor } from '../odoo/demo-data';
+import type { ImageFacts } from '../odoo/image-facts';
+import { coreUpdate, describeCoreUpdate, withCoreUpdate } from './core-update';
 
 /** Backups live in the data volume beside the filestore they belong with. */
 export const BACKUP_DIR = '/var/lib/odoo/flipdeck-backups';
@@ -74,6 +78,8 @@ export interface MigrationRequest {
   audit: AuditSink;
   clock: Clock;
   docker: Docker;
+  /** What the built and the live image said at the build (their Odoo core versions); absent for a prebuilt image. */
+  imageFacts?: { built: ImageFacts | null; live: ImageFacts | null } | undefined;
   emit(p: DeployProgress): void;
   log(line: string): void;
 }
@@ -97,11 +103,18 @@ export async function migrate(r: MigrationRequest): Promise<MigrationOutcome> {
   const raw = next
     ? moduleChanges(live, next)
     : { update: [], added: [], removed: [], unchanged: [], kind: 'unknown' as const };
+  const facts = r.imageFacts;
+  const core0 = coreUpdate(facts?.live ?? null, facts?.built ?? null, null, e.update_core);
   // .po files count only for the database's own languages (click-odoo-update's rule), so a change to
   // another language's translations alone is a code-only deploy.
-  const db_ = next && raw.kind === 'schema-changing' ? await databaseModules(r, ctx) : null;
-  const changes = next && db_ ? moduleChanges(live, next, db_.installed, db_.languages) : raw;
+  const db_ = (next && raw.kind === 'schema-changing') || core0.update.length ? await databaseModules(r, ctx) : null;
+  const own = next && db_ ? moduleChanges(live, next, db_.installed, db_.languages) : raw;
   if (db_?.languages) r.log(`the database's languages: ${db_.languages.join(', ')} (other .po files do not count)`);
+  // Odoo's own addons, when the base image's Odoo changed: reported, updated only with update_core.
+  const core = coreUpdate(facts?.live ?? null, facts?.built ?? null, db_?.installed ?? null, e.update_core);
+  const coreLine = describeCoreUpdate(core);
+  if (coreLine) r.log(coreLine);
+  const changes = withCoreUpdate(own, core);
   const summary = { kind: changes.kind, update: changes.update, install: live ? changes.added : [] };
   if (changes.kind !== 'schema-changing') {
     r.log(

@@ -157,6 +157,7 @@ export class DeployRun {
       audit: this.o.audit,
       clock: this.clock,
       docker: this.o.link.docker,
+      imageFacts: this.imageFacts,
       emit: this.o.emit,
       log: (l) => this.log('migrating', l),
     });
