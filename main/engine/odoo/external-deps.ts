@@ -1,10 +1,7 @@
 // Addons' external_dependencies against an image: which to ask (from the manifests), the fixed
-// script that asks (./external-deps.py.ts, run as `python3 -c SCRIPT JSON`), and what its answer
-// means — per addon, the library missing or at the wrong version, with the Dockerfile line that
-// fixes it. A missing library otherwise fails only when Odoo imports the module.
-import type Docker from 'dockerode';
-import type { AuditSink } from '../core/server-link';
-import { runTool } from '../docker/containers';
+// script that asks (./external-deps.py.ts; in an image it runs inside ./image-facts.py.ts, one
+// one-off with the addons listing), and what its answer means — per addon, the library missing or
+// at the wrong version, with the Dockerfile line that fixes it. A missing library otherwise fails only when Odoo imports the module.
 import { EXTERNAL_DEPS_PY } from './external-deps.py';
 
 export interface ExternalDependency {
@@ -70,18 +67,6 @@ export function parseExternalDependencyOutput(stdout: string): ExternalDependenc
   } catch {
     return null;
   }
-}
-
-/** Runs the check in `image` (a one-off container, no network); null when it did not answer. */
-export async function imageExternalDependencies(
-  docker: Docker,
-  audit: AuditSink,
-  image: string,
-  deps: ExternalDependency[],
-): Promise<ExternalDependencyResult[] | null> {
-  if (!deps.length) return [];
-  const out = await runTool(docker, audit, image, externalDependencyCommand(deps));
-  return out === null ? null : parseExternalDependencyOutput(out);
 }
 
 /** A shell word: the requirement's `<` and `>` must not become redirections. */
