@@ -102,6 +102,8 @@ async function odooPreflight(
   ];
   if (src) {
     checks.push(
+      // Early and advisory, from the source and the base image; the build step's check of the image it
+      // built is the authority (../deploy/built-image-check.ts: dependencies and external_dependencies).
       safe('manifest_dependencies', () => manifestDependencyCheck(src, facts.imageAddons, facts.installedModules)),
       safe('queue_job', () => queueJobCheck(src, facts.imageAddons)),
       safe('modules', () =>
@@ -114,7 +116,7 @@ async function odooPreflight(
       Promise.resolve<PreflightCheck>({
         id: 'manifest_dependencies',
         status: 'pass',
-        message: `${why}: dependencies are checked where the code is`,
+        message: `${why}: dependencies are checked where the code is${e.image ? '' : ' (the build step checks the image it builds)'}`,
       }),
     );
   }
