@@ -41,7 +41,7 @@ export function progressLine(p: DeployProgress): string | null {
     case 'counters':
       return `  edge: ${p.requests} request(s) served since the flip, ${p.failed} failed`;
     case 'assets':
-      return `  asset bundles: ${p.regenerations ?? 'unknown'} generated during the deploy${p.firstPageMs !== null ? `; first page after the flip ${p.firstPageMs} ms` : ''}`;
+      return `  asset bundles: ${p.regenerations === null ? 'not counted (nothing was handed over)' : `${p.regenerations} generated during the deploy`}${p.firstPageMs !== null ? `; first page after the flip ${p.firstPageMs} ms` : ''}`;
     case 'plan':
       return `  steps: ${p.steps.join(' → ')}`;
     case 'migration':

@@ -5,6 +5,7 @@
 import type Docker from 'dockerode';
 import type { Pool } from '../../../shared/deploy';
 import { CRON_FENCE_PY, parseFence, type FenceReport } from '../odoo/cron-fence';
+import { parseMarks } from '../odoo/asset-bundles';
 import type { WorkerContext } from '../odoo/container-specs';
 import type { Clock } from '../core/clock';
 import { demux } from '../docker/logs';
@@ -17,6 +18,14 @@ export interface HandoverDeps {
   log(line: string): void;
   /** Whether the old pool's cron runner is running at all (nothing to fence otherwise). */
   oldRunning: boolean;
+  /** The attachment sequence mark: the fence also counts the bundles generated since (saves a one-off). */
+  attachmentMark?: number | null;
+}
+
+export interface HandoverReport {
+  fence: FenceReport | null;
+  /** Bundles generated since the mark; null when not counted. */
+  bundles: number | null;
 }
 
 /** How long the fence waits for running jobs: the environment's drain_timeout, at least 30 s. */
@@ -28,8 +37,9 @@ export async function handOverBetweenJobs(
   from: Pool,
   to: Pool,
   graceSeconds: number,
-): Promise<FenceReport | null> {
+): Promise<HandoverReport> {
   let report: FenceReport | null = null;
+  let bundles: number | null = null;
   if (d.oldRunning) {
     const waitMs = cronWaitMs(ctx.env.drain_timeout);
     const holdSeconds = Math.ceil(waitMs / 1000) + 120;
@@ -40,9 +50,14 @@ export async function handOverBetweenJobs(
       ctx.db.name,
       String(waitMs / 1000),
       String(holdSeconds),
+      d.attachmentMark === null || d.attachmentMark === undefined ? '-' : String(d.attachmentMark),
     ]);
     try {
-      report = await waitForFence(d, fence, waitMs + 30_000);
+      const seen = await waitForFence(d, fence, waitMs + 30_000);
+      report = seen.report;
+      const marks = parseMarks(seen.output);
+      if (d.attachmentMark != null && marks.mark !== null && marks.other !== null)
+        bundles = Math.max(0, marks.mark - d.attachmentMark - marks.other);
       const names = report.running.map((j) => `${j.name} (${j.id})`).join(', ');
       if (report.state === 'fenced')
         d.log(
@@ -63,16 +78,20 @@ export async function handOverBetweenJobs(
     await d.pools.stopCron(from, graceSeconds);
   }
   await d.pools.startCron(ctx, to);
-  return report;
+  return { fence: report, bundles };
 }
 
-async function waitForFence(d: HandoverDeps, fence: Docker.Container, limitMs: number): Promise<FenceReport> {
+async function waitForFence(
+  d: HandoverDeps,
+  fence: Docker.Container,
+  limitMs: number,
+): Promise<{ report: FenceReport; output: string }> {
   const started = d.clock.now();
   for (;;) {
     const buf = (await fence.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
     const output = demux(buf);
     const report = parseFence(output);
-    if (report.state !== 'waiting') return report;
+    if (report.state !== 'waiting') return { report, output };
     const info = await fence.inspect();
     if (!info.State.Running)
       throw new StepFailure({

@@ -52,7 +52,6 @@ export async function drainOld(run: DeployRun): Promise<void> {
 
 /** The requests served and failed since the flip, by the edge's counters. */
 export async function reportCounters(run: DeployRun): Promise<void> {
-  await reportAssets(run, run.firstPage);
   const before = run.countersAtFlip;
   const after = before ? await run.edge.admin.totals().catch(() => null) : null;
   if (after && before) {
@@ -74,11 +73,18 @@ export async function removeOld(run: DeployRun): Promise<void> {
 export async function handOverCron(run: DeployRun): Promise<void> {
   const from = otherPool(run.plan.target);
   const old = await run.pools.cronRunning(from);
-  await handOverBetweenJobs(
-    { pools: run.pools, clock: run.clock, log: (l) => run.log('draining', l), oldRunning: old },
+  const handover = await handOverBetweenJobs(
+    {
+      pools: run.pools,
+      clock: run.clock,
+      log: (l) => run.log('draining', l),
+      oldRunning: old,
+      attachmentMark: run.attachmentMark,
+    },
     await run.context(),
     from,
     run.plan.target,
     run.o.timing.cronGraceSeconds,
   );
+  reportAssets(run, run.firstPage, handover.bundles);
 }

@@ -60,13 +60,11 @@ export const ROLLING_MIXES_BUNDLES =
 /**
  * Regenerations are counted from the attachment id sequence: a saved bundle is a new ir_attachment
  * row even when the next save deletes it, so inserts since the deploy began, minus the other
- * attachments created meanwhile (uploads, which stay), are the bundles generated.
+ * attachments created meanwhile (uploads, which stay), are the bundles generated. The mark is read
+ * before the new pool starts; the count at the cron handover, inside the fence (cron-fence.ts).
  */
 export const ATTACHMENT_MARK_SQL =
   "SELECT 'mark:' || CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ir_attachment_id_seq";
-
-export const otherAttachmentsSql = (mark: number) =>
-  `SELECT 'other:' || count(*) FROM ir_attachment WHERE id > ${Math.trunc(mark)} AND (url IS NULL OR url NOT LIKE '/web/assets/%')`;
 
 export function parseMarks(output: string): { mark: number | null; other: number | null } {
   const num = (re: RegExp) => {
