@@ -13,7 +13,7 @@ import { retry } from '../../../shared/retry';
 import { demoArgs, imageOdooMajor } from '../odoo/demo-data';
 import { baseUrlPlan, baseUrlSql } from '../odoo/base-url';
 import { ATTACHMENT_MARK_SQL, parseMarks } from '../odoo/asset-bundles';
-import { withPasswordFile } from '../odoo/container-specs';
+import { psqlArgs, withPasswordFile } from '../odoo/container-specs';
 
 export class DatabaseOps {
   constructor(
@@ -56,7 +56,7 @@ export class DatabaseOps {
     const db = ctx.db;
     const sql =
       "SELECT pg_get_userbyid(datdba), current_user, (SELECT count(*) FROM pg_tables WHERE tablename = 'ir_module_module') FROM pg_database WHERE datname = current_database()";
-    const command = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tAc', sql];
+    const command = [...psqlArgs(db), '-c', sql];
     // A managed PostgreSQL that has just been created may still be starting: retry only that.
     const starting = /could not connect|starting up|Connection refused|timeout expired/i;
     const r = await retry(
@@ -98,8 +98,7 @@ export class DatabaseOps {
     const plan = baseUrlPlan(ctx.env);
     this.log(plan.why);
     const db = ctx.db;
-    const conn = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tA'];
-    const command = [...conn, ...(plan.url ? ['-c', baseUrlSql(plan.url)] : []), '-c', ATTACHMENT_MARK_SQL];
+    const command = [...psqlArgs(db), ...(plan.url ? ['-c', baseUrlSql(plan.url)] : []), '-c', ATTACHMENT_MARK_SQL];
     const r = await this.pools.runOnce(ctx, 'dbprep', [], 60_000, {
       command: withPasswordFile(command),
       env: ['PGCONNECT_TIMEOUT=10'],

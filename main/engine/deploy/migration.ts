@@ -9,7 +9,7 @@
 // Every command is a fixed script or argv array: module and database names are validated names.
 import type Docker from 'dockerode';
 import type { DeployProgress } from '../../../shared/deploy';
-import { withPasswordFile, type WorkerContext } from '../odoo/container-specs';
+import { psqlArgs, withPasswordFile, type WorkerContext } from '../odoo/container-specs';
 import { moduleChanges, type ModuleChanges } from '../preflight/checks/modules';
 import { liveModuleStamp } from '../preflight/server-facts';
 import type { EdgeAdmin } from '../proxy/edge-admin';
@@ -235,7 +235,7 @@ async function databaseModules(
   ctx: WorkerContext,
 ): Promise<{ installed: Set<string> | null; languages: string[] | undefined } | null> {
   const db = ctx.db;
-  const conn = ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tA'];
+  const conn = psqlArgs(db);
   const out = await r.pools.runOnce(ctx, 'installed', [], 60_000, {
     command: withPasswordFile([...conn, '-c', INSTALLED_MODULES_SQL, '-c', ACTIVE_LANGUAGES_SQL]),
     env: ['PGCONNECT_TIMEOUT=10'],

@@ -6,6 +6,11 @@ import { extract, pack } from 'tar-stream';
 export function singleFileTar(name: string, content: string | Buffer, mode = 0o644): Promise<Buffer> {
   const p = pack();
   p.entry({ name, mode }, content);
+  return finished(p);
+}
+
+/** Ends a tar stream and collects it. */
+function finished(p: ReturnType<typeof pack>): Promise<Buffer> {
   p.finalize();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -32,13 +37,7 @@ export function secretFilesTar(files: SecretFile[]): Promise<Buffer> {
   }
   for (const d of [...dirs].sort()) p.entry({ name: `${d}/`, type: 'directory', mode: 0o755 });
   for (const f of files) p.entry({ name: f.path.replace(/^\//, ''), mode: 0o444 }, f.content);
-  p.finalize();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    p.on('data', (c: unknown) => chunks.push(c as Buffer));
-    p.on('end', () => resolve(Buffer.concat(chunks)));
-    p.on('error', reject);
-  });
+  return finished(p);
 }
 
 /** createContainer, then the secret files copied in, then nothing else: the caller starts it. */

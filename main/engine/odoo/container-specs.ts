@@ -55,6 +55,11 @@ function dbEnv(db: DbConnection): string[] {
   return [`HOST=${db.host}`, `PORT=${db.port}`, `USER=${db.user}`, `PASSWORD_FILE=${DB_PASSWORD_FILE}`];
 }
 
+/** psql against the environment's database (add `-c SQL` …); run it through withPasswordFile. */
+export function psqlArgs(db: DbConnection): string[] {
+  return ['psql', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.name, '-tA'];
+}
+
 /** A command run with PGPASSWORD read from the password file inside the container (a fixed script; argv stays argv). */
 export function withPasswordFile(command: string[]): string[] {
   return ['sh', '-c', 'PGPASSWORD="$(cat "$PASSWORD_FILE")" exec "$@"', 'sh', ...command];
